@@ -1,0 +1,226 @@
+package dev.kodiak.core.decode;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads what the decoder needs from container headers without decoding pixels: JPEG markers
+ * (JFIF, Adobe transform, components, EXIF), PNG and WebP EXIF chunks, the GIF logical screen,
+ * and the EXIF orientation tag. Every read is bounds-checked: hostile headers give "none".
+ */
+final class Headers {
+    /** What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block. */
+    record Jpeg(boolean jfif, int adobeTransform, int[] componentIds, byte[] exif) {
+        /** @return true when the 3 components are YCbCr, by libjpeg's own rules */
+        boolean isYCbCr() {
+            if (componentIds.length != 3) {
+                return false;
+            }
+            if (jfif) {
+                return true;
+            }
+            if (adobeTransform >= 0) {
+                return adobeTransform != 0;
+            }
+            return !(componentIds[0] == 'R' && componentIds[1] == 'G' && componentIds[2] == 'B');
+        }
+
+        /** @return true when the 4 components are YCCK, by libjpeg's own rules */
+        boolean isYcck() {
+            return componentIds.length == 4 && adobeTransform >= 0 && adobeTransform != 0;
+        }
+    }
+
+    private Headers() {
+    }
+
+    static Jpeg jpeg(byte[] b) {
+        boolean jfif = false;
+        int adobe = -1;
+        int[] ids = new int[0];
+        byte[] exif = null;
+        int i = 2;
+        while (i + 4 <= b.length) {
+            if ((b[i] & 0xFF) != 0xFF) {
+                break;
+            }
+            int marker = b[i + 1] & 0xFF;
+            if (marker == 0xFF) {
+                i++;
+                continue;
+            }
+            if (marker == 0xD8 || marker >= 0xD0 && marker <= 0xD7 || marker == 0x01) {
+                i += 2;
+                continue;
+            }
+            if (marker == 0xD9 || marker == 0xDA) {
+                break;
+            }
+            int length = u16be(b, i + 2);
+            int start = i + 4;
+            int end = i + 2 + length;
+            if (length < 2 || end > b.length) {
+                break;
+            }
+            if (marker == 0xE0 && matches(b, start, end, "JFIF\0")) {
+                jfif = true;
+            } else if (marker == 0xE1 && exif == null && matches(b, start, end, "Exif\0\0")) {
+                exif = java.util.Arrays.copyOfRange(b, start + 6, end);
+            } else if (marker == 0xEE && matches(b, start, end, "Adobe") && end - start >= 12) {
+                adobe = b[start + 11] & 0xFF;
+            } else if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8
+                    && marker != 0xCC && end - start >= 6) {
+                int n = b[start + 5] & 0xFF;
+                if (end - start >= 6 + 3 * n) {
+                    ids = new int[n];
+                    for (int c = 0; c < n; c++) {
+                        ids[c] = b[start + 6 + 3 * c] & 0xFF;
+                    }
+                }
+            }
+            i = end;
+        }
+        return new Jpeg(jfif, adobe, ids, exif);
+    }
+
+    /** The eXIf chunk of a PNG, wherever it is, or null. */
+    static byte[] pngExif(byte[] b) {
+        int i = 8;
+        while (i + 12 <= b.length) {
+            long length = u32be(b, i);
+            if (length > b.length - i - 12) {
+                return null;
+            }
+            if (matches(b, i + 4, i + 8, "eXIf")) {
+                return java.util.Arrays.copyOfRange(b, i + 8, i + 8 + (int) length);
+            }
+            if (matches(b, i + 4, i + 8, "IEND")) {
+                return null;
+            }
+            i += 12 + (int) length;
+        }
+        return null;
+    }
+
+    /**
+     * Whether a RIFF (WebP) file holds all the bytes its header announces. TwelveMonkeys decodes
+     * a cut WebP without complaint, so truncation is checked here.
+     */
+    static boolean webpComplete(byte[] b) {
+        return b.length >= 12 && u32le(b, 4) + 8 <= b.length;
+    }
+
+    /** The EXIF chunk of an extended WebP, without an "Exif\0\0" prefix, or null. */
+    static byte[] webpExif(byte[] b) {
+        int i = 12;
+        while (i + 8 <= b.length) {
+            long length = u32le(b, i + 4);
+            if (length > b.length - i - 8) {
+                return null;
+            }
+            if (matches(b, i, i + 4, "EXIF")) {
+                int start = i + 8;
+                int end = start + (int) length;
+                if (matches(b, start, end, "Exif\0\0")) {
+                    start += 6;
+                }
+                return java.util.Arrays.copyOfRange(b, start, end);
+            }
+            i += 8 + (int) (length + (length & 1));
+        }
+        return null;
+    }
+
+    /**
+     * The pixel count a BMP header claims, read before the JDK reader (which rejects a size that
+     * does not fit the file as "invalid", where the honest answer is "too large").
+     */
+    static long bmpPixels(byte[] b) {
+        if (b.length < 26) {
+            return 0;
+        }
+        long width = (int) u32le(b, 18);
+        long height = (int) u32le(b, 22);
+        return Math.abs(width) * Math.abs(height);
+    }
+
+    /** A GIF's logical screen size, which may exceed its first frame's. */
+    static long gifScreenPixels(byte[] b) {
+        if (b.length < 10) {
+            return 0;
+        }
+        return (long) u16le(b, 6) * u16le(b, 8);
+    }
+
+    /**
+     * The orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block.
+     *
+     * @return 1 to 8, or 1 when absent or unreadable
+     */
+    static int orientation(byte[] tiff) {
+        if (tiff == null || tiff.length < 8) {
+            return 1;
+        }
+        boolean little;
+        if (tiff[0] == 'I' && tiff[1] == 'I') {
+            little = true;
+        } else if (tiff[0] == 'M' && tiff[1] == 'M') {
+            little = false;
+        } else {
+            return 1;
+        }
+        long ifd = little ? u32le(tiff, 4) : u32be(tiff, 4);
+        if (ifd < 8 || ifd + 2 > tiff.length) {
+            return 1;
+        }
+        int entries = little ? u16le(tiff, (int) ifd) : u16be(tiff, (int) ifd);
+        for (int e = 0; e < entries; e++) {
+            int at = (int) ifd + 2 + 12 * e;
+            if (at + 12 > tiff.length) {
+                return 1;
+            }
+            int tag = little ? u16le(tiff, at) : u16be(tiff, at);
+            if (tag == 0x0112) {
+                int type = little ? u16le(tiff, at + 2) : u16be(tiff, at + 2);
+                int value;
+                if (type == 3) { // SHORT
+                    value = little ? u16le(tiff, at + 8) : u16be(tiff, at + 8);
+                } else if (type == 4) { // LONG
+                    value = (int) (little ? u32le(tiff, at + 8) : u32be(tiff, at + 8));
+                } else {
+                    return 1;
+                }
+                return value >= 1 && value <= 8 ? value : 1;
+            }
+        }
+        return 1;
+    }
+
+    private static boolean matches(byte[] b, int start, int end, String ascii) {
+        byte[] want = ascii.getBytes(StandardCharsets.ISO_8859_1);
+        if (end - start < want.length || start + want.length > b.length) {
+            return false;
+        }
+        for (int i = 0; i < want.length; i++) {
+            if (b[start + i] != want[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int u16be(byte[] b, int i) {
+        return (b[i] & 0xFF) << 8 | b[i + 1] & 0xFF;
+    }
+
+    private static int u16le(byte[] b, int i) {
+        return (b[i + 1] & 0xFF) << 8 | b[i] & 0xFF;
+    }
+
+    private static long u32be(byte[] b, int i) {
+        return (long) u16be(b, i) << 16 | u16be(b, i + 2);
+    }
+
+    private static long u32le(byte[] b, int i) {
+        return (long) u16le(b, i + 2) << 16 | u16le(b, i);
+    }
+}

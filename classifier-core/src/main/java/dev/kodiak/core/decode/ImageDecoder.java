@@ -1,0 +1,427 @@
+package dev.kodiak.core.decode;
+
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Pixels;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DirectColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes image bytes into {@link Pixels} exactly as PyTorch training code sees them through PIL:
+ * {@code ImageOps.exif_transpose(Image.open(f)).convert("RGB")} (or {@code "L"}).
+ *
+ * <pre>{@code
+ * ImageDecoder decoder = new ImageDecoder(50_000_000);
+ * Pixels pixels = decoder.decode(bytes, ColorMode.RGB);
+ * }</pre>
+ *
+ * <p>PIL's rules, kept here on purpose: alpha is dropped, not composited; embedded ICC profiles
+ * are ignored; CMYK becomes RGB by PIL's naive formula; 16-bit RGB keeps the high byte, while
+ * 16-bit grayscale without alpha is clipped at 255 (PIL's mode "I" conversion). The first frame
+ * of an animated GIF or WebP is used.
+ *
+ * <p>Safety: the format is recognised from the bytes, the size is read from the header and
+ * checked against {@link #maxPixels()} before pixels are allocated, truncated files are errors,
+ * and decoder crashes on hostile input become {@link DecodeException}s. Thread-safe: each call
+ * uses its own ImageIO reader.
+ */
+public final class ImageDecoder {
+    /** The default pixel limit: 50 megapixels, above 48 MP phone photos. */
+    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+
+    private static final System.Logger LOG = System.getLogger(ImageDecoder.class.getName());
+    private static final String SUPPORTED = "send a JPEG, PNG, GIF, BMP or WebP image";
+
+    private final long maxPixels;
+
+    /** Creates a decoder with the {@link #DEFAULT_MAX_PIXELS} limit. */
+    public ImageDecoder() {
+        this(DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Creates a decoder.
+     *
+     * @param maxPixels the most pixels (width times height) an image may have
+     * @throws IllegalArgumentException if the limit is not positive
+     */
+    public ImageDecoder(long maxPixels) {
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("Invalid maxPixels: " + maxPixels
+                    + "; it must be at least 1");
+        }
+        this.maxPixels = maxPixels;
+    }
+
+    /**
+     * Returns the pixel limit.
+     *
+     * @return the most pixels an image may have
+     */
+    public long maxPixels() {
+        return maxPixels;
+    }
+
+    /**
+     * Reads format, size and orientation from the header, without decoding pixels.
+     *
+     * @param bytes the encoded image
+     * @return what the header says
+     * @throws DecodeException if the bytes are empty, not an image, unsupported or corrupt
+     */
+    public ImageInfo probe(byte[] bytes) throws DecodeException {
+        ImageFormat format = recognise(bytes);
+        ImageReader reader = reader(format);
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            return info(format, reader, bytes);
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(format, e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /**
+     * Decodes an image, applies its EXIF orientation and converts it to {@code mode}.
+     *
+     * @param bytes the encoded image
+     * @param mode the colour mode wanted, as in PIL's {@code convert(mode)}
+     * @return the pixels
+     * @throws DecodeException {@code EMPTY}, {@code NOT_AN_IMAGE}, {@code UNSUPPORTED_FORMAT},
+     *     {@code TOO_LARGE} (checked from the header, before decoding) or {@code CORRUPT}
+     */
+    public Pixels decode(byte[] bytes, ColorMode mode) throws DecodeException {
+        ImageFormat format = recognise(bytes);
+        long claimed = switch (format) {
+            case GIF -> Headers.gifScreenPixels(bytes);
+            case BMP -> Headers.bmpPixels(bytes);
+            default -> 0;
+        };
+        if (claimed > maxPixels) {
+            throw tooLarge(format, "claims " + claimed + " pixels in its header", claimed);
+        }
+        if (format == ImageFormat.WEBP && !Headers.webpComplete(bytes)) {
+            throw new DecodeException(DecodeException.Reason.CORRUPT, "The WEBP image is "
+                    + "truncated: its header announces more bytes than the " + bytes.length
+                    + " received; send the whole file");
+        }
+        ImageReader reader = reader(format);
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            ImageInfo info = info(format, reader, bytes);
+            if (info.pixels() > maxPixels) {
+                throw tooLarge(format, "is " + info.width() + "x" + info.height() + " ("
+                        + info.pixels() + " pixels)", info.pixels());
+            }
+            Pixels pixels = format == ImageFormat.JPEG
+                    ? jpeg(reader, bytes, mode)
+                    : convert(reader.read(0, reader.getDefaultReadParam()), mode);
+            for (String warning : warnings) {
+                String lower = warning.toLowerCase(Locale.ROOT);
+                if (lower.contains("premature end") || lower.contains("truncated")) {
+                    throw new DecodeException(DecodeException.Reason.CORRUPT, "The " + format
+                            + " file is truncated (" + warning + "); send the whole file");
+                }
+                LOG.log(System.Logger.Level.DEBUG, "decoder warning on {0} image: {1}",
+                        format, warning);
+            }
+            return Orientation.apply(pixels, info.orientation());
+        } catch (DecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(format, e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static ImageInfo info(ImageFormat format, ImageReader reader, byte[] bytes)
+            throws IOException {
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        byte[] exif = switch (format) {
+            case JPEG -> Headers.jpeg(bytes).exif();
+            case PNG -> Headers.pngExif(bytes);
+            case WEBP -> Headers.webpExif(bytes);
+            default -> null;
+        };
+        return new ImageInfo(format, width, height, Headers.orientation(exif));
+    }
+
+    private DecodeException tooLarge(ImageFormat format, String claim, long pixels) {
+        return new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format + " image "
+                + claim + ", more than the limit of " + maxPixels + " pixels; scale it down "
+                + "before sending (the model needs only a few hundred pixels a side)");
+    }
+
+    private static DecodeException corrupt(ImageFormat format, Exception e) {
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new DecodeException(DecodeException.Reason.CORRUPT, "The " + format
+                + " image is damaged or truncated and cannot be decoded (" + detail + "); "
+                + "open it in an image viewer, re-save it, and send it again", e);
+    }
+
+    private static ImageFormat recognise(byte[] bytes) throws DecodeException {
+        if (bytes == null || bytes.length == 0) {
+            throw new DecodeException(DecodeException.Reason.EMPTY,
+                    "The image is empty (0 bytes); " + SUPPORTED);
+        }
+        ImageFormat format = ImageFormat.sniff(bytes);
+        if (format != null) {
+            return format;
+        }
+        String other = ImageFormat.sniffUnsupported(bytes);
+        if (other != null) {
+            String hint = other.equals("HEIC")
+                    ? " (on an iPhone, choose Settings > Camera > Formats > Most Compatible, or "
+                    + "share the photo as JPEG)" : "";
+            throw new DecodeException(DecodeException.Reason.UNSUPPORTED_FORMAT,
+                    other + " images are not supported" + hint + "; " + SUPPORTED);
+        }
+        throw new DecodeException(DecodeException.Reason.NOT_AN_IMAGE,
+                "The data is not an image (" + describe(bytes) + "); " + SUPPORTED);
+    }
+
+    /** A safe, short description of unknown bytes for error messages. */
+    private static String describe(byte[] bytes) {
+        int n = Math.min(bytes.length, 64);
+        int printable = 0;
+        for (int i = 0; i < n; i++) {
+            int c = bytes[i] & 0xFF;
+            if (c >= 0x20 && c < 0x7F || c == '\n' || c == '\r' || c == '\t') {
+                printable++;
+            }
+        }
+        if (printable * 10 < n * 9) {
+            return bytes.length + " bytes of binary data in no known image format";
+        }
+        String head = new String(bytes, 0, Math.min(bytes.length, 16), StandardCharsets.US_ASCII)
+                .replaceAll("[^\\x20-\\x7E]", " ").trim();
+        String lower = head.toLowerCase(Locale.ROOT);
+        String kind = lower.startsWith("<!doctype html") || lower.startsWith("<html")
+                ? "HTML, perhaps an error page saved under an image name" : "text";
+        return "it looks like " + kind + ", starting \"" + head + "\"";
+    }
+
+    private static ImageReader reader(ImageFormat format) throws DecodeException {
+        String name = format.name().toLowerCase(Locale.ROOT);
+        ImageReader reader = find(name);
+        if (reader == null) {
+            ImageIO.scanForPlugins(); // for class loaders that hid the plugins at first use
+            reader = find(name);
+        }
+        if (reader == null) {
+            throw new DecodeException(DecodeException.Reason.UNSUPPORTED_FORMAT, "No " + format
+                    + " decoder is on the class path; add com.twelvemonkeys.imageio:imageio-"
+                    + name + " to the application");
+        }
+        return reader;
+    }
+
+    private static ImageReader find(String name) {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(name);
+        ImageReader first = null;
+        while (readers.hasNext()) {
+            ImageReader candidate = readers.next();
+            if (!name.equals("jpeg")
+                    || candidate.getClass().getName().startsWith("com.twelvemonkeys")) {
+                if (first != null) {
+                    first.dispose();
+                }
+                return candidate;
+            }
+            if (first == null) {
+                first = candidate;
+            } else {
+                candidate.dispose();
+            }
+        }
+        return first;
+    }
+
+    /**
+     * JPEG: the raw decoded components (no colour management), then libjpeg's own colour
+     * transform and PIL's CMYK handling.
+     */
+    private static Pixels jpeg(ImageReader reader, byte[] bytes, ColorMode mode)
+            throws IOException, DecodeException {
+        Headers.Jpeg header = Headers.jpeg(bytes);
+        Raster raster = reader.readRaster(0, null);
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        int bands = raster.getNumBands();
+        byte[] out = new byte[width * height * mode.channels()];
+        int[] row = new int[width * bands];
+        boolean ycc = bands == 3 && header.isYCbCr();
+        boolean ycck = bands == 4 && header.isYcck();
+        if (bands != 1 && bands != 3 && bands != 4) {
+            throw new DecodeException(DecodeException.Reason.UNSUPPORTED_FORMAT, "JPEG images with "
+                    + bands + " colour components are not supported; " + SUPPORTED);
+        }
+        for (int y = 0; y < height; y++) {
+            raster.getPixels(raster.getMinX(), raster.getMinY() + y, width, 1, row);
+            for (int x = 0; x < width; x++) {
+                int i = x * bands;
+                int p = y * width + x;
+                if (bands == 1) {
+                    int v = row[i];
+                    PilColor.put(out, p, mode, v, v, v);
+                    continue;
+                }
+                if (ycc) {
+                    PilColor.yccToRgb(row, i);
+                } else if (ycck) {
+                    PilColor.ycckToCmyk(row, i);
+                }
+                if (bands == 3) {
+                    PilColor.put(out, p, mode, row[i], row[i + 1], row[i + 2]);
+                } else {
+                    // PIL reads every CMYK JPEG as "CMYK;I" (Adobe's inverted convention)
+                    int k = 255 - row[i + 3];
+                    PilColor.put(out, p, mode, PilColor.cmykChannel(255 - row[i], k),
+                            PilColor.cmykChannel(255 - row[i + 1], k),
+                            PilColor.cmykChannel(255 - row[i + 2], k));
+                }
+            }
+        }
+        return new Pixels(width, height, mode, out);
+    }
+
+    /** PNG, GIF, BMP, WebP: the decoded raster's samples, converted by PIL's rules. */
+    static Pixels convert(BufferedImage image, ColorMode mode) throws DecodeException {
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        int bands = raster.getNumBands();
+        byte[] out = new byte[width * height * mode.channels()];
+        int[] row = new int[width * bands];
+        if (cm instanceof IndexColorModel palette) {
+            int size = palette.getMapSize();
+            int[] reds = new int[size];
+            int[] greens = new int[size];
+            int[] blues = new int[size];
+            for (int i = 0; i < size; i++) {
+                reds[i] = palette.getRed(i);
+                greens[i] = palette.getGreen(i);
+                blues[i] = palette.getBlue(i);
+            }
+            for (int y = 0; y < height; y++) {
+                raster.getSamples(0, y, width, 1, 0, row);
+                for (int x = 0; x < width; x++) {
+                    int index = Math.min(row[x], size - 1);
+                    PilColor.put(out, y * width + x, mode, reds[index], greens[index],
+                            blues[index]);
+                }
+            }
+        } else if (cm instanceof ComponentColorModel) {
+            int type = cm.getColorSpace().getType();
+            int colors = cm.getNumColorComponents();
+            boolean sixteen = raster.getDataBuffer().getDataType() == DataBuffer.TYPE_USHORT;
+            int bits = cm.getComponentSize(0);
+            if (colors == 1) {
+                // PIL: 16-bit gray is mode "I" and clips at 255; 16-bit gray+alpha keeps the
+                // high byte; 1/2/4-bit gray scales to 0..255.
+                boolean clip = sixteen && !cm.hasAlpha();
+                int max = (1 << bits) - 1;
+                for (int y = 0; y < height; y++) {
+                    raster.getPixels(0, y, width, 1, row);
+                    for (int x = 0; x < width; x++) {
+                        int v = row[x * bands];
+                        if (clip) {
+                            v = Math.min(v, 255);
+                        } else if (sixteen) {
+                            v = v >> 8;
+                        } else if (bits < 8) {
+                            v = v * 255 / max;
+                        }
+                        PilColor.put(out, y * width + x, mode, v, v, v);
+                    }
+                }
+            } else if (colors == 3 && type == java.awt.color.ColorSpace.TYPE_RGB) {
+                int shift = sixteen ? 8 : 0;
+                for (int y = 0; y < height; y++) {
+                    raster.getPixels(0, y, width, 1, row);
+                    for (int x = 0; x < width; x++) {
+                        int i = x * bands;
+                        PilColor.put(out, y * width + x, mode, row[i] >> shift,
+                                row[i + 1] >> shift, row[i + 2] >> shift);
+                    }
+                }
+            } else {
+                return viaRgb(image, mode);
+            }
+        } else if (cm instanceof DirectColorModel direct && !direct.isAlphaPremultiplied()) {
+            int[] masks = {direct.getRedMask(), direct.getGreenMask(), direct.getBlueMask()};
+            int[] shifts = new int[3];
+            int[] maxima = new int[3];
+            for (int c = 0; c < 3; c++) {
+                shifts[c] = Integer.numberOfTrailingZeros(masks[c]);
+                maxima[c] = masks[c] >>> shifts[c];
+            }
+            for (int y = 0; y < height; y++) {
+                Object data = raster.getDataElements(0, y, width, 1, null);
+                for (int x = 0; x < width; x++) {
+                    int pixel = pixelOf(data, x);
+                    int[] v = new int[3];
+                    for (int c = 0; c < 3; c++) {
+                        int raw = (pixel & masks[c]) >>> shifts[c];
+                        // PIL unpacks 5- and 6-bit channels as v * 255 / max, truncating
+                        v[c] = maxima[c] == 255 ? raw : raw * 255 / maxima[c];
+                    }
+                    PilColor.put(out, y * width + x, mode, v[0], v[1], v[2]);
+                }
+            }
+        } else {
+            return viaRgb(image, mode);
+        }
+        return new Pixels(width, height, mode, out);
+    }
+
+    private static int pixelOf(Object data, int x) {
+        if (data instanceof int[] ints) {
+            return ints[x];
+        }
+        if (data instanceof short[] shorts) {
+            return shorts[x] & 0xFFFF;
+        }
+        return ((byte[]) data)[x] & 0xFF;
+    }
+
+    /** Anything unusual: let Java 2D convert to sRGB. Rare; close to, not bit-equal to, PIL. */
+    private static Pixels viaRgb(BufferedImage image, ColorMode mode) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        byte[] out = new byte[width * height * mode.channels()];
+        int[] argb = new int[width];
+        for (int y = 0; y < height; y++) {
+            image.getRGB(0, y, width, 1, argb, 0, width);
+            for (int x = 0; x < width; x++) {
+                int v = argb[x];
+                PilColor.put(out, y * width + x, mode, v >> 16 & 0xFF, v >> 8 & 0xFF, v & 0xFF);
+            }
+        }
+        LOG.log(System.Logger.Level.DEBUG, "decoded an unusual {0} through sRGB",
+                image.getColorModel());
+        return new Pixels(width, height, mode, out);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.kodiak.core.decode;
+
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Pixels;
+
+/**
+ * The colour arithmetic of libjpeg (YCbCr and YCCK to RGB/CMYK, fixed-point tables) and of PIL
+ * (CMYK to RGB, 16-bit to 8-bit), so that decoded values equal what PIL hands to PyTorch.
+ */
+final class PilColor {
+    private static final int SCALEBITS = 16;
+    private static final int ONE_HALF = 1 << (SCALEBITS - 1);
+    private static final int[] CR_R = new int[256];
+    private static final int[] CB_B = new int[256];
+    private static final int[] CR_G = new int[256];
+    private static final int[] CB_G = new int[256];
+
+    static {
+        // libjpeg jdcolor.c build_ycc_rgb_table()
+        for (int i = 0; i < 256; i++) {
+            int x = i - 128;
+            CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALEBITS;
+            CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALEBITS;
+            CR_G[i] = -fix(0.71414) * x;
+            CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+        }
+    }
+
+    private PilColor() {
+    }
+
+    private static int fix(double x) {
+        return (int) (x * (1L << SCALEBITS) + 0.5);
+    }
+
+    private static int clamp(int v) {
+        return v < 0 ? 0 : Math.min(v, 255);
+    }
+
+    /** libjpeg's ycc_rgb_convert, in place on interleaved triples starting at {@code i}. */
+    static void yccToRgb(int[] px, int i) {
+        int y = px[i];
+        int cb = px[i + 1];
+        int cr = px[i + 2];
+        px[i] = clamp(y + CR_R[cr]);
+        px[i + 1] = clamp(y + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
+        px[i + 2] = clamp(y + CB_B[cb]);
+    }
+
+    /** libjpeg's ycck_cmyk_convert: YCC to inverted CMY, K passes through. */
+    static void ycckToCmyk(int[] px, int i) {
+        int y = px[i];
+        int cb = px[i + 1];
+        int cr = px[i + 2];
+        px[i] = clamp(255 - (y + CR_R[cr]));
+        px[i + 1] = clamp(255 - (y + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS)));
+        px[i + 2] = clamp(255 - (y + CB_B[cb]));
+    }
+
+    /** PIL's cmyk2rgb on normal (not inverted) CMYK: {@code nk - c * nk / 255}, rounded. */
+    static int cmykChannel(int c, int k) {
+        int nk = 255 - k;
+        int tmp = c * nk + 128;
+        return clamp(nk - (((tmp >> 8) + tmp) >> 8));
+    }
+
+    /** Writes one RGB pixel into {@code out} in the target mode at pixel index {@code p}. */
+    static void put(byte[] out, int p, ColorMode mode, int r, int g, int b) {
+        if (mode == ColorMode.L) {
+            out[p] = (byte) Pixels.luminance(r, g, b);
+        } else {
+            out[p * 3] = (byte) r;
+            out[p * 3 + 1] = (byte) g;
+            out[p * 3 + 2] = (byte) b;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.kodiak.core.preprocess;
+
+import java.util.Arrays;
+
+/**
+ * An 8-bit image in a {@link ColorMode}: rows top to bottom, pixels left to right, channels
+ * interleaved ({@code data[(y * width + x) * channels + c]}), exactly PIL's memory order.
+ *
+ * <p>Immutable: the constructor copies nothing for speed, so the caller hands over the array and
+ * must not change it afterwards; {@link #data()} returns a copy. Thread-safe.
+ */
+public final class Pixels {
+    private final int width;
+    private final int height;
+    private final ColorMode mode;
+    private final byte[] data;
+
+    /**
+     * Wraps pixel data, taking ownership of the array.
+     *
+     * @param width width in pixels, at least 1
+     * @param height height in pixels, at least 1
+     * @param mode colour mode, which fixes the channel count
+     * @param data {@code width * height * mode.channels()} bytes; not copied
+     * @throws IllegalArgumentException if the sizes do not agree
+     */
+    public Pixels(int width, int height, ColorMode mode, byte[] data) {
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException("Invalid size " + width + "x" + height
+                    + "; width and height must be at least 1");
+        }
+        if (mode == null || data == null) {
+            throw new IllegalArgumentException("mode and data are required");
+        }
+        long expected = (long) width * height * mode.channels();
+        if (data.length != expected) {
+            throw new IllegalArgumentException("Invalid data: " + data.length + " bytes for a "
+                    + width + "x" + height + " " + mode + " image, which needs " + expected);
+        }
+        this.width = width;
+        this.height = height;
+        this.mode = mode;
+        this.data = data;
+    }
+
+    /**
+     * Returns the width.
+     *
+     * @return width in pixels
+     */
+    public int width() {
+        return width;
+    }
+
+    /**
+     * Returns the height.
+     *
+     * @return height in pixels
+     */
+    public int height() {
+        return height;
+    }
+
+    /**
+     * Returns the colour mode.
+     *
+     * @return RGB or L
+     */
+    public ColorMode mode() {
+        return mode;
+    }
+
+    /**
+     * Returns the number of interleaved channels.
+     *
+     * @return {@code mode().channels()}
+     */
+    public int channels() {
+        return mode.channels();
+    }
+
+    /**
+     * Returns one channel value.
+     *
+     * @param x column
+     * @param y row
+     * @param channel channel index
+     * @return the value, 0 to 255
+     */
+    public int get(int x, int y, int channel) {
+        return data[(y * width + x) * mode.channels() + channel] & 0xFF;
+    }
+
+    /**
+     * Returns a copy of the interleaved bytes.
+     *
+     * @return a new array
+     */
+    public byte[] data() {
+        return data.clone();
+    }
+
+    /** Package-private access without the copy, for the preprocessing code itself. */
+    byte[] array() {
+        return data;
+    }
+
+    /**
+     * Converts to another colour mode as PIL's {@code convert()} does: L to RGB replicates the
+     * value, RGB to L is {@code (19595 R + 38470 G + 7471 B + 32768) >> 16}.
+     *
+     * @param target the mode wanted
+     * @return this image if it already is in that mode, else a converted copy
+     */
+    public Pixels convert(ColorMode target) {
+        if (target == mode) {
+            return this;
+        }
+        int n = width * height;
+        byte[] out = new byte[n * target.channels()];
+        if (target == ColorMode.L) {
+            for (int i = 0, j = 0; i < n; i++, j += 3) {
+                out[i] = (byte) luminance(data[j] & 0xFF, data[j + 1] & 0xFF, data[j + 2] & 0xFF);
+            }
+        } else {
+            for (int i = 0, j = 0; i < n; i++, j += 3) {
+                out[j] = data[i];
+                out[j + 1] = data[i];
+                out[j + 2] = data[i];
+            }
+        }
+        return new Pixels(width, height, target, out);
+    }
+
+    /**
+     * PIL's luminance of an RGB triple (ITU-R 601-2 weights in 16-bit fixed point).
+     *
+     * @param r red, 0 to 255
+     * @param g green, 0 to 255
+     * @param b blue, 0 to 255
+     * @return L, 0 to 255
+     */
+    public static int luminance(int r, int g, int b) {
+        return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+    }
+
+    /**
+     * Builds an image from browser-style RGBA bytes (for example a canvas's {@code ImageData}),
+     * dropping alpha as PIL's {@code convert("RGB")} does.
+     *
+     * @param width width in pixels
+     * @param height height in pixels
+     * @param rgba {@code width * height * 4} bytes
+     * @param target the mode wanted
+     * @return the image in {@code target} mode
+     * @throws IllegalArgumentException if the array length does not match
+     */
+    public static Pixels fromRgba(int width, int height, byte[] rgba, ColorMode target) {
+        if (rgba.length != (long) width * height * 4) {
+            throw new IllegalArgumentException("Invalid data: " + rgba.length + " bytes for a "
+                    + width + "x" + height + " RGBA image");
+        }
+        int n = width * height;
+        byte[] out = new byte[n * target.channels()];
+        for (int i = 0; i < n; i++) {
+            int r = rgba[i * 4] & 0xFF;
+            int g = rgba[i * 4 + 1] & 0xFF;
+            int b = rgba[i * 4 + 2] & 0xFF;
+            if (target == ColorMode.L) {
+                out[i] = (byte) luminance(r, g, b);
+            } else {
+                out[i * 3] = (byte) r;
+                out[i * 3 + 1] = (byte) g;
+                out[i * 3 + 2] = (byte) b;
+            }
+        }
+        return new Pixels(width, height, target, out);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Pixels that && width == that.width && height == that.height
+                && mode == that.mode && Arrays.equals(data, that.data);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int hashCode() {
+        return (31 * (31 * width + height) + mode.hashCode()) * 31 + Arrays.hashCode(data);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "Pixels[" + width + "x" + height + " " + mode + "]";
+    }
+}

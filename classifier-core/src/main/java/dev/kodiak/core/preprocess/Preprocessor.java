@@ -1,0 +1,179 @@
+package dev.kodiak.core.preprocess;
+
+/**
+ * Applies an {@link InputSpec} to decoded pixels, in two stages that can run apart:
+ * {@link #resize(Pixels)} gives the model's 8-bit pixels (what the browser widget uploads), and
+ * {@link #toTensor(Pixels, float[], int)} turns them into the float CHW tensor.
+ *
+ * <pre>{@code
+ * Preprocessor pre = new Preprocessor(spec);
+ * float[] tensor = pre.apply(pixels);   // channels * height * width floats
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Preprocessor {
+    private final InputSpec spec;
+
+    /**
+     * Creates a preprocessor for one input spec.
+     *
+     * @param spec the bundle's input spec
+     */
+    public Preprocessor(InputSpec spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec is required");
+        }
+        this.spec = spec;
+    }
+
+    /**
+     * Returns the spec this preprocessor applies.
+     *
+     * @return the spec
+     */
+    public InputSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Runs every step: colour, resize, tensor.
+     *
+     * @param image decoded pixels in any mode
+     * @return a new array of {@code spec().tensorSize()} floats, CHW
+     */
+    public float[] apply(Pixels image) {
+        float[] tensor = new float[spec.tensorSize()];
+        toTensor(resize(image), tensor, 0);
+        return tensor;
+    }
+
+    /**
+     * Converts to the spec's colour mode and resizes: the model's 8-bit pixels, bit-identical
+     * to PIL's {@code convert()} followed by the spec's resize.
+     *
+     * @param image decoded pixels in any mode
+     * @return pixels of exactly {@code width x height} in the spec's colour mode
+     */
+    public Pixels resize(Pixels image) {
+        Pixels in = image.convert(spec.color());
+        int width = spec.width();
+        int height = spec.height();
+        Interpolation filter = spec.interpolation();
+        switch (spec.resize()) {
+            case SQUISH:
+                return Resampler.resize(in, width, height, filter);
+            case CROP:
+                return crop(in, width, height, filter);
+            default:
+                return pad(in, width, height, filter);
+        }
+    }
+
+    /** torchvision {@code Resize(shorter)} then {@code CenterCrop((height, width))}. */
+    private Pixels crop(Pixels in, int width, int height, Interpolation filter) {
+        int w = in.width();
+        int h = in.height();
+        int shorter = spec.resizeShorter();
+        int newW;
+        int newH;
+        if (w <= h) {
+            newW = shorter;
+            newH = (int) ((double) (shorter * h) / w);
+        } else {
+            newH = shorter;
+            newW = (int) ((double) (shorter * w) / h);
+        }
+        Pixels resized = Resampler.resize(in, newW, newH, filter);
+        // torchvision rounds the offsets with Python's round(): half to even.
+        int top = (int) Math.rint((newH - height) / 2.0);
+        int left = (int) Math.rint((newW - width) / 2.0);
+        return region(resized, left, top, width, height);
+    }
+
+    /** Scale to fit (round half up), centre on the fill colour. */
+    private Pixels pad(Pixels in, int width, int height, Interpolation filter) {
+        int w = in.width();
+        int h = in.height();
+        int newW;
+        int newH;
+        if ((long) width * h <= (long) height * w) {
+            newW = width;
+            newH = Math.max(1, Math.min(height, (int) ((double) ((long) h * width) / w + 0.5)));
+        } else {
+            newH = height;
+            newW = Math.max(1, Math.min(width, (int) ((double) ((long) w * height) / h + 0.5)));
+        }
+        Pixels resized = Resampler.resize(in, newW, newH, filter);
+        int channels = in.channels();
+        byte[] out = new byte[width * height * channels];
+        for (int i = 0; i < width * height; i++) {
+            for (int c = 0; c < channels; c++) {
+                out[i * channels + c] = (byte) spec.padFillAt(c);
+            }
+        }
+        int left = (width - newW) / 2;
+        int top = (height - newH) / 2;
+        byte[] src = resized.array();
+        for (int y = 0; y < newH; y++) {
+            System.arraycopy(src, y * newW * channels, out, ((top + y) * width + left) * channels,
+                    newW * channels);
+        }
+        return new Pixels(width, height, in.mode(), out);
+    }
+
+    private static Pixels region(Pixels in, int left, int top, int width, int height) {
+        if (left == 0 && top == 0 && width == in.width() && height == in.height()) {
+            return in;
+        }
+        int channels = in.channels();
+        byte[] src = in.array();
+        byte[] out = new byte[width * height * channels];
+        for (int y = 0; y < height; y++) {
+            System.arraycopy(src, ((top + y) * in.width() + left) * channels, out,
+                    y * width * channels, width * channels);
+        }
+        return new Pixels(width, height, in.mode(), out);
+    }
+
+    /**
+     * Writes the tensor of model-sized pixels into {@code dest} at {@code offset}, CHW: invert,
+     * divide by 255, subtract the mean, divide by the std, each in float32 as torchvision does.
+     *
+     * @param modelPixels pixels of the spec's size and mode (from {@link #resize(Pixels)})
+     * @param dest the array to fill, for example one slot of a batch
+     * @param offset index of the first float to write
+     * @throws IllegalArgumentException if the pixels do not have the spec's size or mode, or
+     *     {@code dest} is too small
+     */
+    public void toTensor(Pixels modelPixels, float[] dest, int offset) {
+        if (modelPixels.width() != spec.width() || modelPixels.height() != spec.height()
+                || modelPixels.mode() != spec.color()) {
+            throw new IllegalArgumentException("Invalid pixels: " + modelPixels + " but the spec "
+                    + "takes " + spec.color() + " " + spec.width() + "x" + spec.height()
+                    + "; call resize() first");
+        }
+        int plane = spec.width() * spec.height();
+        int channels = spec.color().channels();
+        if (offset < 0 || dest.length - offset < plane * channels) {
+            throw new IllegalArgumentException("Invalid destination: " + (dest.length - offset)
+                    + " floats left, need " + plane * channels);
+        }
+        byte[] src = modelPixels.array();
+        boolean invert = spec.invert();
+        boolean rescale = spec.rescale();
+        for (int c = 0; c < channels; c++) {
+            float mean = spec.meanAt(c);
+            float std = spec.stdAt(c);
+            int base = offset + c * plane;
+            for (int i = 0; i < plane; i++) {
+                int v = src[i * channels + c] & 0xFF;
+                float f = invert ? 255 - v : v;
+                if (rescale) {
+                    f = f / 255f;
+                }
+                dest[base + i] = (f - mean) / std;
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.kodiak.core.decode;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Pixels;
+import dev.kodiak.core.testing.Fixtures;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every fixture format decodes to what PIL decodes it to: exactly, or within decoder noise. */
+class DecodeTest {
+    /**
+     * Lossy WebP: TwelveMonkeys' VP8 decoder upsamples chroma differently from libwebp, so values
+     * differ at colour edges. JPEG needs no allowance: libjpeg's IDCT, fancy upsampling and colour
+     * tables are the same in the JDK and in PIL's libjpeg-turbo, and the results are bit-equal.
+     */
+    static final int LOSSY_WEBP_MAX = 32;
+    static final double LOSSY_WEBP_MEAN = 2.0;
+
+    private final ImageDecoder decoder = new ImageDecoder();
+
+    static Stream<Arguments> goldens() {
+        return Fixtures.decodable().stream().flatMap(image -> Stream.of(ColorMode.values())
+                .filter(image::has).map(mode -> Arguments.of(image, mode)));
+    }
+
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("goldens")
+    void decodesLikePil(Fixtures.Image image, ColorMode mode) throws DecodeException {
+        Pixels expected = image.pil(mode);
+        Pixels actual = decoder.decode(image.bytes(), mode);
+
+        assertThat("size", actual.width() + "x" + actual.height(),
+                is(expected.width() + "x" + expected.height()));
+        assertThat(actual.mode(), is(mode));
+        Difference d = Difference.of(expected, actual);
+        if (image.lossy() && image.format().equals("webp")) {
+            assertThat("max |Δ| " + d, d.max, lessThanOrEqualTo(LOSSY_WEBP_MAX));
+            assertThat("mean |Δ| " + d, d.mean, lessThan(LOSSY_WEBP_MEAN));
+        } else {
+            assertThat("decodes bit-exactly like PIL: " + d, d.max, is(0));
+        }
+    }
+
+    @Test
+    void allEightExifOrientationsShowTheSameUprightPhoto() throws DecodeException {
+        Pixels upright = decoder.decode(Fixtures.image("jpeg-exif-1.jpg").bytes(), ColorMode.RGB);
+        for (int n = 2; n <= 8; n++) {
+            Pixels turned = decoder.decode(Fixtures.image("jpeg-exif-" + n + ".jpg").bytes(),
+                    ColorMode.RGB);
+            assertThat("orientation " + n, turned.width() + "x" + turned.height(),
+                    is(upright.width() + "x" + upright.height()));
+            Difference d = Difference.of(upright, turned);
+            // re-encoding a rotated photo moves JPEG block edges, so only the mean is tight
+            assertThat("orientation " + n + " " + d, d.mean, lessThan(3.0));
+        }
+    }
+
+    @Test
+    void probeReadsTheHeaderOnly() throws DecodeException {
+        ImageInfo info = decoder.probe(Fixtures.image("jpeg-exif-6.jpg").bytes());
+        assertThat(info.format(), is(ImageFormat.JPEG));
+        assertThat(info.orientation(), is(6));
+        assertThat(info.displayWidth() + "x" + info.displayHeight(), is("180x120"));
+    }
+
+    @Test
+    void limitIsConfigurable() {
+        ImageDecoder small = new ImageDecoder(240 * 160 - 1);
+        DecodeException e = assertThrows(DecodeException.class,
+                () -> small.decode(Fixtures.image("png-rgb8.png").bytes(), ColorMode.RGB));
+        assertThat(e.reason(), is(DecodeException.Reason.TOO_LARGE));
+        assertThat(e.getMessage(), containsString("240x160 (38400 pixels), more than the limit "
+                + "of 38399"));
+    }
+
+    /** Largest and mean absolute difference between two images of the same size. */
+    record Difference(int max, double mean) {
+        static Difference of(Pixels a, Pixels b) {
+            byte[] x = a.data();
+            byte[] y = b.data();
+            int max = 0;
+            long sum = 0;
+            for (int i = 0; i < x.length; i++) {
+                int d = Math.abs((x[i] & 0xFF) - (y[i] & 0xFF));
+                max = Math.max(max, d);
+                sum += d;
+            }
+            return new Difference(max, (double) sum / x.length);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.kodiak.core.decode;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.sun.management.ThreadMXBean;
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.testing.Fixtures;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Hostile bytes are rejected with the right typed error and without large allocations. */
+class HostileInputTest {
+    /** A 240x160 RGB decode allocates about 0.5 MB; a bomb decoded would need gigabytes. */
+    static final long ALLOCATION_LIMIT = 8L << 20;
+
+    private static final ThreadMXBean THREADS =
+            (ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private final ImageDecoder decoder = new ImageDecoder();
+
+    static List<Fixtures.Image> hostile() {
+        return Fixtures.hostile();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostile")
+    void isRejectedWithItsReason(Fixtures.Image image) {
+        byte[] bytes = image.bytes();
+        decodeSomethingFirst(); // class loading and ImageIO set-up are not the input's cost
+
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        DecodeException e = assertThrows(DecodeException.class,
+                () -> decoder.decode(bytes, ColorMode.RGB));
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(e.getMessage(), e.reason().name(), is(image.error()));
+        assertThat("bytes allocated while rejecting", allocated, lessThan(ALLOCATION_LIMIT));
+    }
+
+    private void decodeSomethingFirst() {
+        try {
+            decoder.decode(Fixtures.image("png-small.png").bytes(), ColorMode.RGB);
+        } catch (DecodeException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void messagesSayWhatHappenedAndWhatToDo() {
+        Map<String, String> expected = Map.of(
+                "empty.jpg", "The image is empty (0 bytes); send a JPEG, PNG, GIF, BMP or WebP",
+                "html-renamed.jpg", "it looks like HTML, perhaps an error page",
+                "drawing.svg", "SVG images are not supported; send a JPEG",
+                "bomb-65000.png", "65000x65000 (4225000000 pixels), more than the limit of "
+                        + "50000000 pixels; scale it down",
+                "bomb-30000.jpg", "30000x30000 (900000000 pixels)",
+                "bomb-65000.gif", "claims 4225000000 pixels in its header",
+                "truncated.png", "damaged or truncated and cannot be decoded");
+        expected.forEach((file, text) -> {
+            DecodeException e = assertThrows(DecodeException.class,
+                    () -> decoder.decode(Fixtures.image(file).bytes(), ColorMode.L));
+            assertThat(file, e.getMessage(), containsString(text));
+        });
+    }
+
+    @Test
+    void truncatedJpegIsAnErrorNotAGreyBottomHalf() {
+        DecodeException e = assertThrows(DecodeException.class,
+                () -> decoder.decode(Fixtures.image("truncated.jpg").bytes(), ColorMode.RGB));
+        assertThat(e.reason(), is(DecodeException.Reason.CORRUPT));
+        assertThat(e.getMessage(), containsString("truncated"));
+    }
+
+    @Test
+    void everyPrefixOfARealPhotoIsRejectedAsCorruptOrDecodesWhole() throws DecodeException {
+        for (String name : List.of("png-small.png", "jpeg-progressive.jpg", "gif-palette.gif",
+                "webp-lossless.webp", "bmp-rgb24.bmp")) {
+            byte[] whole = Fixtures.image(name).bytes();
+            var full = decoder.decode(whole, ColorMode.RGB);
+            for (int n = 1; n < whole.length; n += 1 + whole.length / 300) {
+                byte[] prefix = java.util.Arrays.copyOf(whole, n);
+                try {
+                    // PIL also accepts a file cut only in its trailing chunks (PNG's IEND)
+                    assertThat(name + " prefix " + n, decoder.decode(prefix, ColorMode.RGB),
+                            is(full));
+                } catch (DecodeException e) {
+                    // shorter than the format's signature, the bytes are simply not an image
+                    assertThat(name + " prefix " + n + ": " + e.getMessage(), e.reason(),
+                            n < 16 ? anyOf(is(DecodeException.Reason.NOT_AN_IMAGE),
+                                    is(DecodeException.Reason.CORRUPT))
+                                    : is(DecodeException.Reason.CORRUPT));
+                }
+            }
+        }
+    }
+
+    @Test
+    void heicGetsAHintForIphoneUsers() {
+        byte[] heic = "\0\0\0\u0018ftypheic\0\0\0\0mif1heic".getBytes(StandardCharsets.ISO_8859_1);
+        DecodeException e = assertThrows(DecodeException.class,
+                () -> decoder.decode(heic, ColorMode.RGB));
+        assertThat(e.reason(), is(DecodeException.Reason.UNSUPPORTED_FORMAT));
+        assertThat(e.getMessage(), containsString("Most Compatible"));
+    }
+}

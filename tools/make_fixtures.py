@@ -1,0 +1,476 @@
+#!/usr/bin/python3
+"""Make Kodiak's golden test fixtures with PIL and PyTorch, into testdata/.
+
+    /usr/bin/python3 tools/make_fixtures.py      # needs python3-torch, -torchvision, -skimage,
+                                                 # dataset-fashion-mnist and models/fashion-mnist
+
+What it writes (all small, committed):
+  testdata/images/            real photos from scikit-image's bundled data, re-encoded into every
+                              format users upload, plus hostile files that must be rejected
+  testdata/images.json        per file: format, size, what PIL decodes it to (golden pixels), or
+                              the error Kodiak must raise
+  testdata/golden/pixels/     PIL's decoded pixels (EXIF orientation applied, convert("RGB"/"L")),
+                              raw interleaved uint8, gzip
+  testdata/golden/preprocess.json + preprocess/
+                              for input-spec cases: PIL/torchvision's resized 8-bit pixels and
+                              the final float32 tensor
+  testdata/golden/models.json + logits/
+                              logits of the default model and of a tiny RGB test model, computed
+                              by PyTorch on PIL's tensors
+  testdata/golden/fashion-mnist-*
+                              PyTorch's top-1 for all 10,000 Fashion-MNIST test images and the
+                              logits of the first 1,000
+  testdata/bundles/tiny-rgb/  a tiny random-weight RGB bundle (crop + bicubic + probabilities)
+
+Every random choice is seeded, so a rerun reproduces the same files (given the same libraries).
+"""
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from skimage import data as skdata
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TOOLS)
+sys.path.insert(0, TOOLS)
+import export_bundle as eb  # noqa: E402
+import train_default  # noqa: E402
+
+OUT = os.path.join(ROOT, "testdata")
+IMAGES = os.path.join(OUT, "images")
+GOLDEN = os.path.join(OUT, "golden")
+RNG = np.random.default_rng(1234)
+
+
+def gz(path, payload):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # mtime=0 keeps the bytes reproducible
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+        f.write(payload)
+
+
+def rel(path):
+    return os.path.relpath(path, OUT).replace(os.sep, "/")
+
+
+def store_pixels(image):
+    """Store PIL image pixels once, named by content; returns the record for images.json."""
+    raw = np.asarray(image, dtype=np.uint8).tobytes()
+    name = hashlib.sha256(raw).hexdigest()[:16] + "." + image.mode + ".gz"
+    path = os.path.join(GOLDEN, "pixels", name)
+    if not os.path.exists(path):
+        gz(path, raw)
+    return {"width": image.size[0], "height": image.size[1], "file": rel(path)}
+
+
+# ---------------------------------------------------------------- sources: real photos
+
+def source(name, long_side=None):
+    array = getattr(skdata, name)()
+    image = Image.fromarray(array)
+    if long_side:
+        w, h = image.size
+        scale = long_side / max(w, h)
+        image = image.resize((round(w * scale), round(h * scale)), Image.LANCZOS)
+    return image
+
+
+CAT = source("chelsea", 240)          # 240x160 RGB
+ASTRONAUT = source("astronaut", 200)  # 200x200 RGB
+COFFEE = source("coffee")             # 600x400 RGB, full size
+CAMERA = source("camera", 192)        # 192x192 L
+ROCKET = source("rocket", 180)        # 180x120 RGB, for EXIF orientations
+LOGO = source("logo", 160)            # 160x160 RGBA with real transparency
+
+
+# ---------------------------------------------------------------- encoders PIL lacks
+
+def png_chunk(kind, payload):
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+def png_bytes(width, height, bit_depth, color_type, rows, declared=None):
+    """A PNG from raw scanlines (filter 0); `declared` overrides the IHDR size."""
+    w, h = declared or (width, height)
+    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
+    raw = b"".join(b"\x00" + row for row in rows)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+            + png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+def png16_rgb(image):
+    """16-bit RGB PNG: high byte = the 8-bit photo, low byte = seeded noise."""
+    hi = np.asarray(image, dtype=np.uint16)
+    lo = RNG.integers(0, 256, size=hi.shape, dtype=np.uint16)
+    big = (hi << 8 | lo).astype(">u2")
+    rows = [big[y].tobytes() for y in range(big.shape[0])]
+    return png_bytes(image.size[0], image.size[1], 16, 2, rows)
+
+
+def display_p3_profile():
+    """A minimal ICC v2 RGB profile with Display P3 primaries (what iPhone photos embed).
+
+    Kodiak, like PIL, ignores embedded profiles and uses the stored values; a fixture carrying
+    one proves that the decoder does not colour-manage behind our back.
+    """
+    def s15(v):
+        return struct.pack(">i", round(v * 65536))
+
+    def xyz(x, y, z):
+        return b"XYZ " + bytes(4) + s15(x) + s15(y) + s15(z)
+
+    def curve(gamma):
+        return b"curv" + bytes(4) + struct.pack(">IH", 1, round(gamma * 256)) + bytes(2)
+
+    def desc(text):
+        ascii_text = text.encode("ascii") + b"\0"
+        body = (b"desc" + bytes(4) + struct.pack(">I", len(ascii_text)) + ascii_text
+                + bytes(8) + bytes(3) + bytes(67))
+        return body + bytes(-len(body) % 4)
+
+    tags = [(b"desc", desc("Display P3 (Kodiak test)")),
+            (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+            (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)),
+            (b"gXYZ", xyz(0.2920, 0.6922, 0.0419)),
+            (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+            (b"rTRC", curve(2.2)), (b"gTRC", curve(2.2)), (b"bTRC", curve(2.2)),
+            (b"cprt", b"text" + bytes(4) + b"public domain\0\0\0")]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (struct.pack(">I", size) + bytes(4) + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ "
+              + struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acsp" + bytes(24) + bytes(4)
+              + s15(0.9642) + s15(1.0) + s15(0.8249) + bytes(4) + bytes(44))
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def ycck_jpeg(image):
+    """An Adobe YCCK JPEG, written by tools/MakeYcckJpeg.java (PIL cannot write YCCK)."""
+    java = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"),
+                        "bin", "java")
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = os.path.join(tmp, "in.png"), os.path.join(tmp, "out.jpg")
+        image.save(source)
+        subprocess.run([java, os.path.join(TOOLS, "MakeYcckJpeg.java"), source, target],
+                       check=True)
+        with open(target, "rb") as f:
+            return f.read()
+
+
+# ---------------------------------------------------------------- the formats
+
+def save(image, fmt, **params):
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def exif_orientation(n):
+    exif = Image.Exif()
+    exif[0x0112] = n
+    return exif.tobytes()
+
+
+# The inverse of what exif_transpose does, so that every orientation shows the same upright photo.
+UNDO = {1: None, 2: Image.FLIP_LEFT_RIGHT, 3: Image.ROTATE_180, 4: Image.FLIP_TOP_BOTTOM,
+        5: Image.TRANSPOSE, 6: Image.ROTATE_90, 7: Image.TRANSVERSE, 8: Image.ROTATE_270}
+
+
+def stored_for(image, n):
+    return image if UNDO[n] is None else image.transpose(UNDO[n])
+
+
+def palette_image(image, colors=64):
+    return image.convert("RGB").quantize(colors=colors, method=Image.MEDIANCUT, dither=Image.NONE)
+
+
+def la_image():
+    gray = np.asarray(CAMERA)
+    alpha = np.tile(np.linspace(0, 255, gray.shape[1]).astype(np.uint8), (gray.shape[0], 1))
+    return Image.fromarray(np.dstack([gray, alpha]), "LA")
+
+
+def animated_gif():
+    first = palette_image(CAT)
+    second = palette_image(ImageOps.mirror(CAT))
+    return save(first, "GIF", save_all=True, append_images=[second], duration=100, loop=0)
+
+
+P3 = display_p3_profile()
+
+
+def valid_images():
+    """(file name, format, bytes, which colours to keep goldens for, lossy)."""
+    pal = palette_image(CAT)
+    pal.info["transparency"] = 0
+    yield "jpeg-baseline.jpg", "jpeg", save(COFFEE, "JPEG", quality=90), ("RGB", "L"), True
+    yield "jpeg-progressive.jpg", "jpeg", save(CAT, "JPEG", quality=85, progressive=True,
+                                               optimize=True), ("RGB",), True
+    yield "jpeg-444.jpg", "jpeg", save(ASTRONAUT, "JPEG", quality=92, subsampling=0), ("RGB",), True
+    yield "jpeg-gray.jpg", "jpeg", save(CAMERA, "JPEG", quality=90), ("RGB", "L"), True
+    yield "jpeg-cmyk.jpg", "jpeg", save(ASTRONAUT.convert("CMYK"), "JPEG", quality=95), \
+        ("RGB", "L"), True
+    yield "jpeg-ycck.jpg", "jpeg", ycck_jpeg(CAT), ("RGB", "L"), True
+    yield "jpeg-icc-p3.jpg", "jpeg", save(CAT, "JPEG", quality=90, icc_profile=P3), ("RGB",), True
+    for n in range(1, 9):
+        yield f"jpeg-exif-{n}.jpg", "jpeg", save(stored_for(ROCKET, n), "JPEG", quality=95,
+                                                 exif=exif_orientation(n)), ("RGB",), True
+    yield "png-rgb8.png", "png", save(CAT, "PNG"), ("RGB", "L"), False
+    yield "png-rgba8.png", "png", save(LOGO, "PNG"), ("RGB", "L"), False
+    yield "png-small.png", "png", save(CAT.resize((40, 27), Image.LANCZOS), "PNG"), ("RGB", "L"), \
+        False
+    yield "png-gray8.png", "png", save(CAMERA, "PNG"), ("RGB", "L"), False
+    yield "png-la8.png", "png", save(la_image(), "PNG"), ("RGB", "L"), False
+    yield "png-palette.png", "png", save(pal, "PNG", transparency=0), ("RGB", "L"), False
+    gray16 = Image.fromarray((np.asarray(CAMERA, dtype=np.uint16) * 257 // 64), "I;16")
+    yield "png-gray16.png", "png", save(gray16, "PNG"), ("RGB", "L"), False
+    yield "png-rgb16.png", "png", png16_rgb(CAT), ("RGB",), False
+    yield "png-gray1.png", "png", save(CAMERA.point(lambda v: 255 if v > 110 else 0).convert("1"),
+                                       "PNG"), ("RGB", "L"), False
+    yield "png-icc-p3.png", "png", save(CAT, "PNG", icc_profile=P3), ("RGB",), False
+    yield "png-exif-6.png", "png", save(stored_for(ROCKET, 6), "PNG", exif=exif_orientation(6)), \
+        ("RGB",), False
+    yield "gif-palette.gif", "gif", save(palette_image(CAT), "GIF"), ("RGB", "L"), False
+    yield "gif-animated.gif", "gif", animated_gif(), ("RGB",), False
+    yield "bmp-rgb24.bmp", "bmp", save(CAT, "BMP"), ("RGB",), False
+    yield "bmp-palette8.bmp", "bmp", save(palette_image(ASTRONAUT), "BMP"), ("RGB",), False
+    yield "webp-lossy.webp", "webp", save(CAT, "WEBP", quality=80), ("RGB",), True
+    yield "webp-lossless.webp", "webp", save(ASTRONAUT, "WEBP", lossless=True), ("RGB",), False
+    yield "webp-alpha.webp", "webp", save(LOGO, "WEBP", lossless=True), ("RGB",), False
+
+
+def patch_jpeg_size(jpeg, width, height):
+    """Rewrite the frame header (SOF0/SOF2) of a real JPEG to claim another size."""
+    out = bytearray(jpeg)
+    i = 2
+    while i < len(out):
+        marker = out[i + 1]
+        length = struct.unpack(">H", out[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            out[i + 5:i + 9] = struct.pack(">HH", height, width)
+            return bytes(out)
+        i += 2 + length
+    raise ValueError("no SOF marker")
+
+
+def hostile_images():
+    """(file name, bytes, error code Kodiak must raise)."""
+    photo = save(CAT, "JPEG", quality=90)
+    png = save(CAT, "PNG")
+    yield "empty.jpg", b"", "EMPTY"
+    yield "html-renamed.jpg", (b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
+                               b"<body><h1>Not Found</h1></body></html>\n"), "NOT_AN_IMAGE"
+    yield "text-renamed.png", b"This is not an image, just some text someone renamed.\n" * 4, \
+        "NOT_AN_IMAGE"
+    yield "random.bin", RNG.integers(0, 256, 4096, dtype=np.uint8).tobytes(), "NOT_AN_IMAGE"
+    yield "drawing.svg", (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+                          b'width="100" height="100"><circle cx="50" cy="50" r="40"/></svg>\n'), \
+        "UNSUPPORTED_FORMAT"
+    yield "truncated.jpg", photo[:len(photo) * 6 // 10], "CORRUPT"
+    yield "truncated.png", png[:len(png) * 6 // 10], "CORRUPT"
+    yield "header-only.gif", save(palette_image(CAT), "GIF")[:40], "CORRUPT"
+    rows = [bytes(65000 * 3)] * 2  # two real rows; the header claims 65000 x 65000
+    yield "bomb-65000.png", png_bytes(65000, 2, 8, 2, rows, declared=(65000, 65000)), "TOO_LARGE"
+    yield "bomb-30000.jpg", patch_jpeg_size(photo, 30000, 30000), "TOO_LARGE"
+    gif = bytearray(save(palette_image(CAT), "GIF"))
+    gif[6:10] = struct.pack("<HH", 65000, 65000)           # logical screen
+    idx = gif.index(b"\x2c")                                # image descriptor
+    gif[idx + 5:idx + 9] = struct.pack("<HH", 65000, 65000)
+    yield "bomb-65000.gif", bytes(gif), "TOO_LARGE"
+    bmp = bytearray(save(CAT, "BMP"))
+    bmp[18:26] = struct.pack("<ii", 30000, 30000)
+    yield "bomb-30000.bmp", bytes(bmp), "TOO_LARGE"
+
+
+def make_images():
+    shutil.rmtree(IMAGES, ignore_errors=True)
+    shutil.rmtree(os.path.join(GOLDEN, "pixels"), ignore_errors=True)
+    os.makedirs(IMAGES)
+    records = []
+    for name, fmt, payload, colors, lossy in valid_images():
+        path = os.path.join(IMAGES, name)
+        with open(path, "wb") as f:
+            f.write(payload)
+        record = {"file": "images/" + name, "format": fmt, "lossy": lossy, "pixels": {}}
+        for color in colors:
+            record["pixels"][color] = store_pixels(eb.pil_load(path, color))
+        records.append(record)
+    for name, payload, error in hostile_images():
+        with open(os.path.join(IMAGES, name), "wb") as f:
+            f.write(payload)
+        records.append({"file": "images/" + name, "error": error})
+    return records
+
+
+# ---------------------------------------------------------------- preprocessing cases
+
+def spec(w, h, **kw):
+    return eb.input_spec(w, h, **kw)
+
+
+def preprocess_cases():
+    """(case id, source image file, spec)."""
+    for interp in eb.INTERPOLATIONS:
+        yield f"squish-down-{interp}", "png-rgb8.png", spec(61, 47, interpolation=interp,
+                                                            mean="imagenet")
+        yield f"squish-up-{interp}", "png-small.png", spec(97, 73, interpolation=interp)
+        yield f"squish-gray-{interp}", "png-gray8.png", spec(150, 41, color="L",
+                                                             interpolation=interp)
+    yield "squish-mixed-bicubic", "png-rgb8.png", spec(300, 90, interpolation="bicubic")
+    yield "crop-bilinear", "png-rgb8.png", spec(56, 56, resize="crop", resize_shorter=64,
+                                                mean="imagenet")
+    yield "crop-bicubic-nonsquare", "png-rgb8.png", spec(48, 40, resize="crop",
+                                                         resize_shorter=52,
+                                                         interpolation="bicubic")
+    yield "crop-nearest-portrait", "png-exif-6.png", spec(33, 33, resize="crop",
+                                                          interpolation="nearest")
+    yield "crop-typical-imagenet", "jpeg-baseline.jpg", spec(96, 96, resize="crop",
+                                                             resize_shorter=110,
+                                                             mean="imagenet")
+    yield "pad-bilinear", "png-rgb8.png", spec(64, 64, resize="pad", mean="imagenet")
+    yield "pad-bicubic-gray-fill", "png-gray8.png", spec(50, 30, color="L", resize="pad",
+                                                         interpolation="bicubic", pad_fill=255)
+    yield "pad-portrait-lanczos", "png-exif-6.png", spec(40, 40, resize="pad",
+                                                         interpolation="lanczos", pad_fill=114)
+    yield "gray-invert-fashion", "png-gray8.png", spec(28, 28, color="L", invert=True,
+                                                       mean=[0.286], std=[0.353])
+    yield "rgb-to-l", "png-rgba8.png", spec(28, 28, color="L", mean=[0.5], std=[0.25])
+    yield "no-rescale", "png-palette.png", spec(20, 16, rescale=False,
+                                                mean=[120.0, 110.0, 100.0],
+                                                std=[60.0, 55.0, 50.0])
+    yield "identity-size", "png-rgb8.png", spec(240, 160)
+
+
+def make_preprocess():
+    out_dir = os.path.join(GOLDEN, "preprocess")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    cases = []
+    for case_id, image_name, case_spec in preprocess_cases():
+        path = os.path.join(IMAGES, image_name)
+        resized = eb.pil_resize(eb.pil_load(path, case_spec["color"]), case_spec)
+        tensor = eb.pil_to_tensor(resized, case_spec)
+        resized_file = os.path.join(out_dir, case_id + ".u8.gz")
+        tensor_file = os.path.join(out_dir, case_id + ".f32.gz")
+        gz(resized_file, np.asarray(resized, dtype=np.uint8).tobytes())
+        gz(tensor_file, tensor.numpy().astype("<f4").tobytes())
+        cases.append({"id": case_id, "image": "images/" + image_name, "spec": case_spec,
+                      "resized": rel(resized_file), "tensor": rel(tensor_file),
+                      "shape": list(tensor.shape)})
+    return cases
+
+
+# ---------------------------------------------------------------- models
+
+class TinyRgbNet(torch.nn.Module):
+    """Random-weight 3-class CNN that ends in softmax (bundle output: probabilities)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.fc = torch.nn.Linear(8 * 16 * 16, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return torch.softmax(self.fc(x.flatten(1)), dim=1)
+
+
+def make_tiny_bundle():
+    torch.manual_seed(7)
+    model = TinyRgbNet()
+    with torch.no_grad():  # scale so the outputs are not all near 1/3
+        model.fc.weight.mul_(20)
+    bundle_spec = spec(32, 32, resize="crop", resize_shorter=36, interpolation="bicubic",
+                       mean="imagenet")
+    path = os.path.join(OUT, "bundles", "tiny-rgb")
+    eb.export_bundle(model, ["red-ish", "green-ish", "blue-ish"], bundle_spec, path,
+                     "tiny-rgb", "0.1.0", output="probabilities",
+                     provenance={"dataset": "none: random weights, for tests only"},
+                     description="Tiny random-weight RGB model for Kodiak's tests.")
+    return path
+
+
+def make_model_goldens(records):
+    bundles = {"fashion-mnist": os.path.join(ROOT, "models", "fashion-mnist"),
+               "tiny-rgb": make_tiny_bundle()}
+    out_dir = os.path.join(GOLDEN, "logits")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    results = []
+    for bundle_name, bundle_dir in bundles.items():
+        with open(os.path.join(bundle_dir, "kodiak.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        model = torch.jit.load(os.path.join(bundle_dir, "model.pt"))
+        for record in records:
+            if "error" in record:
+                continue
+            tensor = eb.preprocess(os.path.join(OUT, record["file"]), manifest["input"])
+            with torch.no_grad():
+                output = model(tensor)[0]
+            results.append({"bundle": bundle_name, "image": record["file"],
+                            "lossy": record["lossy"], "output": [float(v) for v in output]})
+    return results
+
+
+def make_fashion_goldens():
+    """PyTorch's answers on the Fashion-MNIST test set through the PIL pipeline."""
+    bundle_dir = os.path.join(ROOT, "models", "fashion-mnist")
+    with open(os.path.join(bundle_dir, "kodiak.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    model = torch.jit.load(os.path.join(bundle_dir, "model.pt"))
+    images, labels = train_default.load("test")
+    tensors = torch.cat([eb.pil_to_tensor(eb.pil_resize(Image.fromarray(img, "L"),
+                                                        manifest["input"]), manifest["input"])
+                         for img in images])
+    with torch.no_grad():
+        logits = torch.cat([model(tensors[i:i + 500]) for i in range(0, len(tensors), 500)])
+    top1 = logits.argmax(1).numpy().astype(np.uint8)
+    correct = int((top1 == labels).sum())
+    recorded = manifest["provenance"]["accuracy"]["correct"]
+    if correct != recorded:
+        sys.exit(f"PIL pipeline gives {correct} correct but the manifest records {recorded}")
+    gz(os.path.join(GOLDEN, "fashion-mnist-top1.u8.gz"), top1.tobytes())
+    gz(os.path.join(GOLDEN, "fashion-mnist-logits-1000.f32.gz"),
+       logits[:1000].numpy().astype("<f4").tobytes())
+    return {"images": "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+            "labels": "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz",
+            "top1": "golden/fashion-mnist-top1.u8.gz",
+            "logits": "golden/fashion-mnist-logits-1000.f32.gz", "logits_count": 1000,
+            "correct": correct, "total": len(labels)}
+
+
+def main():
+    torch.set_num_threads(2)
+    records = make_images()
+    index = {
+        "generator": "tools/make_fixtures.py",
+        "torch": torch.__version__,
+        "pillow": Image.__version__,
+        "images": records,
+        "preprocess": make_preprocess(),
+        "models": make_model_goldens(records),
+        "fashion_mnist": make_fashion_goldens(),
+    }
+    with open(os.path.join(OUT, "golden.json"), "w", encoding="utf-8") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    print(f"wrote {len(records)} images, {len(index['preprocess'])} preprocessing cases, "
+          f"{len(index['models'])} model outputs to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
