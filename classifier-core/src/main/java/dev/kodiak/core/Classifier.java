@@ -1,0 +1,356 @@
+package dev.kodiak.core;
+
+import dev.kodiak.core.bundle.Bundle;
+import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.ModelOutput;
+import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.infer.InferenceException;
+import dev.kodiak.core.infer.TorchModel;
+import dev.kodiak.core.preprocess.InputSpec;
+import dev.kodiak.core.preprocess.Pixels;
+import dev.kodiak.core.preprocess.Preprocessor;
+import dev.kodiak.core.topk.TopK;
+import dev.kodiak.core.topk.TopKDecoder;
+import dev.kodiak.core.topk.TopKOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Classifies images with one model bundle: decode, preprocess exactly as PIL/torchvision, run the
+ * TorchScript model through DJL, rank the labels.
+ *
+ * <pre>{@code
+ * ClassifierConfig config = ClassifierConfig.builder(Path.of("models/fashion-mnist")).topK(3).build();
+ * try (Classifier classifier = Classifier.open(config)) {
+ *     Classification c = classifier.classify(Files.readAllBytes(Path.of("boot.jpg")));
+ *     System.out.println(c.top().label());                  // "Ankle boot"
+ *     List<Classification> batch = classifier.classify(List.of(a, b, c)); // one forward pass
+ * }
+ * }</pre>
+ *
+ * <p>Opening validates the bundle (files, checksums, manifest) and then the model itself: one
+ * forward pass on a tensor of the input spec must succeed and give one score per label.
+ *
+ * <p>Thread-safe: any number of threads may call every method at once, and each gets its own
+ * answer. Close it once, when no call is running.
+ */
+public final class Classifier implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Classifier.class.getName());
+
+    private final Bundle bundle;
+    private final TorchModel model;
+    private final ClassifierConfig config;
+    private final ImageDecoder decoder;
+    private final Preprocessor preprocessor;
+    private final TopKDecoder topK;
+    private final int[] shape;
+
+    private Classifier(Bundle bundle, TorchModel model, ClassifierConfig config) {
+        this.bundle = bundle;
+        this.model = model;
+        this.config = config;
+        Manifest manifest = bundle.manifest();
+        InputSpec spec = manifest.input();
+        this.decoder = new ImageDecoder(config.maxPixels());
+        this.preprocessor = new Preprocessor(spec);
+        this.topK = new TopKDecoder(manifest.labels(), manifest.output() == ModelOutput.LOGITS);
+        this.shape = new int[] {spec.color().channels(), spec.height(), spec.width()};
+    }
+
+    /**
+     * Opens a bundle with the default configuration.
+     *
+     * @param bundle a bundle directory or zip
+     * @return a ready classifier
+     * @throws BundleException if the bundle or its model is not usable; the message names the
+     *     file and the fix
+     */
+    public static Classifier open(Path bundle) throws BundleException {
+        return open(ClassifierConfig.builder(bundle).build());
+    }
+
+    /**
+     * Opens a bundle, loads its model and checks the model against the manifest.
+     *
+     * @param config the bundle and settings
+     * @return a ready, warmed-up classifier
+     * @throws BundleException {@code MISSING_FILE}, {@code CHECKSUM_MISMATCH},
+     *     {@code UNSUPPORTED_FORMAT_VERSION}, {@code INVALID_MANIFEST}, {@code MODEL_REJECTED}
+     *     or {@code LABEL_COUNT_MISMATCH}
+     */
+    public static Classifier open(ClassifierConfig config) throws BundleException {
+        Bundle bundle = Bundle.open(config.bundle());
+        TorchModel model = null;
+        try {
+            model = TorchModel.load(bundle.modelFile(), config.engine());
+            Classifier classifier = new Classifier(bundle, model, config);
+            classifier.topK.validate(config.defaults());
+            classifier.checkModel();
+            return classifier;
+        } catch (InferenceException e) {
+            close(model, bundle);
+            throw new BundleException(BundleException.Problem.MODEL_REJECTED, bundle.modelFile(),
+                    e.getMessage(), e);
+        } catch (BundleException | RuntimeException e) {
+            close(model, bundle);
+            throw e;
+        }
+    }
+
+    private static void close(TorchModel model, Bundle bundle) {
+        if (model != null) {
+            model.close();
+        }
+        bundle.close();
+    }
+
+    /** The dry forward passes: input spec accepted, one score per label, and warm-up. */
+    private void checkModel() throws BundleException {
+        Manifest manifest = bundle.manifest();
+        InputSpec spec = manifest.input();
+        int runs = Math.max(1, config.warmupRuns());
+        for (int i = 0; i < runs; i++) {
+            float[][] scores;
+            try {
+                scores = model.forward(new float[spec.tensorSize()], 1, shape);
+            } catch (InferenceException e) {
+                throw new BundleException(BundleException.Problem.MODEL_REJECTED,
+                        bundle.directory().resolve(Manifest.FILE_NAME), "The model "
+                        + bundle.modelFile().getFileName() + " rejects a 1x" + shape[0] + "x"
+                        + shape[1] + "x" + shape[2] + " tensor, which the input spec in "
+                        + Manifest.FILE_NAME + " describes (" + spec.color() + " "
+                        + spec.width() + "x" + spec.height() + "); set input.color, width and "
+                        + "height to what the model was traced with. Engine said: "
+                        + e.getMessage(), e);
+            }
+            if (scores[0].length != manifest.labels().size()) {
+                throw new BundleException(BundleException.Problem.LABEL_COUNT_MISMATCH,
+                        bundle.directory().resolve(Manifest.FILE_NAME), Manifest.FILE_NAME
+                        + " lists " + manifest.labels().size() + " labels but the model outputs "
+                        + scores[0].length + " scores; list exactly one label per output, in "
+                        + "output order, for bundle '" + manifest.name() + "'");
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "opened {0} {1} ({2} labels, input {3})",
+                manifest.name(), manifest.version(), manifest.labels().size(), spec);
+    }
+
+    /**
+     * Returns the bundle's manifest: name, version, labels, input spec, provenance.
+     *
+     * @return the manifest
+     */
+    public Manifest manifest() {
+        return bundle.manifest();
+    }
+
+    /**
+     * Returns the configuration this classifier was opened with.
+     *
+     * @return the config
+     */
+    public ClassifierConfig config() {
+        return config;
+    }
+
+    /**
+     * Returns the preprocessor of this model's input spec (for callers that resize on their
+     * side, such as the browser widget's server counterpart).
+     *
+     * @return the preprocessor
+     */
+    public Preprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    /**
+     * Checks top-k options against this model's labels.
+     *
+     * @param options options a caller wants to use
+     * @throws IllegalArgumentException naming unknown labels
+     */
+    public void validate(TopKOptions options) {
+        topK.validate(options);
+    }
+
+    /**
+     * Classifies one encoded image with the default options.
+     *
+     * @param image the encoded bytes (JPEG, PNG, GIF, BMP, WebP)
+     * @return the classification
+     * @throws DecodeException if the bytes are not a usable image
+     * @throws InferenceException if the model fails
+     */
+    public Classification classify(byte[] image) throws DecodeException, InferenceException {
+        return classify(image, config.defaults());
+    }
+
+    /**
+     * Classifies one encoded image.
+     *
+     * @param image the encoded bytes
+     * @param options k, threshold and allow-list for this call
+     * @return the classification
+     * @throws DecodeException if the bytes are not a usable image
+     * @throws InferenceException if the model fails
+     */
+    public Classification classify(byte[] image, TopKOptions options)
+            throws DecodeException, InferenceException {
+        return infer(List.of(prepare(image)), options).get(0);
+    }
+
+    /**
+     * Classifies several encoded images with one forward pass per {@code maxBatchSize} images.
+     *
+     * @param images the encoded images
+     * @return one classification per image, in order
+     * @throws DecodeException naming the position of the first image that cannot be decoded
+     * @throws InferenceException if the model fails
+     */
+    public List<Classification> classify(List<byte[]> images)
+            throws DecodeException, InferenceException {
+        List<PreparedImage> prepared = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            try {
+                prepared.add(prepare(images.get(i)));
+            } catch (DecodeException e) {
+                throw new DecodeException(e.reason(), "Image " + (i + 1) + " of "
+                        + images.size() + ": " + e.getMessage(), e);
+            }
+        }
+        return infer(prepared, config.defaults());
+    }
+
+    /**
+     * Classifies decoded pixels (any size and mode; the input spec is applied).
+     *
+     * @param pixels the image
+     * @param options k, threshold and allow-list for this call
+     * @return the classification
+     * @throws InferenceException if the model fails
+     */
+    public Classification classify(Pixels pixels, TopKOptions options) throws InferenceException {
+        return infer(List.of(prepare(pixels, 0)), options).get(0);
+    }
+
+    /**
+     * Decodes and preprocesses one image: the first half of {@link #classify(byte[])}, for
+     * callers that batch images from several sources.
+     *
+     * @param image the encoded bytes
+     * @return the prepared tensor
+     * @throws DecodeException if the bytes are not a usable image
+     */
+    public PreparedImage prepare(byte[] image) throws DecodeException {
+        long start = System.nanoTime();
+        Pixels pixels = decoder.decode(image, preprocessor.spec().color());
+        return prepare(pixels, System.nanoTime() - start);
+    }
+
+    /**
+     * Preprocesses already decoded pixels (any size and mode; the input spec is applied).
+     *
+     * @param pixels the image
+     * @return the prepared tensor
+     */
+    public PreparedImage prepare(Pixels pixels) {
+        return prepare(pixels, 0);
+    }
+
+    private PreparedImage prepare(Pixels pixels, long decodeNanos) {
+        long start = System.nanoTime();
+        float[] tensor = preprocessor.apply(pixels);
+        return new PreparedImage(tensor, pixels.width(), pixels.height(), decodeNanos,
+                System.nanoTime() - start);
+    }
+
+    /**
+     * Runs the forward pass for prepared images, at most {@code maxBatchSize} per pass, and ranks
+     * the labels of each: the second half of {@link #classify(byte[])}.
+     *
+     * @param images images prepared by this classifier
+     * @param options k, threshold and allow-list
+     * @return one classification per image, in order
+     * @throws InferenceException if the model fails
+     * @throws IllegalArgumentException if the options name unknown labels
+     */
+    public List<Classification> infer(List<PreparedImage> images, TopKOptions options)
+            throws InferenceException {
+        topK.validate(options);
+        List<Classification> results = new ArrayList<>(images.size());
+        for (List<PreparedImage> chunk : chunks(images)) {
+            long start = System.nanoTime();
+            float[][] scores = forward(chunk);
+            List<TopK> ranked = new ArrayList<>(chunk.size());
+            for (float[] row : scores) {
+                try {
+                    ranked.add(topK.decode(row, options));
+                } catch (IllegalArgumentException e) {
+                    throw new InferenceException(e.getMessage(), e);
+                }
+            }
+            long inference = System.nanoTime() - start;
+            for (int i = 0; i < chunk.size(); i++) {
+                PreparedImage image = chunk.get(i);
+                results.add(new Classification(ranked.get(i), new Timings(image.decodeNanos(),
+                        image.preprocessNanos(), inference, chunk.size())));
+            }
+        }
+        return results;
+    }
+
+    private List<List<PreparedImage>> chunks(List<PreparedImage> images) {
+        List<List<PreparedImage>> chunks = new ArrayList<>();
+        for (int from = 0; from < images.size(); from += config.maxBatchSize()) {
+            chunks.add(images.subList(from, Math.min(images.size(),
+                    from + config.maxBatchSize())));
+        }
+        return chunks;
+    }
+
+    /** One forward pass over images prepared by this classifier. */
+    private float[][] forward(List<PreparedImage> chunk) throws InferenceException {
+        int size = preprocessor.spec().tensorSize();
+        float[] batch = new float[chunk.size() * size];
+        for (int i = 0; i < chunk.size(); i++) {
+            float[] tensor = chunk.get(i).tensor();
+            if (tensor.length != size) {
+                throw new IllegalArgumentException("Invalid image: prepared by a classifier "
+                        + "with another input spec");
+            }
+            System.arraycopy(tensor, 0, batch, i * size, size);
+        }
+        return model.forward(batch, chunk.size(), shape);
+    }
+
+    /**
+     * Returns the raw model scores (logits or probabilities, as the manifest says) for prepared
+     * images, in one forward pass per batch: for tests and tools that compare with PyTorch.
+     *
+     * @param images images prepared by this classifier
+     * @return one row of scores per image
+     * @throws InferenceException if the model fails
+     */
+    public float[][] scores(List<PreparedImage> images) throws InferenceException {
+        List<float[]> rows = new ArrayList<>();
+        for (List<PreparedImage> chunk : chunks(images)) {
+            rows.addAll(List.of(forward(chunk)));
+        }
+        return rows.toArray(new float[0][]);
+    }
+
+    /** Releases the model and deletes a zip bundle's unpacked copy. */
+    @Override
+    public void close() {
+        close(model, bundle);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "Classifier[" + bundle.manifest().name() + " " + bundle.manifest().version() + "]";
+    }
+}

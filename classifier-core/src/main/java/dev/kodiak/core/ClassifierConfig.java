@@ -1,0 +1,194 @@
+package dev.kodiak.core;
+
+import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.infer.EngineSettings;
+import dev.kodiak.core.topk.TopKOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How to open a {@link Classifier}. The bundle is required ({@link #builder(Path)}); everything
+ * else has the default its setter documents.
+ *
+ * <pre>{@code
+ * ClassifierConfig config = ClassifierConfig.builder(Path.of("models/fashion-mnist"))
+ *         .topK(3).threshold(0.5f).intraOpThreads(2).build();
+ * }</pre>
+ *
+ * @param bundle the bundle directory or zip
+ * @param defaults top-k options used when a call passes none
+ * @param maxPixels the decoder's pixel limit
+ * @param maxBatchSize the most images one forward pass takes; longer lists are split
+ * @param engine libtorch thread settings
+ * @param warmupRuns forward passes run at open, so that the first real call is not slow
+ */
+public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels,
+        int maxBatchSize, EngineSettings engine, int warmupRuns) {
+    /** Checks the values; use {@link #builder(Path)} to get one message for every problem. */
+    public ClassifierConfig {
+        if (bundle == null || defaults == null || engine == null) {
+            throw new IllegalArgumentException("bundle, defaults and engine are required");
+        }
+        if (maxPixels < 1 || maxBatchSize < 1 || warmupRuns < 0) {
+            throw new IllegalArgumentException("Invalid limits: maxPixels " + maxPixels
+                    + ", maxBatchSize " + maxBatchSize + ", warmupRuns " + warmupRuns);
+        }
+    }
+
+    /**
+     * Starts a config for a bundle.
+     *
+     * @param bundle a bundle directory or zip
+     * @return a builder
+     */
+    public static Builder builder(Path bundle) {
+        return new Builder(bundle);
+    }
+
+    /** Builds a {@link ClassifierConfig}. Not thread-safe. */
+    public static final class Builder {
+        private final Path bundle;
+        private int topK = TopKOptions.DEFAULT.k();
+        private float threshold;
+        private Set<String> allowedLabels = Set.of();
+        private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
+        private int maxBatchSize = 32;
+        private int intraOpThreads;
+        private int interOpThreads;
+        private int warmupRuns = 2;
+
+        private Builder(Path bundle) {
+            this.bundle = bundle;
+        }
+
+        /**
+         * Sets how many labels to return by default; default 5.
+         *
+         * @param topK at least 1
+         * @return this builder
+         */
+        public Builder topK(int topK) {
+            this.topK = topK;
+            return this;
+        }
+
+        /**
+         * Sets the default unsure threshold; default 0 (never unsure).
+         *
+         * @param threshold a probability from 0 to 1
+         * @return this builder
+         */
+        public Builder threshold(float threshold) {
+            this.threshold = threshold;
+            return this;
+        }
+
+        /**
+         * Restricts results to these labels by default; default all labels.
+         *
+         * @param labels labels of the model
+         * @return this builder
+         */
+        public Builder allowedLabels(Set<String> labels) {
+            this.allowedLabels = labels;
+            return this;
+        }
+
+        /**
+         * Sets the decoder's pixel limit; default {@link ImageDecoder#DEFAULT_MAX_PIXELS}.
+         *
+         * @param maxPixels the most pixels an image may have
+         * @return this builder
+         */
+        public Builder maxPixels(long maxPixels) {
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /**
+         * Sets the most images per forward pass; default 32.
+         *
+         * @param maxBatchSize at least 1
+         * @return this builder
+         */
+        public Builder maxBatchSize(int maxBatchSize) {
+            this.maxBatchSize = maxBatchSize;
+            return this;
+        }
+
+        /**
+         * Sets libtorch's intra-op threads; default 0 (libtorch's choice). Process-wide: the
+         * first model loaded decides.
+         *
+         * @param threads 0 or more
+         * @return this builder
+         */
+        public Builder intraOpThreads(int threads) {
+            this.intraOpThreads = threads;
+            return this;
+        }
+
+        /**
+         * Sets libtorch's inter-op threads; default 0 (libtorch's choice). Process-wide.
+         *
+         * @param threads 0 or more
+         * @return this builder
+         */
+        public Builder interOpThreads(int threads) {
+            this.interOpThreads = threads;
+            return this;
+        }
+
+        /**
+         * Sets the warm-up forward passes run at open; default 2.
+         *
+         * @param runs 0 or more
+         * @return this builder
+         */
+        public Builder warmupRuns(int runs) {
+            this.warmupRuns = runs;
+            return this;
+        }
+
+        /**
+         * Checks every value and builds the config.
+         *
+         * @return the config
+         * @throws IllegalArgumentException naming every invalid value at once
+         */
+        public ClassifierConfig build() {
+            List<String> problems = new ArrayList<>();
+            if (bundle == null) {
+                problems.add("bundle is required");
+            }
+            if (topK < 1) {
+                problems.add("topK must be at least 1, not " + topK);
+            }
+            if (!(threshold >= 0f && threshold <= 1f)) {
+                problems.add("threshold must be from 0 to 1, not " + threshold);
+            }
+            if (maxPixels < 1) {
+                problems.add("maxPixels must be at least 1, not " + maxPixels);
+            }
+            if (maxBatchSize < 1) {
+                problems.add("maxBatchSize must be at least 1, not " + maxBatchSize);
+            }
+            if (intraOpThreads < 0 || interOpThreads < 0) {
+                problems.add("thread counts must be 0 (default) or more, not " + intraOpThreads
+                        + "/" + interOpThreads);
+            }
+            if (warmupRuns < 0) {
+                problems.add("warmupRuns must be 0 or more, not " + warmupRuns);
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("Invalid classifier config: "
+                        + String.join("; ", problems));
+            }
+            return new ClassifierConfig(bundle, new TopKOptions(topK, threshold,
+                    allowedLabels), maxPixels, maxBatchSize,
+                    new EngineSettings(intraOpThreads, interOpThreads), warmupRuns);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.kodiak.core.infer;
+
+/** The model failed to run on an input. Wraps DJL's {@code TranslateException} as its cause. */
+public class InferenceException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates an exception.
+     *
+     * @param message what happened and what to do
+     * @param cause the engine's failure
+     */
+    public InferenceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

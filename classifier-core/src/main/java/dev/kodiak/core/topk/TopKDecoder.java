@@ -1,0 +1,130 @@
+package dev.kodiak.core.topk;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Turns one row of model scores into a {@link TopK}.
+ *
+ * <pre>{@code
+ * TopKDecoder decoder = new TopKDecoder(labels, true);
+ * TopK top = decoder.decode(logits, TopKOptions.DEFAULT.withK(3).withThreshold(0.6f));
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class TopKDecoder {
+    private final List<String> labels;
+    private final boolean logits;
+
+    /**
+     * Creates a decoder.
+     *
+     * @param labels class names in output order
+     * @param logits true to apply softmax, false when the scores already are probabilities
+     */
+    public TopKDecoder(List<String> labels, boolean logits) {
+        if (labels == null || labels.isEmpty()) {
+            throw new IllegalArgumentException("labels are required");
+        }
+        this.labels = List.copyOf(labels);
+        this.logits = logits;
+    }
+
+    /**
+     * Returns the labels.
+     *
+     * @return class names in output order
+     */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /**
+     * Checks that every allowed label is one of the model's.
+     *
+     * @param options the options to check
+     * @throws IllegalArgumentException naming the unknown labels and the known ones
+     */
+    public void validate(TopKOptions options) {
+        Set<String> unknown = new TreeSet<>(options.allowedLabels());
+        unknown.removeAll(labels);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("Unknown labels " + unknown + "; this model knows "
+                    + labels);
+        }
+    }
+
+    /**
+     * Ranks the labels of one image.
+     *
+     * @param scores one value per label
+     * @param options k, threshold and allow-list
+     * @return the ranked predictions
+     * @throws IllegalArgumentException if the score count differs from the label count or an
+     *     allowed label is unknown
+     */
+    public TopK decode(float[] scores, TopKOptions options) {
+        if (scores.length != labels.size()) {
+            throw new IllegalArgumentException("Invalid scores: " + scores.length + " values for "
+                    + labels.size() + " labels");
+        }
+        validate(options);
+        float[] probabilities = logits ? softmax(scores) : scores.clone();
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            if (options.allowedLabels().isEmpty()
+                    || options.allowedLabels().contains(labels.get(i))) {
+                candidates.add(i);
+            }
+        }
+        candidates.sort(Comparator.<Integer>comparingDouble(i -> -probabilities[i])
+                .thenComparingInt(i -> i));
+        List<Prediction> top = new ArrayList<>();
+        for (int i : candidates.subList(0, Math.min(options.k(), candidates.size()))) {
+            top.add(new Prediction(labels.get(i), i, clamp(probabilities[i])));
+        }
+        boolean unsure = top.isEmpty() || top.get(0).probability() < options.threshold();
+        return new TopK(top, unsure);
+    }
+
+    /**
+     * A numerically stable softmax, summed in double.
+     *
+     * @param scores logits
+     * @return probabilities summing to 1
+     */
+    public static float[] softmax(float[] scores) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float s : scores) {
+            max = Math.max(max, s);
+        }
+        double[] e = new double[scores.length];
+        double sum = 0;
+        for (int i = 0; i < scores.length; i++) {
+            e[i] = Math.exp(scores[i] - max);
+            sum += e[i];
+        }
+        float[] p = new float[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            p[i] = (float) (e[i] / sum);
+        }
+        if (!Double.isFinite(sum)) {
+            Arrays.fill(p, Float.NaN);
+        }
+        return p;
+    }
+
+    private static float clamp(float p) {
+        // a model "outputting probabilities" may still overshoot by rounding; NaN means a bug
+        if (Float.isNaN(p)) {
+            throw new IllegalArgumentException("The model produced NaN scores; check the input "
+                    + "spec (mean/std) and the model");
+        }
+        return Math.max(0f, Math.min(1f, p));
+    }
+}
