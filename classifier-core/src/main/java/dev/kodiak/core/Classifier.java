@@ -16,6 +16,7 @@ import dev.kodiak.core.topk.TopKDecoder;
 import dev.kodiak.core.topk.TopKOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -279,15 +280,36 @@ public final class Classifier implements AutoCloseable {
      */
     public List<Classification> infer(List<PreparedImage> images, TopKOptions options)
             throws InferenceException {
-        topK.validate(options);
+        return infer(images, Collections.nCopies(images.size(), options));
+    }
+
+    /**
+     * Runs the forward pass for prepared images with options per image, as a micro-batching
+     * server needs when requests that share a batch ask for different k or labels.
+     *
+     * @param images images prepared by this classifier
+     * @param options one set of options per image
+     * @return one classification per image, in order
+     * @throws InferenceException if the model fails
+     * @throws IllegalArgumentException if the lists differ in length or options name unknown
+     *     labels
+     */
+    public List<Classification> infer(List<PreparedImage> images, List<TopKOptions> options)
+            throws InferenceException {
+        if (options.size() != images.size()) {
+            throw new IllegalArgumentException("Invalid options: " + options.size() + " for "
+                    + images.size() + " images");
+        }
+        options.forEach(topK::validate);
         List<Classification> results = new ArrayList<>(images.size());
+        int from = 0;
         for (List<PreparedImage> chunk : chunks(images)) {
             long start = System.nanoTime();
             float[][] scores = forward(chunk);
             List<TopK> ranked = new ArrayList<>(chunk.size());
-            for (float[] row : scores) {
+            for (int i = 0; i < scores.length; i++) {
                 try {
-                    ranked.add(topK.decode(row, options));
+                    ranked.add(topK.decode(scores[i], options.get(from + i)));
                 } catch (IllegalArgumentException e) {
                     throw new InferenceException(e.getMessage(), e);
                 }
@@ -298,6 +320,7 @@ public final class Classifier implements AutoCloseable {
                 results.add(new Classification(ranked.get(i), new Timings(image.decodeNanos(),
                         image.preprocessNanos(), inference, chunk.size())));
             }
+            from += chunk.size();
         }
         return results;
     }

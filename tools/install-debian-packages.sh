@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Kodiak's build and tests need, only those that are missing.
+# Idempotent: a second run installs nothing and does not touch the network.
+#
+#   jekyll, jekyll-theme-minima   build the blog in site/ (no network at build time)
+#   chromium, chromium-driver     the browser tests (headless, offline)
+#   dataset-fashion-mnist         the Fashion-MNIST test set the core tests classify
+#   python3-torch, -torchvision, -skimage
+#                                 only for tools/*.py (training, fixtures, benchmark models);
+#                                 installed with --with-python-tools
+set -euo pipefail
+
+packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist)
+if [[ "${1:-}" == "--with-python-tools" ]]; then
+  packages+=(python3-torch python3-torchvision python3-skimage)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if (( ${#missing[@]} == 0 )); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+echo "Installing Debian packages: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
