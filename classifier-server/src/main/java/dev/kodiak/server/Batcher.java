@@ -1,0 +1,232 @@
+package dev.kodiak.server;
+
+import dev.kodiak.core.Classification;
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.infer.InferenceException;
+import dev.kodiak.core.topk.TopKOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * Coalesces concurrent requests for one model into batched forward passes: a bounded queue and
+ * one worker thread that takes up to {@code maxBatchSize} requests, waiting at most
+ * {@code maxWait} after the first one arrives, and only while more requests are being decoded
+ * (a lone request does not wait for company that is not coming). Each request's future completes with its own
+ * answer, by position in the batch.
+ *
+ * <p>Back-pressure is explicit: {@link #submit} fails at once with {@link OverloadedException}
+ * when the queue is full, and requests whose deadline passes while queued are dropped before the
+ * forward pass. Thread-safe.
+ */
+final class Batcher implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Batcher.class.getName());
+    /** How often a waiting batch re-checks whether requests are still on their way. */
+    private static final long POLL_SLICE_NANOS = 250_000;
+
+    /** Told about every batch, for metrics. */
+    interface Listener {
+        /** A batch of {@code size} requests ran; {@code queueWaits} is per request, in ns. */
+        void batch(String model, int size, long[] queueWaitNanos);
+    }
+
+    /** The queue is full: the caller should answer 503 with Retry-After. */
+    static final class OverloadedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        OverloadedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The request waited past its deadline before a forward pass could take it. */
+    static final class DeadlineException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DeadlineException(String message) {
+            super(message);
+        }
+    }
+
+    /** What the caller gets back: the classification and how long it waited in the queue. */
+    record Result(Classification classification, long queueWaitNanos) {
+    }
+
+    private record Item(PreparedImage image, TopKOptions options, long enqueuedNanos,
+            long deadlineNanos, CompletableFuture<Result> future) {
+    }
+
+    private final String model;
+    private final Classifier classifier;
+    private final int maxBatchSize;
+    private final long maxWaitNanos;
+    private final BlockingQueue<Item> queue;
+    private final Listener listener;
+    private final IntSupplier incoming;
+    private final Thread worker;
+    private volatile boolean accepting = true;
+
+    /**
+     * Starts the worker.
+     *
+     * @param incoming how many requests for this model are being decoded right now; while none
+     *     is, nobody can join a batch, so the worker does not wait out {@code maxWait}
+     */
+    Batcher(String model, Classifier classifier, int maxBatchSize, Duration maxWait,
+            int queueCapacity, Listener listener, IntSupplier incoming) {
+        if (maxBatchSize < 1 || queueCapacity < 1 || maxWait.isNegative()) {
+            throw new IllegalArgumentException("Invalid batching: max batch " + maxBatchSize
+                    + ", max wait " + maxWait + ", queue " + queueCapacity);
+        }
+        this.model = model;
+        this.classifier = classifier;
+        this.maxBatchSize = maxBatchSize;
+        this.maxWaitNanos = maxWait.toNanos();
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.listener = listener;
+        this.incoming = incoming;
+        this.worker = Thread.ofPlatform().name("kodiak-batcher-" + model).daemon(true)
+                .start(this::run);
+    }
+
+    /**
+     * Queues a prepared image.
+     *
+     * @param image the tensor
+     * @param options this request's top-k options
+     * @param deadlineNanos {@link System#nanoTime()} after which the answer is no longer wanted
+     * @return completes with the answer, or with {@link DeadlineException} or
+     *     {@link InferenceException}
+     * @throws OverloadedException if the queue is full or the batcher is shutting down
+     */
+    CompletableFuture<Result> submit(PreparedImage image, TopKOptions options,
+            long deadlineNanos) throws OverloadedException {
+        CompletableFuture<Result> future = new CompletableFuture<>();
+        if (!accepting) {
+            throw new OverloadedException("model '" + model + "' is shutting down");
+        }
+        Item item = new Item(image, options, System.nanoTime(), deadlineNanos, future);
+        if (!queue.offer(item)) {
+            throw new OverloadedException("model '" + model + "' has " + queue.size()
+                    + " requests queued, its limit");
+        }
+        if (!accepting && !worker.isAlive() && queue.remove(item)) {
+            throw new OverloadedException("model '" + model + "' is shutting down");
+        }
+        return future;
+    }
+
+    /**
+     * Returns how many requests wait for a forward pass.
+     *
+     * @return the queue depth
+     */
+    int queueDepth() {
+        return queue.size();
+    }
+
+    private void run() {
+        List<Item> batch = new ArrayList<>(maxBatchSize);
+        while (accepting || !queue.isEmpty()) {
+            try {
+                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                long until = first.enqueuedNanos() + maxWaitNanos;
+                while (batch.size() < maxBatchSize) {
+                    Item next = queue.poll();
+                    if (next == null) {
+                        long remaining = until - System.nanoTime();
+                        if (remaining <= 0 || incoming.getAsInt() == 0) {
+                            break; // the wait is over, or nobody is on the way
+                        }
+                        next = queue.poll(Math.min(remaining, POLL_SLICE_NANOS),
+                                TimeUnit.NANOSECONDS);
+                        if (next == null) {
+                            continue;
+                        }
+                    }
+                    batch.add(next);
+                }
+                runBatch(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "batch for model " + model + " failed", e);
+                batch.forEach(item -> item.future().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+        Item left;
+        while ((left = queue.poll()) != null) {
+            left.future().completeExceptionally(new DeadlineException("server stopped"));
+        }
+    }
+
+    private void runBatch(List<Item> batch) {
+        long now = System.nanoTime();
+        List<Item> live = new ArrayList<>(batch.size());
+        for (Item item : batch) {
+            if (item.future().isDone()) {
+                continue; // the caller gave up
+            }
+            if (now - item.deadlineNanos() > 0) {
+                item.future().completeExceptionally(new DeadlineException("waited "
+                        + Duration.ofNanos(now - item.enqueuedNanos()).toMillis()
+                        + " ms in the queue of model '" + model + "', past the request deadline"));
+                continue;
+            }
+            live.add(item);
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        long[] waits = new long[live.size()];
+        List<PreparedImage> images = new ArrayList<>(live.size());
+        List<TopKOptions> options = new ArrayList<>(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            waits[i] = now - live.get(i).enqueuedNanos();
+            images.add(live.get(i).image());
+            options.add(live.get(i).options());
+        }
+        try {
+            List<Classification> results = classifier.infer(images, options);
+            listener.batch(model, live.size(), waits);
+            for (int i = 0; i < live.size(); i++) {
+                live.get(i).future().complete(new Result(results.get(i), waits[i]));
+            }
+        } catch (InferenceException e) {
+            live.forEach(item -> item.future().completeExceptionally(e));
+        }
+    }
+
+    /**
+     * Stops accepting, lets the worker finish what is queued, and waits for it.
+     *
+     * @param timeout how long to wait for the queue to drain
+     */
+    void drain(Duration timeout) {
+        accepting = false;
+        try {
+            worker.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drains for up to 30 seconds. */
+    @Override
+    public void close() {
+        drain(Duration.ofSeconds(30));
+    }
+}

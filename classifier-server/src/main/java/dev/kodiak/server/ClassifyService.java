@@ -1,0 +1,275 @@
+package dev.kodiak.server;
+
+import dev.kodiak.core.Classification;
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.infer.InferenceException;
+import dev.kodiak.core.topk.Prediction;
+import dev.kodiak.core.topk.TopKOptions;
+import dev.kodiak.server.json.Responses;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The HTTP API: list and describe models, classify (three input forms), and the seed-002
+ * {@code /predict} endpoint. Handlers only translate HTTP to classifier-core calls and back;
+ * decoding, preprocessing, inference and top-k all happen in core.
+ */
+final class ClassifyService implements HttpService {
+    /** Route templates, also used as the {@code route} label of the request metrics. */
+    static final String MODELS = "/api/v1/models";
+    static final String MODEL = "/api/v1/models/{name}";
+    static final String CLASSIFY_MODEL = "/api/v1/models/{name}/classify";
+    static final String CLASSIFY = "/api/v1/classify";
+    static final String PREDICT = "/predict";
+    static final String OPENAPI = "/openapi.yaml";
+
+    private final ModelRegistry registry;
+    private final ServerSettings settings;
+    private final ServerMetrics metrics;
+    private final Semaphore decodes;
+
+    ClassifyService(ModelRegistry registry, ServerSettings settings, ServerMetrics metrics) {
+        this.registry = registry;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.decodes = new Semaphore(settings.maxConcurrentDecodes(), true);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get(MODELS, this::listModels)
+                .get(MODEL, this::describeModel)
+                .post(CLASSIFY_MODEL, (req, res) -> classify(req, res,
+                        req.path().pathParameters().get("name")))
+                .post(CLASSIFY, (req, res) -> classify(req, res, registry.defaultModel()))
+                .post(PREDICT, this::predict)
+                .get(OPENAPI, this::openapi)
+                .get("/api/v1/openapi.yaml", this::openapi);
+    }
+
+    private void listModels(ServerRequest req, ServerResponse res) {
+        JsonArrayBuilder models = Json.createArrayBuilder();
+        for (ModelRegistry.Model model : registry.models()) {
+            models.add(Responses.summary(model.name(), model.manifest(), model.loaded(),
+                    model.name().equals(registry.defaultModel())));
+        }
+        res.send(Json.createObjectBuilder().add("default", registry.defaultModel())
+                .add("models", models).build());
+    }
+
+    private void describeModel(ServerRequest req, ServerResponse res) {
+        ModelRegistry.Model model = registry.require(req.path().pathParameters().get("name"));
+        res.send(Responses.model(model.name(), model.manifest(), model.loaded()));
+    }
+
+    private void openapi(ServerRequest req, ServerResponse res) throws IOException {
+        try (InputStream in = ClassifyService.class.getResourceAsStream("/openapi.yaml")) {
+            res.headers().contentType(io.helidon.common.media.type.MediaTypes.create(
+                    "application/yaml"));
+            res.send(in.readAllBytes());
+        }
+    }
+
+    private void classify(ServerRequest req, ServerResponse res, String name) {
+        long start = System.nanoTime();
+        ModelRegistry.Model model = registry.require(name);
+        Classifier classifier = model.classifier();
+        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout());
+        TopKOptions options = options(req, input.parameters(), classifier);
+        Answer answer = answer(model, classifier, input.image(), options, start);
+        res.send(Responses.classification(model.manifest(), answer.classification(),
+                answer.width(), answer.height(), answer.queueWaitNanos(),
+                System.nanoTime() - start));
+    }
+
+    /** The Django endpoint's shape from seed story 002: every label with its probability. */
+    private void predict(ServerRequest req, ServerResponse res) {
+        long start = System.nanoTime();
+        ModelRegistry.Model model = registry.require(registry.defaultModel());
+        Classifier classifier = model.classifier();
+        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout());
+        List<String> labels = model.manifest().labels();
+        TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
+        Classification c = answer(model, classifier, input.image(), all, start).classification();
+        float[] probabilities = new float[labels.size()];
+        for (Prediction p : c.predictions()) {
+            probabilities[p.index()] = p.probability();
+        }
+        res.send(Responses.predict(labels, probabilities));
+    }
+
+    private record Answer(Classification classification, int width, int height,
+            long queueWaitNanos) {
+    }
+
+    private Answer answer(ModelRegistry.Model model, Classifier classifier, byte[] image,
+            TopKOptions options, long start) {
+        long deadline = start + settings.requestTimeout().toNanos();
+        Batcher batcher = model.batcher();
+        model.incoming().incrementAndGet();
+        PreparedImage prepared;
+        CompletableFuture<Batcher.Result> queued = null;
+        try {
+            prepared = prepare(classifier, image, deadline);
+            if (batcher != null) {
+                queued = batcher.submit(prepared, options, deadline);
+            }
+        } catch (Batcher.OverloadedException e) {
+            throw ApiException.overloaded("The server is busy (" + e.getMessage()
+                    + "); retry in a second");
+        } finally {
+            model.incoming().decrementAndGet();
+        }
+        Classification classification;
+        long queueWait = 0;
+        try {
+            if (batcher == null) {
+                classification = classifier.infer(List.of(prepared), options).get(0);
+            } else {
+                Batcher.Result result = await(queued, deadline);
+                classification = result.classification();
+                queueWait = result.queueWaitNanos();
+            }
+        } catch (InferenceException e) {
+            throw new IllegalStateException("model " + model.name() + " failed", e);
+        }
+        metrics.prediction(model.name(), classification);
+        return new Answer(classification, prepared.width(), prepared.height(), queueWait);
+    }
+
+    private static Batcher.Result await(CompletableFuture<Batcher.Result> future, long deadline)
+            throws InferenceException {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            throw deadlineExceeded();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.overloaded("The server is stopping; retry in a second");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Batcher.DeadlineException) {
+                throw deadlineExceeded();
+            }
+            if (e.getCause() instanceof InferenceException ie) {
+                throw ie;
+            }
+            throw new IllegalStateException("batch failed", e.getCause());
+        }
+    }
+
+    private static ApiException deadlineExceeded() {
+        return new ApiException(Status.SERVICE_UNAVAILABLE_503, "DEADLINE_EXCEEDED",
+                "The server is too busy to answer within the request deadline; retry in a "
+                + "second", "1");
+    }
+
+    /** Decodes and preprocesses, at most {@code maxConcurrentDecodes} at once. */
+    private PreparedImage prepare(Classifier classifier, byte[] image, long deadline) {
+        try {
+            if (!decodes.tryAcquire(Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS)) {
+                throw deadlineExceeded();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.overloaded("The server is stopping; retry in a second");
+        }
+        try {
+            return classifier.prepare(image);
+        } catch (DecodeException e) {
+            throw decodeError(e);
+        } finally {
+            decodes.release();
+        }
+    }
+
+    static ApiException decodeError(DecodeException e) {
+        return switch (e.reason()) {
+            case EMPTY -> ApiException.badRequest("EMPTY_IMAGE", e.getMessage());
+            case NOT_AN_IMAGE -> new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415,
+                    "NOT_AN_IMAGE", e.getMessage());
+            case UNSUPPORTED_FORMAT -> new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415,
+                    "UNSUPPORTED_FORMAT", e.getMessage());
+            case TOO_LARGE -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
+                    "IMAGE_TOO_LARGE", e.getMessage());
+            case CORRUPT -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
+                    "UNDECODABLE_IMAGE", e.getMessage());
+        };
+    }
+
+    /** top_k, threshold and labels from the query string, else from the body. */
+    private static TopKOptions options(ServerRequest req, Map<String, String> body,
+            Classifier classifier) {
+        TopKOptions defaults = classifier.config().defaults();
+        int labelCount = classifier.manifest().labels().size();
+        String k = param(req, body, "top_k");
+        String threshold = param(req, body, "threshold");
+        String labels = param(req, body, "labels");
+        int topK = defaults.k();
+        float min = defaults.threshold();
+        Set<String> allowed = defaults.allowedLabels();
+        if (k != null) {
+            try {
+                topK = Integer.parseInt(k.trim());
+            } catch (NumberFormatException e) {
+                topK = -1;
+            }
+            if (topK < 1 || topK > 1000) {
+                throw ApiException.badRequest("INVALID_PARAMETER", "top_k is '" + k + "' but must "
+                        + "be a whole number from 1 to 1000 (this model has " + labelCount
+                        + " labels)");
+            }
+        }
+        if (threshold != null) {
+            try {
+                min = Float.parseFloat(threshold.trim());
+            } catch (NumberFormatException e) {
+                min = Float.NaN;
+            }
+            if (!(min >= 0f && min <= 1f)) {
+                throw ApiException.badRequest("INVALID_PARAMETER", "threshold is '" + threshold
+                        + "' but must be a probability from 0 to 1");
+            }
+        }
+        if (labels != null) {
+            allowed = new HashSet<>();
+            for (String label : labels.split(",")) {
+                if (!label.isBlank()) {
+                    allowed.add(label.trim());
+                }
+            }
+        }
+        TopKOptions options = new TopKOptions(topK, min, allowed);
+        try {
+            classifier.validate(options);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("UNKNOWN_LABEL", e.getMessage()
+                    + " (from the 'labels' parameter)");
+        }
+        return options;
+    }
+
+    private static String param(ServerRequest req, Map<String, String> body, String name) {
+        return req.query().first(name).asOptional().orElseGet(() -> body.get(name));
+    }
+}

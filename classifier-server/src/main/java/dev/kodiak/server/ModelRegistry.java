@@ -1,0 +1,195 @@
+package dev.kodiak.server;
+
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.ClassifierConfig;
+import dev.kodiak.core.bundle.Bundle;
+import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Manifest;
+import io.helidon.http.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The models this server serves, by name. Bundles are checked (manifest, files, checksums) when
+ * the registry is created, so a bad path fails the start with a clear message; the models are
+ * then loaded and warmed up in the background, and {@link #ready()} turns true once every one
+ * is. Thread-safe.
+ */
+final class ModelRegistry implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ModelRegistry.class.getName());
+
+    /** One served model; its classifier and batcher appear once it is loaded. */
+    static final class Model {
+        private final String name;
+        private final Path bundle;
+        private final Manifest manifest;
+        private volatile Classifier classifier;
+        private volatile Batcher batcher;
+        private final AtomicInteger incoming = new AtomicInteger();
+
+        Model(String name, Path bundle, Manifest manifest) {
+            this.name = name;
+            this.bundle = bundle;
+            this.manifest = manifest;
+        }
+
+        String name() {
+            return name;
+        }
+
+        Manifest manifest() {
+            return manifest;
+        }
+
+        /** @return the classifier, or throws 503 while the model is loading */
+        Classifier classifier() {
+            Classifier c = classifier;
+            if (c == null) {
+                throw new ApiException(Status.SERVICE_UNAVAILABLE_503, "MODEL_LOADING",
+                        "Model '" + name + "' is still loading; try again in a few seconds",
+                        "2");
+            }
+            return c;
+        }
+
+        /** @return the batcher, or null when batching is off */
+        Batcher batcher() {
+            return batcher;
+        }
+
+        /** @return requests for this model being decoded now (they may join a batch soon) */
+        AtomicInteger incoming() {
+            return incoming;
+        }
+
+        boolean loaded() {
+            return classifier != null;
+        }
+    }
+
+    private final Map<String, Model> models = new LinkedHashMap<>();
+    private final ServerSettings settings;
+    private final Batcher.Listener listener;
+    private final Consumer<Throwable> onFatal;
+    private volatile Thread loader;
+
+    /**
+     * Checks every bundle.
+     *
+     * @throws ServerSettings.InvalidSettingsException naming the model key of each bad bundle
+     */
+    ModelRegistry(ServerSettings settings, Batcher.Listener listener, Consumer<Throwable> onFatal) {
+        this.settings = settings;
+        this.listener = listener;
+        this.onFatal = onFatal;
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Path> entry : settings.models().entrySet()) {
+            try (Bundle bundle = Bundle.open(entry.getValue())) {
+                models.put(entry.getKey(), new Model(entry.getKey(), entry.getValue(),
+                        bundle.manifest()));
+            } catch (BundleException e) {
+                problems.add("kodiak.models." + entry.getKey() + ": " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ServerSettings.InvalidSettingsException("Invalid configuration: "
+                    + String.join("; ", problems));
+        }
+    }
+
+    /** Loads and warms up every model on a background thread. */
+    void startLoading() {
+        loader = Thread.ofPlatform().name("kodiak-model-loader").daemon(true).start(() -> {
+            for (Model model : models.values()) {
+                try {
+                    long start = System.nanoTime();
+                    Classifier classifier = Classifier.open(ClassifierConfig
+                            .builder(model.bundle)
+                            .maxPixels(settings.maxPixels())
+                            .maxBatchSize(settings.batching().maxBatchSize())
+                            .intraOpThreads(settings.intraOpThreads())
+                            .interOpThreads(settings.interOpThreads())
+                            .build());
+                    if (settings.batching().enabled()) {
+                        model.batcher = new Batcher(model.name, classifier,
+                                settings.batching().maxBatchSize(), settings.batching().maxWait(),
+                                settings.batching().queueCapacity(), listener,
+                                model.incoming::get);
+                    }
+                    model.classifier = classifier;
+                    LOG.log(System.Logger.Level.INFO, "model {0} {1} ready in {2} ms",
+                            model.name, model.manifest.version(),
+                            (System.nanoTime() - start) / 1_000_000);
+                } catch (BundleException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "model " + model.name + " failed to load",
+                            e);
+                    onFatal.accept(e);
+                    return;
+                }
+            }
+        });
+    }
+
+    /**
+     * Waits for the background loading (tests and the command line).
+     *
+     * @param timeout the longest wait
+     * @return whether every model is loaded
+     */
+    boolean awaitReady(Duration timeout) throws InterruptedException {
+        Thread t = loader;
+        if (t != null) {
+            t.join(timeout);
+        }
+        return ready();
+    }
+
+    /** @return true once every model is loaded and warmed up */
+    boolean ready() {
+        return models.values().stream().allMatch(Model::loaded);
+    }
+
+    /** @return every model, in configuration order */
+    Collection<Model> models() {
+        return models.values();
+    }
+
+    /** @return the default model's name */
+    String defaultModel() {
+        return settings.defaultModel();
+    }
+
+    /**
+     * Finds a model by name.
+     *
+     * @throws ApiException 404 naming the models that exist
+     */
+    Model require(String name) {
+        Model model = models.get(name);
+        if (model == null) {
+            throw new ApiException(Status.NOT_FOUND_404, "MODEL_NOT_FOUND", "No model named '"
+                    + name + "'; this server has " + models.keySet());
+        }
+        return model;
+    }
+
+    /** Drains the batchers, then releases the models. */
+    @Override
+    public void close() {
+        for (Model model : models.values()) {
+            if (model.batcher != null) {
+                model.batcher.drain(Duration.ofSeconds(10));
+            }
+            if (model.classifier != null) {
+                model.classifier.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package dev.kodiak.server;
+
+import io.helidon.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Everything the server can be told, read from the {@code kodiak} node of
+ * {@code application.yaml}. Every key can be overridden by an environment variable named after
+ * it: upper case, dots and dashes as underscores ({@code kodiak.limits.max-body-bytes} is
+ * {@code KODIAK_LIMITS_MAX_BODY_BYTES}); lists and maps are comma-separated
+ * ({@code KODIAK_MODELS=fashion-mnist=models/fashion-mnist,pets=/srv/pets.zip}).
+ *
+ * <p>{@link #read} checks every value and reports all problems at once, naming the keys.
+ *
+ * @param port the HTTP port ({@code server.port} / {@code SERVER_PORT}), 0 for any free port
+ * @param host the address to bind
+ * @param models bundle paths by model name, in order
+ * @param defaultModel the model behind {@code /api/v1/classify} and {@code /predict}
+ * @param maxBodyBytes the largest request body
+ * @param maxPixels the largest image, in pixels
+ * @param requestTimeout the deadline of one classification, from arrival to answer
+ * @param uploadTimeout how long reading a request body may take
+ * @param maxConcurrentDecodes decodes running at once (bounds memory for large photos)
+ * @param batching micro-batching settings
+ * @param intraOpThreads libtorch intra-op threads, 0 for its default
+ * @param interOpThreads libtorch inter-op threads, 0 for its default
+ * @param corsOrigins origins allowed to call the API from a browser; {@code *} for any
+ * @param site a directory holding a built site to serve at {@code /}, or empty for the blog
+ *     built into the server
+ * @param shutdownGrace how long in-flight requests may run after a stop signal
+ */
+public record ServerSettings(int port, String host, Map<String, Path> models, String defaultModel,
+        long maxBodyBytes, long maxPixels, Duration requestTimeout, Duration uploadTimeout,
+        int maxConcurrentDecodes, Batching batching, int intraOpThreads, int interOpThreads,
+        List<String> corsOrigins, Optional<Path> site, Duration shutdownGrace) {
+
+    /**
+     * Micro-batching settings.
+     *
+     * @param enabled false runs every request in its own forward pass
+     * @param maxBatchSize the most requests per forward pass
+     * @param maxWait how long the first request of a batch waits for company
+     * @param queueCapacity requests that may wait per model before 503
+     */
+    public record Batching(boolean enabled, int maxBatchSize, Duration maxWait,
+            int queueCapacity) {
+    }
+
+    /** Copies the collections. */
+    public ServerSettings {
+        models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
+        corsOrigins = List.copyOf(corsOrigins);
+    }
+
+    /**
+     * Returns these settings with another port (tests use 0).
+     *
+     * @param newPort the port
+     * @return new settings
+     */
+    public ServerSettings withPort(int newPort) {
+        return new ServerSettings(newPort, host, models, defaultModel, maxBodyBytes, maxPixels,
+                requestTimeout, uploadTimeout, maxConcurrentDecodes, batching, intraOpThreads,
+                interOpThreads, corsOrigins, site, shutdownGrace);
+    }
+
+    /**
+     * Returns these settings with other batching (tests turn it off or shrink the queue).
+     *
+     * @param newBatching the batching settings
+     * @return new settings
+     */
+    public ServerSettings withBatching(Batching newBatching) {
+        return new ServerSettings(port, host, models, defaultModel, maxBodyBytes, maxPixels,
+                requestTimeout, uploadTimeout, maxConcurrentDecodes, newBatching, intraOpThreads,
+                interOpThreads, corsOrigins, site, shutdownGrace);
+    }
+
+    /**
+     * Returns these settings with other limits.
+     *
+     * @param newMaxBodyBytes the largest body
+     * @param newRequestTimeout the request deadline
+     * @param newUploadTimeout the body read timeout
+     * @return new settings
+     */
+    public ServerSettings withLimits(long newMaxBodyBytes, Duration newRequestTimeout,
+            Duration newUploadTimeout) {
+        return new ServerSettings(port, host, models, defaultModel, newMaxBodyBytes, maxPixels,
+                newRequestTimeout, newUploadTimeout, maxConcurrentDecodes, batching,
+                intraOpThreads, interOpThreads, corsOrigins, site, shutdownGrace);
+    }
+
+    /** Thrown when settings are invalid; the message names every bad key. */
+    public static final class InvalidSettingsException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidSettingsException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Reads and checks the settings.
+     *
+     * @param config the root configuration (application.yaml and friends)
+     * @param env the environment variables
+     * @param home the directory relative bundle and site paths are resolved against
+     * @return the settings
+     * @throws InvalidSettingsException naming every invalid key and its value
+     */
+    public static ServerSettings read(Config config, Map<String, String> env, Path home) {
+        Reader r = new Reader(config, env);
+        int port = r.get("server.port", "8080", Integer::parseInt, "a port number");
+        String host = r.get("server.host", "0.0.0.0", Function.identity(), "an address");
+        Map<String, Path> models = new LinkedHashMap<>();
+        String modelsText = r.raw("kodiak.models");
+        if (modelsText != null) {
+            for (String entry : modelsText.split(",")) {
+                String[] parts = entry.split("=", 2);
+                if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+                    r.problem("kodiak.models", entry, "name=path pairs");
+                } else {
+                    models.put(parts[0].trim(), home.resolve(parts[1].trim()).normalize());
+                }
+            }
+        } else {
+            Config node = config.get("kodiak.models");
+            for (Config model : node.asNodeList().orElse(List.of())) {
+                String path = model.asString().orElse("");
+                if (path.isBlank()) {
+                    r.problem("kodiak.models." + model.name(), path, "a bundle path");
+                } else {
+                    models.put(model.name(), home.resolve(path).normalize());
+                }
+            }
+        }
+        if (models.isEmpty()) {
+            r.problem("kodiak.models", "", "at least one name: bundle-path entry");
+        }
+        for (Map.Entry<String, Path> model : models.entrySet()) {
+            if (!model.getKey().matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+                r.problem("kodiak.models." + model.getKey(), model.getKey(),
+                        "a name of a-z, 0-9, '.', '_', '-' (it appears in URLs)");
+            }
+            if (!java.nio.file.Files.exists(model.getValue())) {
+                r.problem("kodiak.models." + model.getKey(), model.getValue().toString(),
+                        "the path of an existing bundle directory or zip");
+            }
+        }
+        String defaultModel = r.get("kodiak.default-model",
+                models.isEmpty() ? "" : models.keySet().iterator().next(), Function.identity(),
+                "a model name");
+        if (!models.isEmpty() && !models.containsKey(defaultModel)) {
+            r.problem("kodiak.default-model", defaultModel, "one of " + models.keySet());
+        }
+        long maxBody = r.get("kodiak.limits.max-body-bytes", "10485760", Long::parseLong,
+                "a byte count");
+        r.check(maxBody >= 1024 && maxBody <= (1L << 31) - 1, "kodiak.limits.max-body-bytes",
+                maxBody, "from 1024 to 2147483647");
+        long maxPixels = r.get("kodiak.limits.max-pixels", "50000000", Long::parseLong,
+                "a pixel count");
+        r.check(maxPixels >= 1, "kodiak.limits.max-pixels", maxPixels, "at least 1");
+        Duration requestTimeout = r.get("kodiak.limits.request-timeout", "PT10S",
+                Duration::parse, "an ISO-8601 duration such as PT10S");
+        r.check(!requestTimeout.isNegative() && !requestTimeout.isZero(),
+                "kodiak.limits.request-timeout", requestTimeout, "positive");
+        Duration uploadTimeout = r.get("kodiak.limits.upload-timeout", "PT30S", Duration::parse,
+                "an ISO-8601 duration such as PT30S");
+        r.check(!uploadTimeout.isNegative() && !uploadTimeout.isZero(),
+                "kodiak.limits.upload-timeout", uploadTimeout, "positive");
+        int decodes = r.get("kodiak.limits.max-concurrent-decodes",
+                Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors())),
+                Integer::parseInt, "a count");
+        r.check(decodes >= 1, "kodiak.limits.max-concurrent-decodes", decodes, "at least 1");
+        boolean batching = r.get("kodiak.batching.enabled", "true", Reader::bool, "true or false");
+        int maxBatch = r.get("kodiak.batching.max-batch-size", "16", Integer::parseInt, "a count");
+        r.check(maxBatch >= 1 && maxBatch <= 1024, "kodiak.batching.max-batch-size", maxBatch,
+                "from 1 to 1024");
+        Duration maxWait = r.get("kodiak.batching.max-wait", "PT0.005S", Duration::parse,
+                "an ISO-8601 duration such as PT0.005S");
+        r.check(!maxWait.isNegative() && maxWait.compareTo(Duration.ofSeconds(1)) <= 0,
+                "kodiak.batching.max-wait", maxWait, "from 0 to 1 second");
+        int queue = r.get("kodiak.batching.queue-capacity", "64", Integer::parseInt, "a count");
+        r.check(queue >= 1, "kodiak.batching.queue-capacity", queue, "at least 1");
+        int intra = r.get("kodiak.threads.intra-op", "0", Integer::parseInt, "a count");
+        int inter = r.get("kodiak.threads.inter-op", "0", Integer::parseInt, "a count");
+        r.check(intra >= 0, "kodiak.threads.intra-op", intra, "0 (default) or more");
+        r.check(inter >= 0, "kodiak.threads.inter-op", inter, "0 (default) or more");
+        List<String> origins = r.list("kodiak.cors.allow-origins", List.of("*"));
+        for (String origin : origins) {
+            r.check(origin.equals("*") || origin.matches("https?://[^/\\s]+"),
+                    "kodiak.cors.allow-origins", origin, "* or origins like https://blog.example");
+        }
+        String siteText = r.get("kodiak.site", "", Function.identity(), "a directory");
+        Optional<Path> site = siteText.isBlank() ? Optional.empty()
+                : Optional.of(home.resolve(siteText).normalize());
+        site.ifPresent(p -> r.check(java.nio.file.Files.isDirectory(p), "kodiak.site", p,
+                "an existing directory with a built site"));
+        Duration grace = r.get("server.shutdown-grace-period", "PT30S", Duration::parse,
+                "an ISO-8601 duration such as PT30S");
+        r.fail();
+        return new ServerSettings(port, host, models, defaultModel, maxBody, maxPixels,
+                requestTimeout, uploadTimeout, decodes,
+                new Batching(batching, batching ? maxBatch : 1, batching ? maxWait : Duration.ZERO,
+                        queue),
+                intra, inter, origins, site, grace);
+    }
+
+    /** Looks a key up in the environment first, then in the configuration. */
+    private static final class Reader {
+        private final Config config;
+        private final Map<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Config config, Map<String, String> env) {
+            this.config = config;
+            this.env = env;
+        }
+
+        static String envName(String key) {
+            return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        }
+
+        String raw(String key) {
+            String fromEnv = env.get(envName(key));
+            if (fromEnv != null) {
+                return fromEnv;
+            }
+            Config node = config.get(key);
+            if (node.isLeaf()) {
+                return node.asString().orElse(null);
+            }
+            if (node.type() == Config.Type.LIST) {
+                return String.join(",", node.asList(String.class).orElse(List.of()));
+            }
+            return null;
+        }
+
+        <T> T get(String key, String fallback, Function<String, T> parse, String expected) {
+            String text = raw(key);
+            String value = text == null ? fallback : text.trim();
+            try {
+                return parse.apply(value);
+            } catch (RuntimeException e) {
+                problem(key, value, expected);
+                return parse.apply(fallback);
+            }
+        }
+
+        List<String> list(String key, List<String> fallback) {
+            String text = raw(key);
+            if (text == null) {
+                return fallback;
+            }
+            List<String> values = new ArrayList<>();
+            for (String v : text.split(",")) {
+                if (!v.isBlank()) {
+                    values.add(v.trim());
+                }
+            }
+            return values;
+        }
+
+        static boolean bool(String text) {
+            return switch (text.toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(text);
+            };
+        }
+
+        void check(boolean ok, String key, Object value, String expected) {
+            if (!ok) {
+                problem(key, String.valueOf(value), expected);
+            }
+        }
+
+        void problem(String key, String value, String expected) {
+            problems.add(key + " (env " + envName(key) + ") is '" + value + "' but must be "
+                    + expected);
+        }
+
+        void fail() {
+            if (!problems.isEmpty()) {
+                throw new InvalidSettingsException("Invalid configuration: "
+                        + String.join("; ", problems));
+            }
+        }
+    }
+
+}

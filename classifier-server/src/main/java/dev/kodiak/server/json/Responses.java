@@ -1,0 +1,218 @@
+package dev.kodiak.server.json;
+
+import dev.kodiak.core.Classification;
+import dev.kodiak.core.bundle.Accuracy;
+import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.ModelOutput;
+import dev.kodiak.core.preprocess.InputSpec;
+import dev.kodiak.core.topk.Prediction;
+import dev.kodiak.core.topk.TopKDecoder;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the API's JSON bodies. Stateless and thread-safe. */
+public final class Responses {
+    private Responses() {
+    }
+
+    /**
+     * The error body every failure uses.
+     *
+     * @param code a stable machine-readable code, such as {@code NOT_AN_IMAGE}
+     * @param message what happened and what to do, for people
+     * @return {@code {"error": {"code": ..., "message": ...}}}
+     */
+    public static JsonObject error(String code, String message) {
+        return Json.createObjectBuilder().add("error", Json.createObjectBuilder()
+                .add("code", code).add("message", message)).build();
+    }
+
+    /**
+     * The error body as text, for places that cannot use JSON-P media support.
+     *
+     * @param code the error code
+     * @param message the message
+     * @return the JSON text
+     */
+    public static String errorText(String code, String message) {
+        return error(code, message).toString();
+    }
+
+    /**
+     * A model's short identity: name, version and the sha256 of its weights.
+     *
+     * @param manifest the model's manifest
+     * @return the identity object
+     */
+    public static JsonObjectBuilder identity(Manifest manifest) {
+        return Json.createObjectBuilder().add("name", manifest.name())
+                .add("version", manifest.version()).add("sha256", manifest.modelSha256());
+    }
+
+    /**
+     * A model's summary in the model list.
+     *
+     * @param name the name it is served under
+     * @param manifest its manifest
+     * @param ready whether it is loaded
+     * @param isDefault whether it answers {@code /api/v1/classify}
+     * @return the summary
+     */
+    public static JsonObject summary(String name, Manifest manifest, boolean ready,
+            boolean isDefault) {
+        return identity(manifest).add("name", name).add("description", manifest.description())
+                .add("labels", manifest.labels().size()).add("ready", ready)
+                .add("default", isDefault)
+                .add("url", "/api/v1/models/" + name).build();
+    }
+
+    /**
+     * A model's full description: labels, input spec, provenance.
+     *
+     * @param name the name it is served under
+     * @param manifest its manifest
+     * @param ready whether it is loaded
+     * @return the description
+     */
+    public static JsonObject model(String name, Manifest manifest, boolean ready) {
+        JsonArrayBuilder labels = Json.createArrayBuilder();
+        manifest.labels().forEach(labels::add);
+        JsonObjectBuilder provenance = Json.createObjectBuilder()
+                .add("exporter", manifest.provenance().exporter())
+                .add("torch", manifest.provenance().torchVersion())
+                .add("created", manifest.provenance().created())
+                .add("dataset", manifest.provenance().dataset());
+        Accuracy accuracy = manifest.provenance().accuracy();
+        if (accuracy != null) {
+            provenance.add("accuracy", Json.createObjectBuilder()
+                    .add("metric", accuracy.metric()).add("split", accuracy.split())
+                    .add("correct", accuracy.correct()).add("total", accuracy.total())
+                    .add("value", accuracy.value()));
+        }
+        manifest.provenance().other().forEach(provenance::add);
+        return identity(manifest).add("name", name).add("description", manifest.description())
+                .add("ready", ready)
+                .add("output", manifest.output() == ModelOutput.LOGITS ? "logits"
+                        : "probabilities")
+                .add("labels", labels).add("input", inputSpec(manifest.input()))
+                .add("provenance", provenance).build();
+    }
+
+    /**
+     * An input spec in the manifest's own format (what the browser widget reads).
+     *
+     * @param spec the spec
+     * @return the object
+     */
+    public static JsonObjectBuilder inputSpec(InputSpec spec) {
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("color", spec.color().name()).add("width", spec.width())
+                .add("height", spec.height()).add("resize", spec.resize().manifestName())
+                .add("interpolation", spec.interpolation().manifestName())
+                .add("invert", spec.invert()).add("rescale", spec.rescale());
+        b.add("resize_shorter", spec.resizeShorter());
+        JsonArrayBuilder fill = Json.createArrayBuilder();
+        for (int v : spec.padFill()) {
+            fill.add(v);
+        }
+        b.add("pad_fill", fill);
+        JsonArrayBuilder mean = Json.createArrayBuilder();
+        for (float v : spec.mean()) {
+            mean.add(number(v));
+        }
+        JsonArrayBuilder std = Json.createArrayBuilder();
+        for (float v : spec.std()) {
+            std.add(number(v));
+        }
+        return b.add("mean", mean).add("std", std);
+    }
+
+    /**
+     * A classification answer.
+     *
+     * @param manifest the model's manifest
+     * @param c the classification
+     * @param width the decoded image's width
+     * @param height the decoded image's height
+     * @param queueWaitNanos time spent waiting for a batch
+     * @param totalNanos time from the request's arrival to now
+     * @return the answer
+     */
+    public static JsonObject classification(Manifest manifest, Classification c, int width,
+            int height, long queueWaitNanos, long totalNanos) {
+        JsonArrayBuilder predictions = Json.createArrayBuilder();
+        for (Prediction p : c.predictions()) {
+            predictions.add(Json.createObjectBuilder().add("label", p.label())
+                    .add("probability", number(p.probability())));
+        }
+        return Json.createObjectBuilder()
+                .add("model", identity(manifest))
+                .add("predictions", predictions)
+                .add("unsure", c.unsure())
+                .add("image", Json.createObjectBuilder().add("width", width).add("height", height))
+                .add("batch_size", c.timings().batchSize())
+                .add("timings_ms", Json.createObjectBuilder()
+                        .add("queue_wait", millis(queueWaitNanos))
+                        .add("decode", millis(c.timings().decodeNanos()))
+                        .add("preprocess", millis(c.timings().preprocessNanos()))
+                        .add("inference", millis(c.timings().inferenceNanos()))
+                        .add("total", millis(totalNanos)))
+                .build();
+    }
+
+    /**
+     * The answer shape of the seed-002 Django endpoint: every label with its probability.
+     *
+     * @param labels the labels in output order
+     * @param probabilities one per label
+     * @return {@code {"predictions": {label: probability, ...}}}
+     */
+    public static JsonObject predict(List<String> labels, float[] probabilities) {
+        JsonObjectBuilder map = Json.createObjectBuilder();
+        for (int i = 0; i < labels.size(); i++) {
+            map.add(labels.get(i), number(probabilities[i]));
+        }
+        return Json.createObjectBuilder().add("predictions", map).build();
+    }
+
+    /**
+     * Probabilities for every label of a model from its raw scores.
+     *
+     * @param scores the model's output
+     * @param logits whether the scores are logits
+     * @return probabilities in label order
+     */
+    public static float[] probabilities(float[] scores, boolean logits) {
+        return logits ? TopKDecoder.softmax(scores) : scores.clone();
+    }
+
+    /**
+     * The shortest decimal that reads back as the same float, as a JSON number.
+     *
+     * @param value a float
+     * @return the double JSON-P writes
+     */
+    public static double number(float value) {
+        return Double.parseDouble(Float.toString(value));
+    }
+
+    private static double millis(long nanos) {
+        return Math.round(nanos / 1e4) / 100.0;
+    }
+
+    /**
+     * A JSON object from a map of strings (for readiness details).
+     *
+     * @param values the entries
+     * @return the object
+     */
+    public static JsonObject strings(Map<String, String> values) {
+        JsonObjectBuilder b = Json.createObjectBuilder();
+        values.forEach(b::add);
+        return b.build();
+    }
+}
