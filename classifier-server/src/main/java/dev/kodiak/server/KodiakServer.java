@@ -264,7 +264,7 @@ public final class KodiakServer {
                 .context("/").welcome("index.html")).build();
     }
 
-    private static HealthCheckResponse readiness(ModelRegistry registry) {
+    static HealthCheckResponse readiness(ModelRegistry registry) {
         HealthCheckResponse.Builder response = HealthCheckResponse.builder()
                 .status(registry.ready());
         registry.models().forEach(m -> response.detail(m.name(), m.loaded() ? "ready"

@@ -1,0 +1,147 @@
+package dev.kodiak.server;
+
+import static dev.kodiak.server.TestServer.errorCode;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.startsWith;
+
+import dev.kodiak.core.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bodies over the limit, slow and aborted uploads, malformed HTTP: raw sockets. */
+class ConnectionTest {
+    static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(Map.of("KODIAK_LIMITS_MAX_BODY_BYTES", "200000",
+                "KODIAK_LIMITS_UPLOAD_TIMEOUT", "PT1S"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** Sends raw bytes, then reads whatever comes back until the server closes or 10 s pass. */
+    private static String exchange(byte[] request, boolean closeOutput, long pauseMillis)
+            throws IOException, InterruptedException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            if (pauseMillis > 0) {
+                Thread.sleep(pauseMillis);
+            }
+            if (closeOutput) {
+                socket.shutdownOutput();
+            }
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    got.write(buffer, 0, n);
+                    if (got.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n{")
+                            && got.toString(StandardCharsets.ISO_8859_1).endsWith("}}")) {
+                        break;
+                    }
+                }
+            } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
+                // the server closed or stayed silent: return what came
+            }
+            return got.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static byte[] head(String headers) {
+        return ("POST /api/v1/classify HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void contentLengthOverTheLimitIs413JsonBeforeTheBodyIsRead() throws Exception {
+        String response = exchange(head("Content-Type: image/jpeg\r\nContent-Length: 5000000\r\n"),
+                false, 0);
+        assertThat(response, startsWith("HTTP/1.1 413"));
+        assertThat(response, containsString("\"code\":\"PAYLOAD_TOO_LARGE\""));
+        ApiTestSupport.assertServing(server);
+    }
+
+    @Test
+    void chunkedBodyOverTheLimitIs413Json() throws Exception {
+        HttpResponse<String> response = server.post("/api/v1/classify", "image/png",
+                new byte[300_000]); // the JDK client sends a Content-Length
+        assertThat(response.statusCode(), is(413));
+        assertThat(errorCode(response), is("PAYLOAD_TOO_LARGE"));
+
+        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+        chunked.write(head("Content-Type: image/png\r\nTransfer-Encoding: chunked\r\n"));
+        byte[] chunk = new byte[50_000];
+        for (int i = 0; i < 6; i++) {
+            chunked.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(
+                    StandardCharsets.ISO_8859_1));
+            chunked.write(chunk);
+            chunked.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        chunked.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        String raw = exchange(chunked.toByteArray(), false, 0);
+        assertThat(raw, startsWith("HTTP/1.1 413"));
+        assertThat(raw, containsString("\"code\":\"PAYLOAD_TOO_LARGE\""));
+        ApiTestSupport.assertServing(server);
+    }
+
+    @Test
+    void slowUploadGets408AndTheServerGoesOn() throws Exception {
+        long start = System.nanoTime();
+        // announces 100 kB, sends 1 kB, then waits
+        String response = exchange(concat(head("Content-Type: image/png\r\n"
+                + "Content-Length: 100000\r\n"), new byte[1000]), false, 0);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response, startsWith("HTTP/1.1 408"));
+        assertThat(response, containsString("\"code\":\"UPLOAD_TIMEOUT\""));
+        assertThat("answered soon after the 1 s upload timeout", millis, lessThan(8000L));
+        ApiTestSupport.assertServing(server);
+    }
+
+    @Test
+    void abortedUploadLeavesTheServerServing() throws Exception {
+        byte[] image = Fixtures.image("png-rgb8.png").bytes();
+        byte[] half = java.util.Arrays.copyOf(image, image.length / 2);
+        String response = exchange(concat(head("Content-Type: image/png\r\nContent-Length: "
+                + image.length + "\r\n"), half), true, 0);
+        // nobody is left to read an answer; if one comes it is a JSON error, never a 500
+        assertThat(response.startsWith("HTTP/1.1 5"), is(false));
+        for (int i = 0; i < 3; i++) {
+            ApiTestSupport.assertServing(server);
+        }
+    }
+
+    @Test
+    void malformedHttpIsAJsonError() throws Exception {
+        String response = exchange(("POST /api/v1/classify HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Length: abc\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1), false, 0);
+        assertThat(response, startsWith("HTTP/1.1 400"));
+        assertThat(response, containsString("\"error\":{\"code\":\"BAD_REQUEST\""));
+        ApiTestSupport.assertServing(server);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.kodiak.server;
+
+import static dev.kodiak.server.TestServer.errorCode;
+import static dev.kodiak.server.TestServer.json;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.testing.Fixtures;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Many concurrent clients: batching coalesces them, overload sheds load, nobody is mixed up. */
+class LoadTest {
+    static Classifier fashion;
+    /** Fashion-MNIST test images as PNGs with their expected top-1 from core. */
+    static List<byte[]> images = new ArrayList<>();
+    static List<String> expected = new ArrayList<>();
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        fashion = Classifier.open(Fixtures.defaultBundle());
+        for (Fixtures.Image image : Fixtures.decodable()) {
+            byte[] bytes = image.bytes();
+            images.add(bytes);
+            expected.add(fashion.classify(bytes).top().label());
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        fashion.close();
+    }
+
+    @Test
+    void thirtyTwoClientsEachGetTheirOwnAnswerInSharedBatches() throws Exception {
+        try (TestServer server = TestServer.start(Map.of(
+                "KODIAK_BATCHING_MAX_WAIT", "PT0.02S", "KODIAK_BATCHING_MAX_BATCH_SIZE", "16"))) {
+            double[] before = batchSizes(server);
+            List<String> wrong = run(server, 32, 6, new AtomicInteger(), new AtomicInteger());
+            assertThat(wrong, is(empty()));
+            double[] after = batchSizes(server);
+            double batches = after[0] - before[0];
+            double requests = after[1] - before[1];
+            assertThat("requests answered", requests, is(32.0 * 6));
+            assertThat("forward passes (fewer than requests means batches > 1)", batches,
+                    org.hamcrest.Matchers.lessThan(requests));
+        }
+    }
+
+    @Test
+    void overloadAnswers503NeverFailsAndNeverMixesUp() throws Exception {
+        try (TestServer server = TestServer.start(Map.of(
+                "KODIAK_BATCHING_QUEUE_CAPACITY", "2", "KODIAK_BATCHING_MAX_BATCH_SIZE", "1",
+                "KODIAK_LIMITS_MAX_CONCURRENT_DECODES", "64"))) {
+            AtomicInteger busy = new AtomicInteger();
+            AtomicInteger ok = new AtomicInteger();
+            List<String> wrong = run(server, 48, 4, busy, ok);
+            assertThat(wrong, is(empty()));
+            assertThat("some requests were shed", busy.get(), greaterThan(0));
+            assertThat("some requests were answered", ok.get(), greaterThan(0));
+            assertThat(ok.get() + busy.get(), is(48 * 4));
+            ApiTestSupport.assertServing(server);
+        }
+    }
+
+    /**
+     * Runs {@code clients} threads sending {@code rounds} requests each; returns every answer that
+     * was neither the expected top-1 nor a clean 503 with Retry-After.
+     */
+    static List<String> run(TestServer server, int clients, int rounds, AtomicInteger busy,
+            AtomicInteger ok) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        CountDownLatch go = new CountDownLatch(1);
+        ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    for (int r = 0; r < rounds; r++) {
+                        int i = (client * 7 + r) % images.size();
+                        HttpResponse<String> response = server.post(
+                                "/api/v1/models/fashion-mnist/classify", "image/png",
+                                images.get(i));
+                        if (response.statusCode() == 503) {
+                            if (response.headers().firstValue("Retry-After").isEmpty()
+                                    || !List.of("OVERLOADED", "DEADLINE_EXCEEDED")
+                                    .contains(errorCode(response))) {
+                                wrong.add("bad 503: " + response.body());
+                            }
+                            busy.incrementAndGet();
+                        } else if (response.statusCode() != 200) {
+                            wrong.add(response.statusCode() + ": " + response.body());
+                        } else {
+                            String top = json(response).getJsonArray("predictions")
+                                    .getJsonObject(0).getString("label");
+                            if (!top.equals(expected.get(i))) {
+                                wrong.add("image " + i + " got " + top + " not "
+                                        + expected.get(i));
+                            }
+                            ok.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new ArrayList<>(wrong);
+    }
+
+    /** The default model's batch-size summary: {count of batches, sum of batch sizes}. */
+    static double[] batchSizes(TestServer server) throws Exception {
+        String metrics = server.get("/observe/metrics").body();
+        double[] result = new double[2];
+        String[] suffixes = {"_count", "_sum"};
+        for (int i = 0; i < 2; i++) {
+            Matcher m = Pattern.compile("kodiak_batch_size" + suffixes[i]
+                    + "\\{[^}]*model=\"fashion-mnist\"[^}]*} ([0-9.Ee+-]+)").matcher(metrics);
+            result[i] = m.find() ? Double.parseDouble(m.group(1)) : 0;
+        }
+        return result;
+    }
+
+}
