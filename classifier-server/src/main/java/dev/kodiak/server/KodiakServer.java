@@ -7,6 +7,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Method;
 import io.helidon.http.NotFoundException;
@@ -125,6 +126,7 @@ public final class KodiakServer {
         }
         routing.error(ApiException.class, KodiakServer::apiError)
                 .error(NotFoundException.class, KodiakServer::notFound)
+                .error(HttpException.class, KodiakServer::httpError)
                 .error(RequestException.class, (req, res, e) ->
                         apiError(req, res, ImageRequest.fromHelidon(e)))
                 .error(ServerConnectionException.class, KodiakServer::clientGone)
@@ -190,6 +192,17 @@ public final class KodiakServer {
         }
         sendJson(res, Status.NOT_FOUND_404, "NOT_FOUND", "Nothing at " + path
                 + "; the API is under /api/v1 (see /openapi.yaml)");
+    }
+
+    /** Helidon's own HTTP outcomes, such as static content's 304 Not Modified. */
+    private static void httpError(ServerRequest req, ServerResponse res, HttpException e) {
+        if (e.status().code() < 400) {
+            res.status(e.status());
+            res.send();
+            return;
+        }
+        sendJson(res, e.status(), e.status().code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST",
+                e.getMessage());
     }
 
     private static void clientGone(ServerRequest req, ServerResponse res, Throwable e) {

@@ -85,10 +85,18 @@ public final class Preprocessor {
             newW = (int) ((double) (shorter * w) / h);
         }
         Pixels resized = Resampler.resize(in, newW, newH, filter);
-        // torchvision rounds the offsets with Python's round(): half to even.
-        int top = (int) Math.rint((newH - height) / 2.0);
-        int left = (int) Math.rint((newW - width) / 2.0);
-        return region(resized, left, top, width, height);
+        return region(resized, halfRoundedToEven(newW - width), halfRoundedToEven(newH - height),
+                width, height);
+    }
+
+    /**
+     * torchvision's crop offset {@code int(round(excess / 2.0))}: Python rounds halves to even.
+     * Integer arithmetic on purpose: it is exact in the browser too, where TeaVM's Math.rint
+     * rounds 34.5 up.
+     */
+    static int halfRoundedToEven(int excess) {
+        int half = excess / 2;
+        return excess % 2 != 0 && half % 2 != 0 ? half + 1 : half;
     }
 
     /** Scale to fit (round half up), centre on the fill colour. */

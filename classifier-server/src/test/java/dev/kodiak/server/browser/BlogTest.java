@@ -1,0 +1,280 @@
+package dev.kodiak.server.browser;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+
+import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.server.KodiakServer;
+import dev.kodiak.server.ServerSettings;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** The real built blog, served by the real server, in headless Chromium. */
+class BlogTest {
+    static final String LIVE_POST = "/2026/11/20/what-is-this-garment.html";
+    static final String HOWTO_POST = "/2026/11/24/put-a-classifier-in-your-jekyll-blog.html";
+
+    static KodiakServer server;
+    static ChromeDriver browser;
+    static Path screenshots;
+    static HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Config config = Config.builder().disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.classpath("application.yaml")).build();
+        ServerSettings settings = ServerSettings.read(config, Map.of("SERVER_PORT", "0"),
+                Fixtures.root());
+        server = KodiakServer.start(settings, e -> {
+            throw new AssertionError(e);
+        });
+        assertThat(server.awaitReady(Duration.ofSeconds(120)), is(true));
+        Path target = Fixtures.root().resolve("classifier-server/target");
+        screenshots = Files.createDirectories(target.resolve("screenshots"));
+        browser = Chromium.start(target.resolve("chromium-profile"), 1280, 1000);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @BeforeEach
+    void clearLogs() {
+        browser.manage().logs().get(LogType.BROWSER);
+    }
+
+    static String url(String path) {
+        return "http://127.0.0.1:" + server.port() + path;
+    }
+
+    /** Opens a page and waits until every widget on it has loaded its model. */
+    static List<WebElement> open(String path) {
+        browser.get(url(path));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(d -> !d.findElements(By.cssSelector(".kodiak-classifier")).isEmpty()
+                && d.findElements(By.cssSelector(".kodiak-classifier")).stream()
+                .allMatch(w -> "ready".equals(w.getAttribute("data-kodiak-ready"))));
+        return browser.findElements(By.cssSelector(".kodiak-classifier"));
+    }
+
+    static List<String> severeConsoleMessages() {
+        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage).toList();
+    }
+
+    /** The API's own answer for a file (the server decodes the full image). */
+    static String apiTop1(byte[] image) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url(
+                "/api/v1/classify"))).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonObject json = Json.createReader(new StringReader(response.body())).readObject();
+        return json.getJsonArray("predictions").getJsonObject(0).getString("label");
+    }
+
+    /** Waits for a widget's answer and returns its labels, top first. */
+    static List<String> answer(WebElement widget) {
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+                    !widget.findElements(By.cssSelector(".kodiak-result")).isEmpty()
+                    || widget.findElement(By.cssSelector(".kodiak-error")).isDisplayed());
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("no answer in 30 s; browser console: " + browser.manage()
+                    .logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::getMessage)
+                    .toList(), e);
+        }
+        return widget.findElements(By.cssSelector(".kodiak-result .kodiak-label")).stream()
+                .map(WebElement::getText).toList();
+    }
+
+    static void upload(WebElement widget, Path file) {
+        widget.findElement(By.cssSelector("input.kodiak-file:not([capture])"))
+                .sendKeys(file.toAbsolutePath().toString());
+    }
+
+    @Test
+    void livePostLoadsWithoutConsoleErrors() {
+        List<WebElement> widgets = open(LIVE_POST);
+        assertThat(widgets.size(), is(1));
+        assertThat(browser.getTitle(), containsString("What is this garment?"));
+        assertThat(widgets.get(0).findElements(By.cssSelector(".kodiak-example")).size(), is(20));
+        assertThat(severeConsoleMessages(), is(empty()));
+    }
+
+    @Test
+    void uploadedPhotoGetsTheApisAnswer() throws Exception {
+        for (String name : List.of("png-rgb8.png", "jpeg-exif-6.jpg", "png-gray16.png",
+                "jpeg-cmyk.jpg", "jpeg-icc-p3.jpg", "webp-lossy.webp", "gif-palette.gif")) {
+            WebElement widget = open(LIVE_POST).get(0);
+            Fixtures.Image image = Fixtures.image(name);
+            upload(widget, image.path());
+            List<String> labels = answer(widget);
+            assertThat(name, labels.size(), is(3));
+            assertThat(name, labels.get(0), is(apiTop1(image.bytes())));
+            assertThat(widget.findElement(By.cssSelector(".kodiak-live")).getText(),
+                    containsString("Top answer: " + labels.get(0)));
+            assertThat(widget.findElement(By.cssSelector(".kodiak-status")).getText(),
+                    containsString("Answered in"));
+            assertThat(widget.findElement(By.cssSelector(".kodiak-preview")).isDisplayed(),
+                    is(true));
+        }
+        assertThat(severeConsoleMessages(), is(empty()));
+    }
+
+    @Test
+    void clickingAnExampleClassifiesIt() throws Exception {
+        WebElement widget = open(LIVE_POST).get(0);
+        WebElement example = widget.findElements(By.cssSelector(".kodiak-example")).get(7);
+        String src = example.findElement(By.tagName("img")).getAttribute("src");
+        example.click();
+        List<String> labels = answer(widget);
+        byte[] png = http.send(HttpRequest.newBuilder(URI.create(src)).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body();
+        assertThat(labels.get(0), is(apiTop1(png)));
+        assertThat(severeConsoleMessages(), is(empty()));
+    }
+
+    @Test
+    void aFileThatIsNoImageShowsAPlainMessage() {
+        WebElement widget = open(LIVE_POST).get(0);
+        upload(widget, Fixtures.image("html-renamed.jpg").path());
+        assertThat(answer(widget), is(empty()));
+        WebElement error = widget.findElement(By.cssSelector(".kodiak-error"));
+        assertThat(error.isDisplayed(), is(true));
+        assertThat(error.getText(), containsString("isn't an image I can read"));
+    }
+
+    @Test
+    void anUnreachableServerIsSaidInPlainWords() {
+        open(LIVE_POST);
+        browser.executeAsyncScript("var done = arguments[0];"
+                + "var d = document.createElement('div'); d.className = 'kodiak-classifier';"
+                + "d.id = 'offline'; d.dataset.model = 'fashion-mnist';"
+                + "d.dataset.endpoint = 'http://127.0.0.1:9';"
+                + "document.querySelector('.post-content').appendChild(d);"
+                + "import('/assets/kodiak/kodiak-widget.js').then(m => { m.main([]); done(); });");
+        WebElement widget = browser.findElement(By.id("offline"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+                widget.findElement(By.cssSelector(".kodiak-error")).isDisplayed());
+        assertThat(widget.findElement(By.cssSelector(".kodiak-error")).getText(),
+                containsString("Can't reach the classifier at http://127.0.0.1:9"));
+    }
+
+    @Test
+    void twoWidgetsOnOnePageDoNotInterfere() throws Exception {
+        List<WebElement> widgets = open(HOWTO_POST);
+        assertThat(widgets.size(), is(2));
+        upload(widgets.get(0), Fixtures.image("png-rgb8.png").path());
+        assertThat(answer(widgets.get(0)).size(), is(5));
+        assertThat(widgets.get(1).findElements(By.cssSelector(".kodiak-result")), is(empty()));
+        upload(widgets.get(1), Fixtures.image("jpeg-gray.jpg").path());
+        List<String> second = answer(widgets.get(1));
+        assertThat(second.size(), is(1));
+        assertThat(second.get(0), is(apiTop1(Fixtures.image("jpeg-gray.jpg").bytes())));
+        assertThat("the first widget still shows its own answer",
+                answer(widgets.get(0)).get(0), is(apiTop1(Fixtures.image("png-rgb8.png")
+                        .bytes())));
+        assertThat(severeConsoleMessages(), is(empty()));
+    }
+
+    /**
+     * The widget's resize step is classifier-core's Java compiled by TeaVM: for every
+     * preprocessing fixture it gives the browser exactly the bytes the JVM gives.
+     */
+    @Test
+    void teavmCompiledPreprocessingGivesTheJvmsBytes() {
+        open(LIVE_POST);
+        List<String> different = new java.util.ArrayList<>();
+        for (com.google.gson.JsonElement element : Fixtures.preprocessCases()) {
+            com.google.gson.JsonObject c = element.getAsJsonObject();
+            String file = c.get("image").getAsString();
+            Fixtures.Image image = Fixtures.image(file.substring(file.lastIndexOf('/') + 1));
+            dev.kodiak.core.preprocess.Pixels rgb = image.pil(
+                    dev.kodiak.core.preprocess.ColorMode.RGB);
+            byte[] rgba = new byte[rgb.width() * rgb.height() * 4];
+            byte[] data = rgb.data();
+            for (int i = 0; i < rgb.width() * rgb.height(); i++) {
+                System.arraycopy(data, i * 3, rgba, i * 4, 3);
+                rgba[i * 4 + 3] = (byte) 255;
+            }
+            String spec = c.get("spec").toString();
+            dev.kodiak.core.preprocess.InputSpec parsed =
+                    dev.kodiak.core.bundle.ManifestReader.readInputSpec(spec);
+            byte[] jvm = new dev.kodiak.core.preprocess.Preprocessor(parsed).resize(
+                    dev.kodiak.core.preprocess.Pixels.fromRgba(rgb.width(), rgb.height(), rgba,
+                            parsed.color())).data();
+            Object browserBytes = browser.executeAsyncScript(
+                    "var done = arguments[4], width = arguments[1], height = arguments[2];"
+                    + "var spec = arguments[3], raw = atob(arguments[0]);"
+                    + "var rgba = new Uint8Array(raw.length);"
+                    + "for (var i = 0; i < raw.length; i++) { rgba[i] = raw.charCodeAt(i); }"
+                    + "import('/assets/kodiak/kodiak-widget.js').then(function(widget) {"
+                    + "  var out = widget.resize(rgba, width, height, spec), text = '';"
+                    + "  for (var j = 0; j < out.length; j++) { text += String.fromCharCode(out[j]); }"
+                    + "  done(btoa(text));"
+                    + "}).catch(function(e) { done('ERROR ' + e); });",
+                    java.util.Base64.getEncoder().encodeToString(rgba), rgb.width(), rgb.height(),
+                    spec);
+            String expected = java.util.Base64.getEncoder().encodeToString(jvm);
+            if (!expected.equals(browserBytes)) {
+                different.add(c.get("id").getAsString() + " (" + String.valueOf(browserBytes)
+                        .substring(0, Math.min(40, String.valueOf(browserBytes).length())) + ")");
+            }
+        }
+        assertThat("cases where the browser's bytes differ from the JVM's", different,
+                is(empty()));
+        assertThat(Fixtures.preprocessCases().size() >= 30, is(true));
+    }
+
+    @Test
+    void screenshotsAtDesktopAndPhoneWidth() throws Exception {
+        for (int width : new int[] {1280, 360}) {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(width, 900));
+            WebElement widget = open(LIVE_POST).get(0);
+            widget.findElements(By.cssSelector(".kodiak-example")).get(0).click();
+            answer(widget);
+            long overflow = (Long) browser.executeScript("return document.documentElement"
+                    + ".scrollWidth - document.documentElement.clientWidth;");
+            assertThat("no horizontal scrolling at " + width + " px", overflow, lessThan(1L));
+            browser.executeScript("arguments[0].scrollIntoView()", widget);
+            Files.write(screenshots.resolve("live-post-" + width + ".png"),
+                    browser.getScreenshotAs(OutputType.BYTES));
+        }
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+    }
+}

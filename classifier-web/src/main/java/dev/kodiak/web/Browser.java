@@ -1,0 +1,196 @@
+package dev.kodiak.web;
+
+import org.teavm.jso.JSBody;
+import org.teavm.jso.JSByRef;
+import org.teavm.jso.JSFunctor;
+import org.teavm.jso.JSObject;
+import org.teavm.jso.dom.events.Event;
+import org.teavm.jso.dom.html.HTMLElement;
+import org.teavm.jso.file.Blob;
+import org.teavm.jso.file.FileList;
+
+/**
+ * The few browser APIs teavm-jso-apis 0.16 lacks, as small JavaScript bridges.
+ *
+ * <p>TeaVM's minifier renames the parameters of these scripts to short names but leaves their
+ * local variables alone, so locals carry long {@code kodiak...} names that cannot collide.
+ */
+final class Browser {
+    private Browser() {
+    }
+
+    /** Receives a decoded image, or null with a reason. */
+    @JSFunctor
+    interface DecodedCallback extends JSObject {
+        void accept(JSObject bitmap, String error);
+    }
+
+    /** Receives the first bytes of a file (empty if unreadable). */
+    @JSFunctor
+    interface BytesCallback extends JSObject {
+        void accept(JSObject bytes);
+    }
+
+    /** Reads the first {@code count} bytes of a file. */
+    @JSBody(params = {"blob", "count", "callback"}, script = "blob.slice(0, count).arrayBuffer()"
+            + ".then(function(headBuffer) { callback(new Int8Array(headBuffer)); },"
+            + " function() { callback(new Int8Array(0)); });")
+    static native void head(Blob blob, int count, BytesCallback callback);
+
+    @JSBody(params = "bytes", script = "return bytes;")
+    @JSByRef
+    static native byte[] bytes(JSObject bytes);
+
+    /** Receives a blob (null if the browser could not encode). */
+    @JSFunctor
+    interface BlobCallback extends JSObject {
+        void accept(Blob blob);
+    }
+
+    /** Receives a blob fetched from a URL, or null with an HTTP status. */
+    @JSFunctor
+    interface FetchCallback extends JSObject {
+        void accept(Blob blob, int status);
+    }
+
+    /** Receives an HTTP answer: status (0 when the server was unreachable), body, Retry-After. */
+    @JSFunctor
+    interface ResponseCallback extends JSObject {
+        void accept(int status, String body, String retryAfter);
+    }
+
+    /** A plain callback. */
+    @JSFunctor
+    interface Action extends JSObject {
+        void run();
+    }
+
+    /**
+     * Decodes an image file as the server does: EXIF orientation applied, no colour management
+     * (PIL ignores embedded profiles), no alpha premultiplication.
+     */
+    @JSBody(params = {"blob", "callback"}, script = "createImageBitmap(blob, {imageOrientation: "
+            + "'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none'})"
+            + ".then(function(decodedBitmap) { callback(decodedBitmap, null); },"
+            + " function(decodeError) { callback(null, String(decodeError && decodeError.message"
+            + " || decodeError)); });")
+    static native void decode(Blob blob, DecodedCallback callback);
+
+    @JSBody(params = "message", script = "console.warn('kodiak: ' + message);")
+    static native void warn(String message);
+
+    @JSBody(params = "bitmap", script = "return bitmap.width;")
+    static native int width(JSObject bitmap);
+
+    @JSBody(params = "bitmap", script = "return bitmap.height;")
+    static native int height(JSObject bitmap);
+
+    @JSBody(params = "bitmap", script = "if (bitmap.close) { bitmap.close(); }")
+    static native void close(JSObject bitmap);
+
+    /** The RGBA pixels of a decoded image, drawn 1:1 on a scratch canvas. */
+    @JSBody(params = "bitmap", script = "var kodiakCanvas = document.createElement('canvas');"
+            + "kodiakCanvas.width = bitmap.width; kodiakCanvas.height = bitmap.height;"
+            + "var kodiakContext = kodiakCanvas.getContext('2d', {willReadFrequently: true});"
+            + "kodiakContext.drawImage(bitmap, 0, 0);"
+            + "var kodiakData = kodiakContext.getImageData(0, 0, kodiakCanvas.width,"
+            + " kodiakCanvas.height).data;"
+            + "return new Int8Array(kodiakData.buffer, kodiakData.byteOffset, kodiakData.length);")
+    @JSByRef
+    static native byte[] rgba(JSObject bitmap);
+
+    /** Model-sized RGBA pixels encoded as a lossless PNG. */
+    @JSBody(params = {"rgba", "width", "height", "callback"}, script =
+            "var kodiakCanvas = document.createElement('canvas');"
+            + "kodiakCanvas.width = width; kodiakCanvas.height = height;"
+            + "var kodiakData = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length);"
+            + "kodiakCanvas.getContext('2d').putImageData(new ImageData(kodiakData, width, height),"
+            + " 0, 0);"
+            + "kodiakCanvas.toBlob(function(encodedBlob) { callback(encodedBlob); }, 'image/png');")
+    static native void png(@JSByRef byte[] rgba, int width, int height, BlobCallback callback);
+
+    @JSBody(params = {"element", "key"}, script = "var kodiakValue = element.dataset[key];"
+            + "return kodiakValue === undefined ? null : kodiakValue;")
+    static native String data(HTMLElement element, String key);
+
+    @JSBody(params = "event", script = "return event.dataTransfer ? event.dataTransfer.files "
+            + ": null;")
+    static native FileList droppedFiles(Event event);
+
+    @JSBody(params = "event", script = "return event.clipboardData ? event.clipboardData.files "
+            + ": null;")
+    static native FileList pastedFiles(Event event);
+
+    @JSBody(params = "blob", script = "return URL.createObjectURL(blob);")
+    static native String objectUrl(Blob blob);
+
+    @JSBody(params = "url", script = "URL.revokeObjectURL(url);")
+    static native void revoke(String url);
+
+    @JSBody(params = {"url", "callback"}, script = "fetch(url).then(function(kodiakResponse) {"
+            + "if (!kodiakResponse.ok) { callback(null, kodiakResponse.status); return; }"
+            + "return kodiakResponse.blob().then(function(fetchedBlob) {"
+            + " callback(fetchedBlob, 200); }); },"
+            + " function() { callback(null, 0); });")
+    static native void fetchBlob(String url, FetchCallback callback);
+
+    /** POSTs a blob; status 0 means the request never reached an answer. */
+    @JSBody(params = {"url", "body", "type", "callback"}, script =
+            "var kodiakRequest = new XMLHttpRequest(); kodiakRequest.open('POST', url);"
+            + "kodiakRequest.setRequestHeader('Content-Type', type);"
+            + "kodiakRequest.onload = function() { callback(kodiakRequest.status,"
+            + " kodiakRequest.responseText, kodiakRequest.getResponseHeader('Retry-After')); };"
+            + "kodiakRequest.onerror = function() { callback(0, '', null); };"
+            + "kodiakRequest.ontimeout = function() { callback(0, '', null); };"
+            + "kodiakRequest.timeout = 30000; kodiakRequest.send(body);")
+    static native void post(String url, Blob body, String type, ResponseCallback callback);
+
+    @JSBody(params = {"url", "callback"}, script =
+            "var kodiakRequest = new XMLHttpRequest(); kodiakRequest.open('GET', url);"
+            + "kodiakRequest.onload = function() { callback(kodiakRequest.status,"
+            + " kodiakRequest.responseText, null); };"
+            + "kodiakRequest.onerror = function() { callback(0, '', null); };"
+            + "kodiakRequest.timeout = 30000; kodiakRequest.ontimeout = kodiakRequest.onerror;"
+            + " kodiakRequest.send();")
+    static native void get(String url, ResponseCallback callback);
+
+    @JSBody(params = {"millis", "action"}, script = "setTimeout(action, millis);")
+    static native void later(int millis, Action action);
+
+    @JSBody(script = "return performance.now();")
+    static native double now();
+
+    @JSBody(script = "return !!(window.matchMedia && matchMedia('(pointer: coarse)').matches);")
+    static native boolean touchScreen();
+
+    @JSBody(params = "text", script = "return JSON.parse(text);")
+    static native JSObject parse(String text);
+
+    @JSBody(params = {"o", "k"}, script = "var kodiakValue = o == null ? undefined : o[k];"
+            + "return kodiakValue === undefined || kodiakValue === null ? null"
+            + " : String(kodiakValue);")
+    static native String string(JSObject o, String k);
+
+    @JSBody(params = {"o", "k"}, script = "var kodiakValue = o == null ? undefined : o[k];"
+            + "return typeof kodiakValue === 'number' ? kodiakValue : NaN;")
+    static native double number(JSObject o, String k);
+
+    @JSBody(params = {"o", "k"}, script = "return o == null ? null : (o[k] === undefined ? null "
+            + ": o[k]);")
+    static native JSObject get(JSObject o, String k);
+
+    @JSBody(params = "o", script = "return Array.isArray(o) ? o.length : -1;")
+    static native int length(JSObject o);
+
+    @JSBody(params = {"o", "i"}, script = "return o[i];")
+    static native JSObject at(JSObject o, int i);
+
+    @JSBody(params = "o", script = "return o === true;")
+    static native boolean isTrue(JSObject o);
+
+    @JSBody(params = "o", script = "return typeof o === 'number' ? o : NaN;")
+    static native double asNumber(JSObject o);
+
+    @JSBody(params = "o", script = "return o == null ? null : String(o);")
+    static native String asString(JSObject o);
+}
