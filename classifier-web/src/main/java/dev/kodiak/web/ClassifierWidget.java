@@ -86,6 +86,14 @@ public final class ClassifierWidget {
         preview = (HTMLImageElement) element("img", "kodiak-preview");
         preview.setAttribute("alt", "");
         preview.setHidden(true);
+        // tiny images (model-sized examples) are shown enlarged, pixel for pixel
+        preview.addEventListener("load", e -> {
+            if (preview.getNaturalWidth() < 128 && preview.getNaturalHeight() < 128) {
+                preview.getClassList().add("kodiak-preview-small");
+            } else {
+                preview.getClassList().remove("kodiak-preview-small");
+            }
+        });
         drop.appendChild(preview);
         hint = element("p", "kodiak-hint");
         hint.setInnerText("Drop an image here, paste one, or");

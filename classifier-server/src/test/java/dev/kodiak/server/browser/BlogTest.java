@@ -170,6 +170,49 @@ class BlogTest {
     }
 
     @Test
+    void dropAndPasteWork() throws Exception {
+        Fixtures.Image image = Fixtures.image("png-rgb8.png");
+        String expected = apiTop1(image.bytes());
+        for (String how : List.of("drop", "paste")) {
+            WebElement widget = open(LIVE_POST).get(0);
+            browser.executeAsyncScript("var done = arguments[2], raw = atob(arguments[0]);"
+                    + "var bytes = new Uint8Array(raw.length);"
+                    + "for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }"
+                    + "var transfer = new DataTransfer();"
+                    + "transfer.items.add(new File([bytes], 'photo.png', {type: 'image/png'}));"
+                    + "var root = document.querySelector('.kodiak-classifier');"
+                    + "if (arguments[1] === 'drop') {"
+                    + "  root.querySelector('.kodiak-drop').dispatchEvent(new DragEvent('drop',"
+                    + "    {dataTransfer: transfer, bubbles: true, cancelable: true}));"
+                    + "} else {"
+                    + "  root.querySelector('.kodiak-drop').dispatchEvent(new ClipboardEvent("
+                    + "    'paste', {clipboardData: transfer, bubbles: true, cancelable: true}));"
+                    + "}"
+                    + "done();", java.util.Base64.getEncoder().encodeToString(image.bytes()), how);
+            List<String> labels = answer(widget);
+            assertThat(how, labels.isEmpty(), is(false));
+            assertThat(how, labels.get(0), is(expected));
+        }
+    }
+
+    @Test
+    void theKeyboardAloneCanClassify() throws Exception {
+        WebElement widget = open(LIVE_POST).get(0);
+        WebElement drop = widget.findElement(By.cssSelector(".kodiak-drop"));
+        assertThat(drop.getAttribute("tabindex"), is("0"));
+        assertThat(drop.getAttribute("role"), is("button"));
+        WebElement example = widget.findElements(By.cssSelector(".kodiak-example")).get(3);
+        assertThat(example.getAttribute("aria-label"), containsString("Classify example: "));
+        example.sendKeys(org.openqa.selenium.Keys.ENTER);
+        List<String> labels = answer(widget);
+        assertThat(labels.size(), is(3));
+        assertThat(widget.findElement(By.cssSelector(".kodiak-live")).getAttribute("aria-live"),
+                is("polite"));
+        assertThat(widget.findElement(By.cssSelector(".kodiak-error")).getAttribute("role"),
+                is("alert"));
+    }
+
+    @Test
     void aFileThatIsNoImageShowsAPlainMessage() {
         WebElement widget = open(LIVE_POST).get(0);
         upload(widget, Fixtures.image("html-renamed.jpg").path());
