@@ -43,8 +43,10 @@ final class ApiClient {
     }
 
     /** Sends an image: usually a PNG of the model's input size, sometimes the original file. */
-    void classify(Blob image, int topK, Listener listener) {
-        Browser.post(modelUrl() + "/classify?top_k=" + topK, image, "application/octet-stream",
+    void classify(Blob image, int topK, String threshold, Listener listener) {
+        String query = "?top_k=" + topK + (threshold.isEmpty() ? "" : "&threshold="
+                + encode(threshold));
+        Browser.post(modelUrl() + "/classify" + query, image, "application/octet-stream",
                 (status, body, retryAfter) -> handle(status, body, retryAfter, listener));
     }
 

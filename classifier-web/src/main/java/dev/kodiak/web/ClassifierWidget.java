@@ -23,8 +23,10 @@ import org.teavm.jso.file.FileList;
 /**
  * One classifier on a page, bound to a {@code <div class="kodiak-classifier">} with
  * {@code data-model}, optional {@code data-endpoint} (default: this page's server),
- * {@code data-top-k} (default 3), {@code data-title} and {@code data-examples} (a JSON list of
- * {@code {"url", "label"}}). Each instance keeps its own state and DOM handles, so a page can
+ * {@code data-top-k} (default 3), {@code data-threshold} (below this top probability the answer
+ * says it is unsure), {@code data-title} and {@code data-examples} (a JSON list of
+ * {@code {"url", "label"}}). After each upload, {@code data-kodiak-upload-bytes} tells how many
+ * bytes went to the server. Each instance keeps its own state and DOM handles, so a page can
  * hold several.
  *
  * <p>A chosen image is decoded by the browser (EXIF orientation applied, no colour management),
@@ -41,6 +43,7 @@ public final class ClassifierWidget {
     private final ApiClient api;
     private final String modelName;
     private final int topK;
+    private final String threshold;
     private final HTMLElement drop;
     private final HTMLImageElement preview;
     private final HTMLElement hint;
@@ -65,6 +68,7 @@ public final class ClassifierWidget {
         String endpoint = attribute("endpoint", "");
         this.modelName = attribute("model", "");
         this.topK = Math.max(1, parseInt(attribute("topK", "3"), 3));
+        this.threshold = attribute("threshold", "");
         this.api = new ApiClient(endpoint, modelName);
         root.setInnerHTML("");
         root.getClassList().add("kodiak");
@@ -313,7 +317,8 @@ public final class ClassifierWidget {
             showError("Your browser could not prepare the image. Try another browser.");
             return;
         }
-        api.classify(upload, topK, new ApiClient.Listener() {
+        root.setAttribute("data-kodiak-upload-bytes", Integer.toString(upload.getSize()));
+        api.classify(upload, topK, threshold, new ApiClient.Listener() {
             @Override
             public void answer(JSObject json) {
                 done();

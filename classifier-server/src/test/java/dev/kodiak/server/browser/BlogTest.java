@@ -107,6 +107,16 @@ class BlogTest {
         return json.getJsonArray("predictions").getJsonObject(0).getString("label");
     }
 
+    static double apiTopProbability(byte[] image) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url(
+                "/api/v1/classify"))).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.createReader(new StringReader(response.body())).readObject()
+                .getJsonArray("predictions").getJsonObject(0).getJsonNumber("probability")
+                .doubleValue();
+    }
+
     /** Waits for a widget's answer and returns its labels, top first. */
     static List<String> answer(WebElement widget) {
         try {
@@ -210,6 +220,82 @@ class BlogTest {
                 is("polite"));
         assertThat(widget.findElement(By.cssSelector(".kodiak-error")).getAttribute("role"),
                 is("alert"));
+    }
+
+    /** The live post asks for 60% before it commits to an answer. */
+    @Test
+    void aWeakAnswerSaysItIsNotSure() throws Exception {
+        List<Path> candidates = new java.util.ArrayList<>();
+        Fixtures.decodable().forEach(image -> candidates.add(image.path()));
+        Path examples = Fixtures.root().resolve("site/assets/kodiak/examples/fashion-mnist");
+        try (var files = Files.list(examples)) {
+            candidates.addAll(files.sorted().toList());
+        }
+        candidates.add(blend(candidates.get(candidates.size() - 1),
+                candidates.get(candidates.size() - 2)));
+        Path weakest = null;
+        double lowest = 1;
+        for (Path candidate : candidates) {
+            double top = apiTopProbability(Files.readAllBytes(candidate));
+            if (top < lowest) {
+                lowest = top;
+                weakest = candidate;
+            }
+        }
+        assertThat("some image should leave the model unsure (lowest top: " + lowest + ")",
+                lowest < 0.6, is(true));
+        WebElement widget = open(LIVE_POST).get(0);
+        upload(widget, weakest);
+        answer(widget);
+        WebElement unsure = widget.findElement(By.cssSelector(".kodiak-unsure"));
+        assertThat(unsure.isDisplayed(), is(true));
+        assertThat(unsure.getText(), is("I'm not sure this is one of: T-shirt/top, Trouser, "
+                + "Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot."));
+
+        upload(widget, Fixtures.image("png-gray8.png").path()); // 97.5% Bag
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !unsure.isDisplayed()
+                && !widget.findElements(By.cssSelector(".kodiak-result")).isEmpty());
+    }
+
+    /** Two images averaged: a garment that is neither. */
+    static Path blend(Path a, Path b) throws Exception {
+        java.awt.image.BufferedImage x = javax.imageio.ImageIO.read(a.toFile());
+        java.awt.image.BufferedImage y = javax.imageio.ImageIO.read(b.toFile());
+        java.awt.image.BufferedImage mix = new java.awt.image.BufferedImage(x.getWidth(),
+                x.getHeight(), java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int j = 0; j < x.getHeight(); j++) {
+            for (int i = 0; i < x.getWidth(); i++) {
+                int v = (x.getRaster().getSample(i, j, 0) + y.getRaster().getSample(i, j, 0)) / 2;
+                mix.getRaster().setSample(i, j, 0, v);
+            }
+        }
+        Path out = screenshots.resolveSibling("blend.png");
+        javax.imageio.ImageIO.write(mix, "png", out.toFile());
+        return out;
+    }
+
+    /** A 12-megapixel photo is shrunk on the device: a few hundred bytes go up, same answer. */
+    @Test
+    void aTwelveMegapixelPhotoUploadsAsAFewKilobytes() throws Exception {
+        java.awt.image.BufferedImage source = javax.imageio.ImageIO.read(
+                Fixtures.image("jpeg-baseline.jpg").path().toFile());
+        java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(4000, 3000,
+                java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        java.awt.Graphics2D g = big.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
+                java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(source, 0, 0, 4000, 3000, null);
+        g.dispose();
+        Path photo = screenshots.resolveSibling("photo-12mp.jpg");
+        javax.imageio.ImageIO.write(big, "jpeg", photo.toFile());
+        long size = Files.size(photo);
+
+        WebElement widget = open(LIVE_POST).get(0);
+        upload(widget, photo);
+        List<String> labels = answer(widget);
+        assertThat(labels.get(0), is(apiTop1(Files.readAllBytes(photo))));
+        long uploaded = Long.parseLong(widget.getAttribute("data-kodiak-upload-bytes"));
+        assertThat("uploaded " + uploaded + " of " + size + " bytes", uploaded < 4096, is(true));
     }
 
     @Test
