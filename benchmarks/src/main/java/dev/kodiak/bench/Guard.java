@@ -1,0 +1,73 @@
+package dev.kodiak.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * A short JMH pass over the benchmarks behind every budgeted ratio; exits 1, naming the ratio,
+ * the benchmarks and their figures, when a ratio exceeds its budget in
+ * {@code benchmarks/budgets.properties}. Run it with {@code ./kodiak bench-guard}.
+ */
+public final class Guard {
+    private Guard() {
+    }
+
+    /**
+     * Runs the guard.
+     *
+     * @param args ignored
+     * @throws Exception if a benchmark fails to run
+     */
+    public static void main(String[] args) throws Exception {
+        Properties budgets = Results.budgets();
+        List<Ratio> guarded = Ratio.ALL.stream()
+                .filter(r -> budgets.containsKey(r.key())).toList();
+        List<String> patterns = new ArrayList<>();
+        for (Ratio r : guarded) {
+            patterns.add(pattern(r.numerator()));
+            patterns.add(pattern(r.denominator()));
+        }
+        var options = Results.options().forks(1).warmupIterations(3)
+                .warmupTime(TimeValue.seconds(1)).measurementIterations(5)
+                .measurementTime(TimeValue.seconds(1));
+        for (String p : patterns.stream().distinct().toList()) {
+            options.include(p);
+        }
+        // only the parameter values the ratios use
+        options.param("model", "resnet18")
+                .param("image", "photo-224x224.jpg", "photo-4000x3000.jpg")
+                .param("batch", "1");
+        Map<String, Double> scores = Results.scores(new Runner(options.build()).run());
+        List<String> over = new ArrayList<>();
+        System.out.println();
+        for (Ratio r : guarded) {
+            double budget = Double.parseDouble(budgets.getProperty(r.key()));
+            double value = r.of(scores).orElseThrow(() -> new IllegalStateException(
+                    "the guard run has no figures for " + r.key()));
+            String line = String.format(Locale.ROOT, "%-55s %6.2f (budget %.2f): %s = %.3f ms, "
+                    + "%s = %.3f ms", r.key(), value, budget, r.numerator(),
+                    scores.get(r.numerator()), r.denominator(), scores.get(r.denominator()));
+            System.out.println((value > budget ? "OVER  " : "ok    ") + line);
+            if (value > budget) {
+                over.add(line);
+            }
+        }
+        if (!over.isEmpty()) {
+            System.err.println("\nbench-guard: " + over.size() + " ratio(s) over budget:\n  "
+                    + String.join("\n  ", over));
+            System.exit(1);
+        }
+        System.out.println("\nbench-guard: every ratio within its budget");
+    }
+
+    /** JMH include regex for one benchmark method. */
+    private static String pattern(String id) {
+        String method = id.contains("[") ? id.substring(0, id.indexOf('[')) : id;
+        return "dev\\.kodiak\\.bench\\." + method.replace(".", "\\.") + "$";
+    }
+}

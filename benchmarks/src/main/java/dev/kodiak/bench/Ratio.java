@@ -1,0 +1,72 @@
+package dev.kodiak.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A figure divided by another measured in the same run: stable where absolute times are not.
+ *
+ * @param key the name in {@code budgets.properties}
+ * @param title what it means, for people
+ * @param numerator benchmark id, {@code Class.method[param=value,...]}
+ * @param numeratorDivisor the numerator is divided by this too (8 for a batch of 8)
+ * @param denominator benchmark id
+ */
+record Ratio(String key, String title, String numerator, double numeratorDivisor,
+        String denominator) {
+
+    /** The ratios Kodiak tracks; those with a budget are enforced by {@link Guard}. */
+    static final List<Ratio> ALL = List.of(
+            new Ratio("core-e2e-over-forward.resnet18-224-jpeg",
+                    "Core end to end / raw forward (ResNet-18, 224-px JPEG)",
+                    "ClassifierBench.measureSingle[image=photo-224x224.jpg,model=resnet18]", 1,
+                    "ForwardBench.measureForward[batch=1,model=resnet18]"),
+            new Ratio("decode-preprocess-12mp-over-forward.resnet18",
+                    "Decode + preprocess of a 4000x3000 JPEG / ResNet-18 forward",
+                    "ClassifierBench.measureDecodeAndPreprocess[image=photo-4000x3000.jpg,"
+                            + "model=resnet18]", 1,
+                    "ForwardBench.measureForward[batch=1,model=resnet18]"),
+            new Ratio("core-e2e-over-forward.efficientnet-b2-224-jpeg",
+                    "Core end to end / raw forward (EfficientNet-B2, 224-px JPEG)",
+                    "ClassifierBench.measureSingle[image=photo-224x224.jpg,"
+                            + "model=efficientnet-b2]", 1,
+                    "ForwardBench.measureForward[batch=1,model=efficientnet-b2]"),
+            new Ratio("core-over-djl-stock.resnet18-640-jpeg",
+                    "Kodiak core / DJL's stock ImageClassificationTranslator (640x480 JPEG)",
+                    "ClassifierBench.measureSingle[image=photo-640x480.jpg,model=resnet18]", 1,
+                    "DjlPipelineBench.measureStockPipeline[image=photo-640x480.jpg,"
+                            + "model=resnet18]"),
+            new Ratio("core-over-djl-stock.resnet18-12mp-jpeg",
+                    "Kodiak core / DJL's stock pipeline (4000x3000 JPEG)",
+                    "ClassifierBench.measureSingle[image=photo-4000x3000.jpg,model=resnet18]", 1,
+                    "DjlPipelineBench.measureStockPipeline[image=photo-4000x3000.jpg,"
+                            + "model=resnet18]"),
+            new Ratio("batch8-per-image-over-single.resnet18-224-jpeg",
+                    "Per image in a batch of 8 / one image (ResNet-18, 224-px JPEG)",
+                    "ClassifierBench.measureBatchOf8[image=photo-224x224.jpg,model=resnet18]", 8,
+                    "ClassifierBench.measureSingle[image=photo-224x224.jpg,model=resnet18]"),
+            new Ratio("server-16-clients-batching-on-over-off",
+                    "Server, 16 clients: time per request with batching / without",
+                    "ServerBench.measureRequests[batching=true,clients=16,model=resnet18]", 1,
+                    "ServerBench.measureRequests[batching=false,clients=16,model=resnet18]"),
+            new Ratio("server-1-client-over-core.resnet18-640-jpeg",
+                    "Server, 1 client, per request / core end to end (HTTP overhead)",
+                    "ServerBench.measureRequests[batching=true,clients=1,model=resnet18]", 1,
+                    "ClassifierBench.measureSingle[image=photo-640x480.jpg,model=resnet18]"));
+
+    /**
+     * Computes the ratio from scores by benchmark id.
+     *
+     * @param scores average times, by id
+     * @return the ratio, or empty when a figure is missing
+     */
+    Optional<Double> of(Map<String, Double> scores) {
+        Double top = scores.get(numerator);
+        Double bottom = scores.get(denominator);
+        if (top == null || bottom == null || bottom == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(top / numeratorDivisor / bottom);
+    }
+}

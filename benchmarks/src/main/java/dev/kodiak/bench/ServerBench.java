@@ -1,0 +1,130 @@
+package dev.kodiak.bench;
+
+import dev.kodiak.server.KodiakServer;
+import dev.kodiak.server.ServerSettings;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * HTTP POSTs of a 640x480 JPEG to an in-process server on loopback, by 1, 4 or 16 concurrent
+ * clients, with micro-batching on and off. Each invocation sends 16 requests; the figure is the
+ * time per request (the inverse of throughput).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Benchmark)
+public class ServerBench {
+    static final int REQUESTS = 16;
+
+    @Param({"resnet18"})
+    public String model;
+
+    @Param({"1", "4", "16"})
+    public int clients;
+
+    @Param({"true", "false"})
+    public boolean batching;
+
+    private KodiakServer server;
+    private ExecutorService pool;
+    private HttpClient http;
+    private HttpRequest request;
+
+    /**
+     * Starts the server and waits until the model is warmed up.
+     *
+     * @throws Exception if the server does not start
+     */
+    @Setup
+    public void start() throws Exception {
+        Config config = Config.builder().disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.classpath("application.yaml")).build();
+        ServerSettings settings = ServerSettings.read(config, Map.of(
+                "SERVER_PORT", "0",
+                "KODIAK_MODELS", model + "=" + Inputs.bundle(model),
+                "KODIAK_BATCHING_ENABLED", Boolean.toString(batching),
+                "KODIAK_BATCHING_QUEUE_CAPACITY", "256",
+                "KODIAK_THREADS_INTRA_OP", Integer.toString(Engine.THREADS),
+                "KODIAK_THREADS_INTER_OP", "1"), Inputs.root());
+        server = KodiakServer.start(settings, e -> {
+            throw new IllegalStateException(e);
+        });
+        if (!server.awaitReady(Duration.ofMinutes(2))) {
+            throw new IllegalStateException("model did not load");
+        }
+        pool = Executors.newFixedThreadPool(clients);
+        http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(clients)).build();
+        request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/api/v1/classify"))
+                .header("Content-Type", "image/jpeg")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Inputs.image("photo-640x480.jpg")))
+                .build();
+    }
+
+    /** Stops the server. */
+    @TearDown
+    public void stop() {
+        pool.shutdownNow();
+        server.stop();
+    }
+
+    /**
+     * Sends 16 requests from {@code clients} concurrent clients.
+     *
+     * @return the last status (200)
+     * @throws Exception if a request fails
+     */
+    @Benchmark
+    @OperationsPerInvocation(REQUESTS)
+    public int measureRequests() throws Exception {
+        List<Future<Integer>> futures = new ArrayList<>(clients);
+        int perClient = REQUESTS / clients;
+        for (int c = 0; c < clients; c++) {
+            futures.add(pool.submit(() -> {
+                int status = 0;
+                for (int i = 0; i < perClient; i++) {
+                    status = http.send(request, HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+                    if (status != 200) {
+                        throw new IllegalStateException("HTTP " + status);
+                    }
+                }
+                return status;
+            }));
+        }
+        int last = 0;
+        for (Future<Integer> f : futures) {
+            last = f.get();
+        }
+        return last;
+    }
+}
