@@ -32,16 +32,13 @@ public final class Guard {
             patterns.add(pattern(r.numerator()));
             patterns.add(pattern(r.denominator()));
         }
-        var options = Results.options().forks(1).warmupIterations(3)
-                .warmupTime(TimeValue.seconds(1)).measurementIterations(5)
-                .measurementTime(TimeValue.seconds(1));
-        for (String p : patterns.stream().distinct().toList()) {
+        patterns = patterns.stream().distinct().toList();
+        var options = Results.options().forks(1).warmupIterations(8)
+                .warmupTime(TimeValue.seconds(2)).measurementIterations(5)
+                .measurementTime(TimeValue.seconds(3));
+        for (String p : patterns) {
             options.include(p);
         }
-        // only the parameter values the ratios use
-        options.param("model", "resnet18")
-                .param("image", "photo-224x224.jpg", "photo-4000x3000.jpg")
-                .param("batch", "1");
         Map<String, Double> scores = Results.scores(new Runner(options.build()).run());
         List<String> over = new ArrayList<>();
         System.out.println();
@@ -49,8 +46,8 @@ public final class Guard {
             double budget = Double.parseDouble(budgets.getProperty(r.key()));
             double value = r.of(scores).orElseThrow(() -> new IllegalStateException(
                     "the guard run has no figures for " + r.key()));
-            String line = String.format(Locale.ROOT, "%-55s %6.2f (budget %.2f): %s = %.3f ms, "
-                    + "%s = %.3f ms", r.key(), value, budget, r.numerator(),
+            String line = String.format(Locale.ROOT, "%-50s %6.2f (budget %.2f): %s = %.0f, "
+                    + "%s = %.0f", r.key(), value, budget, r.numerator(),
                     scores.get(r.numerator()), r.denominator(), scores.get(r.denominator()));
             System.out.println((value > budget ? "OVER  " : "ok    ") + line);
             if (value > budget) {
@@ -67,7 +64,7 @@ public final class Guard {
 
     /** JMH include regex for one benchmark method. */
     private static String pattern(String id) {
-        String method = id.contains("[") ? id.substring(0, id.indexOf('[')) : id;
+        String method = id.replaceAll("[\\[:].*", "");
         return "dev\\.kodiak\\.bench\\." + method.replace(".", "\\.") + "$";
     }
 }

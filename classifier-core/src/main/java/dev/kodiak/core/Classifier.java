@@ -337,6 +337,9 @@ public final class Classifier implements AutoCloseable {
     /** One forward pass over images prepared by this classifier. */
     private float[][] forward(List<PreparedImage> chunk) throws InferenceException {
         int size = preprocessor.spec().tensorSize();
+        if (chunk.size() == 1 && chunk.get(0).tensor().length == size) {
+            return model.forward(chunk.get(0).tensor(), 1, shape); // no batch copy for one
+        }
         float[] batch = new float[chunk.size() * size];
         for (int i = 0; i < chunk.size(); i++) {
             float[] tensor = chunk.get(i).tensor();

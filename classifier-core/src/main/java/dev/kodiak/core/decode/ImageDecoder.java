@@ -6,8 +6,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
 import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -144,7 +146,7 @@ public final class ImageDecoder {
                 LOG.log(System.Logger.Level.DEBUG, "decoder warning on {0} image: {1}",
                         format, warning);
             }
-            return Orientation.apply(pixels, info.orientation());
+            return pixels.orient(info.orientation());
         } catch (DecodeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -266,44 +268,136 @@ public final class ImageDecoder {
             throws IOException, DecodeException {
         Headers.Jpeg header = Headers.jpeg(bytes);
         Raster raster = reader.readRaster(0, null);
-        int width = raster.getWidth();
-        int height = raster.getHeight();
         int bands = raster.getNumBands();
-        byte[] out = new byte[width * height * mode.channels()];
-        int[] row = new int[width * bands];
-        boolean ycc = bands == 3 && header.isYCbCr();
-        boolean ycck = bands == 4 && header.isYcck();
         if (bands != 1 && bands != 3 && bands != 4) {
             throw new DecodeException(DecodeException.Reason.UNSUPPORTED_FORMAT, "JPEG images with "
                     + bands + " colour components are not supported; " + SUPPORTED);
         }
+        Interleaved samples = Interleaved.of(raster);
+        if (samples == null) {
+            return jpegSlow(raster, header, mode);
+        }
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        int n = width * height;
+        byte[] data = samples.data;
+        boolean ycc = bands == 3 && header.isYCbCr();
+        boolean ycck = bands == 4 && header.isYcck();
+        // The decoder's own buffer becomes the result when its layout already is ours.
+        if (samples.isPacked(width, height) && (bands == mode.channels())) {
+            if (ycc) {
+                PilColor.yccToRgbInPlace(data, n);
+            }
+            return new Pixels(width, height, mode, data);
+        }
+        byte[] out = new byte[n * mode.channels()];
+        int[] px = new int[4];
         for (int y = 0; y < height; y++) {
-            raster.getPixels(raster.getMinX(), raster.getMinY() + y, width, 1, row);
             for (int x = 0; x < width; x++) {
-                int i = x * bands;
+                int at = samples.index(x, y);
                 int p = y * width + x;
                 if (bands == 1) {
-                    int v = row[i];
+                    int v = data[at] & 0xFF;
                     PilColor.put(out, p, mode, v, v, v);
                     continue;
                 }
-                if (ycc) {
-                    PilColor.yccToRgb(row, i);
-                } else if (ycck) {
-                    PilColor.ycckToCmyk(row, i);
+                for (int b = 0; b < bands; b++) {
+                    px[b] = data[at + samples.offsets[b]] & 0xFF;
                 }
-                if (bands == 3) {
-                    PilColor.put(out, p, mode, row[i], row[i + 1], row[i + 2]);
+                putJpeg(out, p, mode, px, bands, ycc, ycck);
+            }
+        }
+        return new Pixels(width, height, mode, out);
+    }
+
+    /** Any raster layout: the same conversion through Raster.getPixels. */
+    private static Pixels jpegSlow(Raster raster, Headers.Jpeg header, ColorMode mode) {
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        int bands = raster.getNumBands();
+        boolean ycc = bands == 3 && header.isYCbCr();
+        boolean ycck = bands == 4 && header.isYcck();
+        byte[] out = new byte[width * height * mode.channels()];
+        int[] row = new int[width * bands];
+        int[] px = new int[4];
+        for (int y = 0; y < height; y++) {
+            raster.getPixels(raster.getMinX(), raster.getMinY() + y, width, 1, row);
+            for (int x = 0; x < width; x++) {
+                System.arraycopy(row, x * bands, px, 0, bands);
+                if (bands == 1) {
+                    PilColor.put(out, y * width + x, mode, px[0], px[0], px[0]);
                 } else {
-                    // PIL reads every CMYK JPEG as "CMYK;I" (Adobe's inverted convention)
-                    int k = 255 - row[i + 3];
-                    PilColor.put(out, p, mode, PilColor.cmykChannel(255 - row[i], k),
-                            PilColor.cmykChannel(255 - row[i + 1], k),
-                            PilColor.cmykChannel(255 - row[i + 2], k));
+                    putJpeg(out, y * width + x, mode, px, bands, ycc, ycck);
                 }
             }
         }
         return new Pixels(width, height, mode, out);
+    }
+
+    private static void putJpeg(byte[] out, int p, ColorMode mode, int[] px, int bands,
+            boolean ycc, boolean ycck) {
+        if (ycc) {
+            PilColor.yccToRgb(px, 0);
+        } else if (ycck) {
+            PilColor.ycckToCmyk(px, 0);
+        }
+        if (bands == 3) {
+            PilColor.put(out, p, mode, px[0], px[1], px[2]);
+        } else {
+            // PIL reads every CMYK JPEG as "CMYK;I" (Adobe's inverted convention)
+            int k = 255 - px[3];
+            PilColor.put(out, p, mode, PilColor.cmykChannel(255 - px[0], k),
+                    PilColor.cmykChannel(255 - px[1], k), PilColor.cmykChannel(255 - px[2], k));
+        }
+    }
+
+    /** Direct access to a raster of interleaved bytes, or null for other layouts. */
+    private static final class Interleaved {
+        final byte[] data;
+        final int base;
+        final int scanline;
+        final int pixelStride;
+        final int[] offsets;
+
+        private Interleaved(byte[] data, int base, int scanline, int pixelStride, int[] offsets) {
+            this.data = data;
+            this.base = base;
+            this.scanline = scanline;
+            this.pixelStride = pixelStride;
+            this.offsets = offsets;
+        }
+
+        static Interleaved of(Raster raster) {
+            if (!(raster.getDataBuffer() instanceof DataBufferByte buffer)
+                    || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)
+                    || buffer.getNumBanks() != 1) {
+                return null;
+            }
+            // (ComponentSampleModel.getOffset would add the first band's offset too)
+            int base = buffer.getOffset()
+                    + (raster.getMinY() - raster.getSampleModelTranslateY())
+                    * model.getScanlineStride()
+                    + (raster.getMinX() - raster.getSampleModelTranslateX())
+                    * model.getPixelStride();
+            return new Interleaved(buffer.getData(), base, model.getScanlineStride(),
+                    model.getPixelStride(), model.getBandOffsets());
+        }
+
+        int index(int x, int y) {
+            return base + y * scanline + x * pixelStride;
+        }
+
+        /** Whether the bytes are exactly width x height pixels in band order, nothing else. */
+        boolean isPacked(int width, int height) {
+            for (int b = 0; b < offsets.length; b++) {
+                if (offsets[b] != b) {
+                    return false;
+                }
+            }
+            return base == 0 && pixelStride == offsets.length
+                    && scanline == width * pixelStride
+                    && data.length == (long) width * height * pixelStride;
+        }
     }
 
     /** PNG, GIF, BMP, WebP: the decoded raster's samples, converted by PIL's rules. */
@@ -331,6 +425,24 @@ public final class ImageDecoder {
                     int index = Math.min(row[x], size - 1);
                     PilColor.put(out, y * width + x, mode, reds[index], greens[index],
                             blues[index]);
+                }
+            }
+        } else if (cm instanceof ComponentColorModel && cm.getComponentSize(0) == 8
+                && (cm.getNumColorComponents() == 1 || cm.getNumColorComponents() == 3
+                && cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB)
+                && Interleaved.of(raster) != null) {
+            // 8-bit gray, gray+alpha, RGB, RGBA in any band order: read the bytes directly
+            Interleaved samples = Interleaved.of(raster);
+            byte[] data = samples.data;
+            int[] offsets = samples.offsets;
+            boolean gray = cm.getNumColorComponents() == 1;
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int at = samples.index(x, y);
+                    int r = data[at + offsets[0]] & 0xFF;
+                    int g = gray ? r : data[at + offsets[1]] & 0xFF;
+                    int b = gray ? r : data[at + offsets[2]] & 0xFF;
+                    PilColor.put(out, y * width + x, mode, r, g, b);
                 }
             }
         } else if (cm instanceof ComponentColorModel) {

@@ -47,6 +47,18 @@ final class PilColor {
         px[i + 2] = clamp(y + CB_B[cb]);
     }
 
+    /** libjpeg's ycc_rgb_convert over {@code n} interleaved YCbCr pixels, in place. */
+    static void yccToRgbInPlace(byte[] data, int n) {
+        for (int i = 0, p = 0; i < n; i++, p += 3) {
+            int y = data[p] & 0xFF;
+            int cb = data[p + 1] & 0xFF;
+            int cr = data[p + 2] & 0xFF;
+            data[p] = (byte) clamp(y + CR_R[cr]);
+            data[p + 1] = (byte) clamp(y + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
+            data[p + 2] = (byte) clamp(y + CB_B[cb]);
+        }
+    }
+
     /** libjpeg's ycck_cmyk_convert: YCC to inverted CMY, K passes through. */
     static void ycckToCmyk(int[] px, int i) {
         int y = px[i];

@@ -17,6 +17,7 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * A TorchScript model loaded through DJL's PyTorch engine on the CPU, turning a batch of CHW
@@ -28,14 +29,18 @@ import java.nio.file.Path;
  * }
  * }</pre>
  *
- * <p>Thread-safe: each call runs on its own DJL predictor and NDManager, so concurrent calls
- * never share native memory; batching happens in the caller. Close it once, after all calls.
+ * <p>Thread-safe: each call borrows a DJL predictor no other call is using (idle ones are
+ * reused) and its own NDManager, so concurrent calls never share native memory; batching
+ * happens in the caller. Close it once, after all calls.
  */
 public final class TorchModel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TorchModel.class.getName());
 
     private final ZooModel<NDList, NDList> model;
     private final Path file;
+    /** Idle predictors, reused: a predictor serves one call at a time, any thread. */
+    private final ConcurrentLinkedDeque<Predictor<NDList, NDList>> idle =
+            new ConcurrentLinkedDeque<>();
 
     private TorchModel(ZooModel<NDList, NDList> model, Path file) {
         this.model = model;
@@ -94,8 +99,11 @@ public final class TorchModel implements AutoCloseable {
                     + n + " images of " + size);
         }
         Shape input = new Shape(n, shape[0], shape[1], shape[2]);
-        try (NDManager manager = model.getNDManager().newSubManager();
-             Predictor<NDList, NDList> predictor = model.newPredictor()) {
+        Predictor<NDList, NDList> predictor = idle.pollFirst();
+        if (predictor == null) {
+            predictor = model.newPredictor();
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray array = manager.create(FloatBuffer.wrap(batch, 0, n * size), input);
             NDList output = predictor.predict(new NDList(array));
             if (output.size() != 1) {
@@ -118,17 +126,26 @@ public final class TorchModel implements AutoCloseable {
                 System.arraycopy(flat, i * classes, rows[i], 0, classes);
             }
             output.close();
+            idle.offerFirst(predictor);
+            predictor = null;
             return rows;
         } catch (TranslateException | RuntimeException e) {
             throw new InferenceException(file + " failed on an input of shape " + input + " ("
                     + e.getMessage() + "); check the input spec in kodiak.json against the "
                     + "model", e);
+        } finally {
+            if (predictor != null) {
+                predictor.close(); // after a failure, do not reuse its state
+            }
         }
     }
 
-    /** Releases the native model. */
+    /** Releases the predictors and the native model. */
     @Override
     public void close() {
+        for (Predictor<NDList, NDList> p; (p = idle.pollFirst()) != null; ) {
+            p.close();
+        }
         model.close();
     }
 }

@@ -133,6 +133,46 @@ public final class Pixels {
     }
 
     /**
+     * Undoes an EXIF orientation as PIL's {@code ImageOps.exif_transpose} does.
+     *
+     * @param orientation the EXIF tag value, 1 (upright) to 8; others are treated as 1
+     * @return the image as it should be displayed ({@code this} for orientation 1)
+     */
+    public Pixels orient(int orientation) {
+        if (orientation <= 1 || orientation > 8) {
+            return this;
+        }
+        int w = width;
+        int h = height;
+        int channels = mode.channels();
+        boolean swap = orientation >= 5;
+        int ow = swap ? h : w;
+        int oh = swap ? w : h;
+        byte[] out = new byte[data.length];
+        for (int y = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++) {
+                int sx;
+                int sy;
+                switch (orientation) {
+                    case 2: sx = w - 1 - x; sy = y; break;              // FLIP_LEFT_RIGHT
+                    case 3: sx = w - 1 - x; sy = h - 1 - y; break;      // ROTATE_180
+                    case 4: sx = x; sy = h - 1 - y; break;              // FLIP_TOP_BOTTOM
+                    case 5: sx = y; sy = x; break;                      // TRANSPOSE
+                    case 6: sx = y; sy = h - 1 - x; break;              // ROTATE_270
+                    case 7: sx = w - 1 - y; sy = h - 1 - x; break;      // TRANSVERSE
+                    default: sx = w - 1 - y; sy = x; break;             // 8: ROTATE_90
+                }
+                int from = (sy * w + sx) * channels;
+                int to = (y * ow + x) * channels;
+                for (int c = 0; c < channels; c++) {
+                    out[to + c] = data[from + c];
+                }
+            }
+        }
+        return new Pixels(ow, oh, mode, out);
+    }
+
+    /**
      * PIL's luminance of an RGB triple (ITU-R 601-2 weights in 16-bit fixed point).
      *
      * @param r red, 0 to 255

@@ -23,82 +23,143 @@ public final class Resampler {
      * @throws IllegalArgumentException if the target size is not positive
      */
     public static Pixels resize(Pixels in, int width, int height, Interpolation filter) {
-        if (width < 1 || height < 1) {
-            throw new IllegalArgumentException("Invalid target size " + width + "x" + height);
-        }
-        if (width == in.width() && height == in.height()) {
-            return in;
-        }
-        if (filter == Interpolation.NEAREST) {
-            return nearest(in, width, height);
-        }
-        boolean needHorizontal = width != in.width();
-        boolean needVertical = height != in.height();
-        Coefficients vertical = Coefficients.of(in.height(), height, filter);
-        int firstRow = vertical.bounds[0];
-        int lastRow = vertical.bounds[2 * height - 2] + vertical.bounds[2 * height - 1];
-        Pixels current = in;
-        if (needHorizontal) {
-            Coefficients horizontal = Coefficients.of(in.width(), width, filter);
-            vertical.shift(-firstRow);
-            current = horizontal(in, width, firstRow, lastRow - firstRow, horizontal);
-        }
-        if (needVertical) {
-            current = vertical(current, height, vertical);
-        }
-        return current;
+        return resize(in, width, height, filter, 0, 0, width, height);
     }
 
-    private static Pixels horizontal(Pixels in, int outWidth, int firstRow, int rows,
-            Coefficients c) {
+    /**
+     * A window of PIL's resize, computed without the rest: the same bytes as resizing to
+     * {@code width x height} and then cropping, at the cost of the window only. A centre crop
+     * after a resize (torchvision's {@code Resize} + {@code CenterCrop}) is this.
+     *
+     * @param in the source image
+     * @param width full target width
+     * @param height full target height
+     * @param filter the resampling filter
+     * @param left first column of the window in the resized image
+     * @param top first row of the window in the resized image
+     * @param regionWidth window width
+     * @param regionHeight window height
+     * @return the window of the resized image
+     * @throws IllegalArgumentException if a size is not positive or the window lies outside
+     */
+    public static Pixels resize(Pixels in, int width, int height, Interpolation filter, int left,
+            int top, int regionWidth, int regionHeight) {
+        if (width < 1 || height < 1 || regionWidth < 1 || regionHeight < 1 || left < 0
+                || top < 0 || left + regionWidth > width || top + regionHeight > height) {
+            throw new IllegalArgumentException("Invalid resize to " + width + "x" + height
+                    + " keeping " + regionWidth + "x" + regionHeight + " at " + left + ","
+                    + top);
+        }
+        if (width == in.width() && height == in.height()) {
+            return crop(in, left, top, regionWidth, regionHeight);
+        }
+        if (filter == Interpolation.NEAREST) {
+            return nearest(in, width, height, left, top, regionWidth, regionHeight);
+        }
+        int channels = in.channels();
+        boolean needHorizontal = width != in.width();
+        boolean needVertical = height != in.height();
+        Coefficients vertical = needVertical ? Coefficients.of(in.height(), height, filter) : null;
+        int last = top + regionHeight - 1;
+        int firstRow = needVertical ? vertical.bounds[2 * top] : top;
+        int endRow = needVertical ? vertical.bounds[2 * last] + vertical.bounds[2 * last + 1]
+                : top + regionHeight;
+        int rows = endRow - firstRow;
+        byte[] columns = needHorizontal
+                ? horizontal(in, firstRow, rows, Coefficients.of(in.width(), width, filter), left,
+                        regionWidth)
+                : crop(in, left, firstRow, regionWidth, rows).array();
+        byte[] out = needVertical
+                ? vertical(columns, regionWidth * channels, firstRow, vertical, top, regionHeight)
+                : columns;
+        return new Pixels(regionWidth, regionHeight, in.mode(), out);
+    }
+
+    private static Pixels crop(Pixels in, int left, int top, int width, int height) {
+        if (left == 0 && top == 0 && width == in.width() && height == in.height()) {
+            return in;
+        }
+        int channels = in.channels();
+        byte[] src = in.array();
+        byte[] out = new byte[width * height * channels];
+        for (int y = 0; y < height; y++) {
+            System.arraycopy(src, ((top + y) * in.width() + left) * channels, out,
+                    y * width * channels, width * channels);
+        }
+        return new Pixels(width, height, in.mode(), out);
+    }
+
+    /** PIL's horizontal pass for output columns [left, left + count) of rows [first, +rows). */
+    private static byte[] horizontal(Pixels in, int firstRow, int rows, Coefficients c, int left,
+            int count) {
         int channels = in.channels();
         int inStride = in.width() * channels;
         byte[] src = in.array();
-        byte[] out = new byte[outWidth * rows * channels];
-        int[] sums = new int[channels];
+        byte[] out = new byte[count * rows * channels];
+        int[] fixed = c.fixed;
+        int[] bounds = c.bounds;
+        int half = 1 << (PRECISION_BITS - 1);
+        int o = 0;
         for (int y = 0; y < rows; y++) {
             int rowStart = (y + firstRow) * inStride;
-            for (int xx = 0; xx < outWidth; xx++) {
-                int min = c.bounds[2 * xx];
-                int count = c.bounds[2 * xx + 1];
+            for (int xx = left; xx < left + count; xx++) {
+                int min = bounds[2 * xx];
+                int taps = bounds[2 * xx + 1];
                 int k = xx * c.size;
-                for (int ch = 0; ch < channels; ch++) {
-                    int sum = 1 << (PRECISION_BITS - 1);
-                    int p = rowStart + min * channels + ch;
-                    for (int x = 0; x < count; x++, p += channels) {
-                        sum += (src[p] & 0xFF) * c.fixed[k + x];
+                if (channels == 3) {
+                    int s0 = half;
+                    int s1 = half;
+                    int s2 = half;
+                    int p = rowStart + min * 3;
+                    for (int x = 0; x < taps; x++, p += 3) {
+                        int w = fixed[k + x];
+                        s0 += (src[p] & 0xFF) * w;
+                        s1 += (src[p + 1] & 0xFF) * w;
+                        s2 += (src[p + 2] & 0xFF) * w;
                     }
-                    sums[ch] = sum;
-                }
-                int o = (y * outWidth + xx) * channels;
-                for (int ch = 0; ch < channels; ch++) {
-                    out[o + ch] = clip8(sums[ch]);
+                    out[o++] = clip8(s0);
+                    out[o++] = clip8(s1);
+                    out[o++] = clip8(s2);
+                } else {
+                    int s0 = half;
+                    int p = rowStart + min;
+                    for (int x = 0; x < taps; x++, p++) {
+                        s0 += (src[p] & 0xFF) * fixed[k + x];
+                    }
+                    out[o++] = clip8(s0);
                 }
             }
         }
-        return new Pixels(outWidth, rows, in.mode(), out);
+        return out;
     }
 
-    private static Pixels vertical(Pixels in, int outHeight, Coefficients c) {
-        int channels = in.channels();
-        int stride = in.width() * channels;
-        byte[] src = in.array();
-        byte[] out = new byte[stride * outHeight];
-        for (int yy = 0; yy < outHeight; yy++) {
-            int min = c.bounds[2 * yy];
-            int count = c.bounds[2 * yy + 1];
+    /**
+     * PIL's vertical pass for output rows [top, top + count), over intermediate rows that start
+     * at source row {@code firstRow}; row by row so that memory is read in order.
+     */
+    private static byte[] vertical(byte[] src, int stride, int firstRow, Coefficients c, int top,
+            int count) {
+        byte[] out = new byte[stride * count];
+        int[] sums = new int[stride];
+        int half = 1 << (PRECISION_BITS - 1);
+        for (int yy = top; yy < top + count; yy++) {
+            int min = c.bounds[2 * yy] - firstRow;
+            int taps = c.bounds[2 * yy + 1];
             int k = yy * c.size;
-            int o = yy * stride;
-            for (int i = 0; i < stride; i++) {
-                int sum = 1 << (PRECISION_BITS - 1);
-                int p = min * stride + i;
-                for (int y = 0; y < count; y++, p += stride) {
-                    sum += (src[p] & 0xFF) * c.fixed[k + y];
+            java.util.Arrays.fill(sums, half);
+            for (int y = 0; y < taps; y++) {
+                int w = c.fixed[k + y];
+                int row = (min + y) * stride;
+                for (int i = 0; i < stride; i++) {
+                    sums[i] += (src[row + i] & 0xFF) * w;
                 }
-                out[o + i] = clip8(sum);
+            }
+            int o = (yy - top) * stride;
+            for (int i = 0; i < stride; i++) {
+                out[o + i] = clip8(sums[i]);
             }
         }
-        return new Pixels(in.width(), outHeight, in.mode(), out);
+        return out;
     }
 
     private static byte clip8(int sum) {
@@ -108,36 +169,40 @@ public final class Resampler {
 
     /**
      * PIL's {@code ImagingScaleAffine}: nearest neighbour sampled at output pixel centres, with
-     * the same accumulated coordinates; a sample that rounds outside the source stays 0, as in PIL.
+     * the same accumulated coordinates; a sample that rounds outside the source stays 0, as in
+     * PIL. Only the window [left, +regionWidth) x [top, +regionHeight) is produced.
      */
-    private static Pixels nearest(Pixels in, int width, int height) {
+    private static Pixels nearest(Pixels in, int width, int height, int left, int top,
+            int regionWidth, int regionHeight) {
         int channels = in.channels();
         double scaleX = (double) in.width() / width;
         double scaleY = (double) in.height() / height;
-        int[] sourceX = new int[width];
+        int[] sourceX = new int[regionWidth];
         double xo = scaleX * 0.5;
-        for (int x = 0; x < width; x++) {
-            int xin = (int) xo;
-            sourceX[x] = xin < in.width() ? xin : -1;
+        for (int x = 0; x < left + regionWidth; x++) {
+            if (x >= left) {
+                int xin = (int) xo;
+                sourceX[x - left] = xin < in.width() ? xin : -1;
+            }
             xo += scaleX;
         }
         byte[] src = in.array();
-        byte[] out = new byte[width * height * channels];
+        byte[] out = new byte[regionWidth * regionHeight * channels];
         double yo = scaleY * 0.5;
-        for (int y = 0; y < height; y++) {
+        for (int y = 0; y < top + regionHeight; y++) {
             int yin = (int) yo;
-            if (yin < in.height()) {
+            if (y >= top && yin < in.height()) {
                 int row = yin * in.width();
-                for (int x = 0; x < width; x++) {
+                for (int x = 0; x < regionWidth; x++) {
                     if (sourceX[x] >= 0) {
                         System.arraycopy(src, (row + sourceX[x]) * channels, out,
-                                (y * width + x) * channels, channels);
+                                ((y - top) * regionWidth + x) * channels, channels);
                     }
                 }
             }
             yo += scaleY;
         }
-        return new Pixels(width, height, in.mode(), out);
+        return new Pixels(regionWidth, regionHeight, in.mode(), out);
     }
 
     /** One axis' filter windows: PIL's {@code precompute_coeffs} and {@code normalize_coeffs_8bpc}. */
@@ -181,12 +246,6 @@ public final class Resampler {
                 bounds[2 * xx + 1] = max;
             }
             return new Coefficients(size, bounds, fixed);
-        }
-
-        void shift(int delta) {
-            for (int i = 0; i < bounds.length; i += 2) {
-                bounds[i] += delta;
-            }
         }
     }
 }

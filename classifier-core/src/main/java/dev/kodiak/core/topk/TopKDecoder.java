@@ -2,7 +2,6 @@ package dev.kodiak.core.topk;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -75,18 +74,29 @@ public final class TopKDecoder {
         }
         validate(options);
         float[] probabilities = logits ? softmax(scores) : scores.clone();
-        List<Integer> candidates = new ArrayList<>();
+        boolean all = options.allowedLabels().isEmpty();
+        int k = options.k();
+        // selection of the best k without sorting everything: ranks by probability, then index
+        int[] best = new int[Math.min(k, labels.size())];
+        int found = 0;
         for (int i = 0; i < labels.size(); i++) {
-            if (options.allowedLabels().isEmpty()
-                    || options.allowedLabels().contains(labels.get(i))) {
-                candidates.add(i);
+            if (!all && !options.allowedLabels().contains(labels.get(i))) {
+                continue;
             }
+            if (found == best.length && !(probabilities[i] > probabilities[best[found - 1]])) {
+                continue;
+            }
+            int at = Math.min(found, best.length - 1);
+            while (at > 0 && probabilities[i] > probabilities[best[at - 1]]) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = i;
+            found = Math.min(found + 1, best.length);
         }
-        candidates.sort(Comparator.<Integer>comparingDouble(i -> -probabilities[i])
-                .thenComparingInt(i -> i));
-        List<Prediction> top = new ArrayList<>();
-        for (int i : candidates.subList(0, Math.min(options.k(), candidates.size()))) {
-            top.add(new Prediction(labels.get(i), i, clamp(probabilities[i])));
+        List<Prediction> top = new ArrayList<>(found);
+        for (int j = 0; j < found; j++) {
+            top.add(new Prediction(labels.get(best[j]), best[j], clamp(probabilities[best[j]])));
         }
         boolean unsure = top.isEmpty() || top.get(0).probability() < options.threshold();
         return new TopK(top, unsure);

@@ -39,6 +39,36 @@ class PreprocessorTest {
     }
 
     @Test
+    void aWindowOfAResizeEqualsCroppingTheWholeResize() {
+        java.util.Random random = new java.util.Random(42);
+        byte[] data = new byte[37 * 23 * 3];
+        random.nextBytes(data);
+        Pixels image = new Pixels(37, 23, ColorMode.RGB, data);
+        int[][] sizes = {{61, 47}, {19, 11}, {37, 50}, {90, 23}, {12, 23}};
+        for (Interpolation filter : Interpolation.values()) {
+            for (int[] size : sizes) {
+                Pixels whole = Resampler.resize(image, size[0], size[1], filter);
+                for (int trial = 0; trial < 5; trial++) {
+                    int w = 1 + random.nextInt(size[0]);
+                    int h = 1 + random.nextInt(size[1]);
+                    int left = random.nextInt(size[0] - w + 1);
+                    int top = random.nextInt(size[1] - h + 1);
+                    byte[] expected = new byte[w * h * 3];
+                    for (int y = 0; y < h; y++) {
+                        System.arraycopy(whole.data(), ((top + y) * size[0] + left) * 3,
+                                expected, y * w * 3, w * 3);
+                    }
+                    Pixels window = Resampler.resize(image, size[0], size[1], filter, left, top,
+                            w, h);
+                    assertThat(filter + " " + size[0] + "x" + size[1] + " window " + w + "x" + h
+                            + " at " + left + "," + top, window,
+                            is(new Pixels(w, h, ColorMode.RGB, expected)));
+                }
+            }
+        }
+    }
+
+    @Test
     void resizingToTheSameSizeIsTheIdentity() {
         Pixels image = new Pixels(3, 2, ColorMode.L, new byte[] {1, 2, 3, 4, 5, 6});
         for (Interpolation filter : Interpolation.values()) {
