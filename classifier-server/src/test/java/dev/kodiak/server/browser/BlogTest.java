@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
+import dev.kodiak.core.testing.Chromium;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.server.KodiakServer;
 import dev.kodiak.server.ServerSettings;

@@ -1,4 +1,4 @@
-package dev.kodiak.server.browser;
+package dev.kodiak.core.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,13 +14,23 @@ import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * Debian's headless Chromium driven by Debian's chromedriver, offline: both paths are given so
- * Selenium Manager downloads nothing, and Chromium's background networking is off.
+ * Selenium Manager downloads nothing, and Chromium's background networking is off. Shared by the
+ * browser tests of every module (they add Selenium as a test dependency).
  */
-final class Chromium {
+public final class Chromium {
     private Chromium() {
     }
 
-    static ChromeDriver start(Path profile, int width, int height) throws IOException {
+    /**
+     * Starts a headless browser.
+     *
+     * @param profile a fresh profile directory
+     * @param width window width
+     * @param height window height
+     * @return the driver; quit it when done
+     * @throws IOException if the profile cannot be created
+     */
+    public static ChromeDriver start(Path profile, int width, int height) throws IOException {
         File driver = firstExisting("/usr/lib/chromium/chromedriver", "/usr/bin/chromedriver");
         File browser = firstExisting("/usr/lib/chromium/chromium", "/usr/bin/chromium");
         System.setProperty("webdriver.chrome.driver", driver.getPath());

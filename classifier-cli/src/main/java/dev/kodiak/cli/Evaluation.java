@@ -1,0 +1,109 @@
+package dev.kodiak.cli;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What {@code kodiak evaluate} measured: the confusion matrix and, per image, what the model
+ * said. Every other figure is derived from these. Immutable.
+ *
+ * @param labels the model's labels, in output order
+ * @param confusion {@code confusion[actual][predicted]} counts
+ * @param samples every classified image
+ * @param unreadable files in label folders that could not be decoded, with why
+ */
+record Evaluation(List<String> labels, int[][] confusion, List<Sample> samples,
+        List<Unreadable> unreadable) {
+
+    /**
+     * One classified image.
+     *
+     * @param path the file
+     * @param actual the label folder's class index
+     * @param predicted the model's top-1 class index
+     * @param predictedProbability the top-1 probability
+     * @param actualProbability the probability the model gave the right class
+     */
+    record Sample(Path path, int actual, int predicted, float predictedProbability,
+            float actualProbability) {
+        /** @return the cross-entropy loss, -ln p(actual), as fastai's top losses rank them */
+        double loss() {
+            return -Math.log(Math.max(actualProbability, 1e-12));
+        }
+    }
+
+    /**
+     * A file that is not a readable image.
+     *
+     * @param path the file
+     * @param reason the decoder's reason code
+     * @param message what is wrong with it
+     */
+    record Unreadable(Path path, String reason, String message) {
+    }
+
+    Evaluation {
+        labels = List.copyOf(labels);
+        samples = List.copyOf(samples);
+        unreadable = List.copyOf(unreadable);
+    }
+
+    int total() {
+        return samples.size();
+    }
+
+    int correct() {
+        int correct = 0;
+        for (int i = 0; i < labels.size(); i++) {
+            correct += confusion[i][i];
+        }
+        return correct;
+    }
+
+    double accuracy() {
+        return total() == 0 ? 0 : (double) correct() / total();
+    }
+
+    /** @return images whose folder is class {@code c} */
+    int support(int c) {
+        int sum = 0;
+        for (int v : confusion[c]) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    /** @return images predicted as class {@code c} */
+    int predicted(int c) {
+        int sum = 0;
+        for (int[] row : confusion) {
+            sum += row[c];
+        }
+        return sum;
+    }
+
+    /** @return of the images predicted as {@code c}, the fraction that are {@code c} (0 if none) */
+    double precision(int c) {
+        int predicted = predicted(c);
+        return predicted == 0 ? 0 : (double) confusion[c][c] / predicted;
+    }
+
+    /** @return of the images of class {@code c}, the fraction predicted as {@code c} */
+    double recall(int c) {
+        int support = support(c);
+        return support == 0 ? 0 : (double) confusion[c][c] / support;
+    }
+
+    double f1(int c) {
+        double p = precision(c);
+        double r = recall(c);
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /** @return the {@code n} images with the highest loss, worst first */
+    List<Sample> topLosses(int n) {
+        return samples.stream().sorted(Comparator.comparingDouble(Sample::loss).reversed()
+                .thenComparing(Sample::path)).limit(n).toList();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.kodiak.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Walking image folders and moving files to a quarantine folder. Never deletes anything. */
+final class ImageFiles {
+    private ImageFiles() {
+    }
+
+    /**
+     * Checks that a folder exists and is a folder.
+     *
+     * @throws CommandException {@link Exit#USAGE} otherwise
+     */
+    static Path folder(Path folder) {
+        Path path = folder.toAbsolutePath().normalize();
+        if (!Files.exists(path)) {
+            throw new CommandException(Exit.USAGE, "No folder at " + path);
+        }
+        if (!Files.isDirectory(path)) {
+            throw new CommandException(Exit.USAGE, path + " is a file; give a folder of images");
+        }
+        return path;
+    }
+
+    /**
+     * Every regular file under a folder, sorted by path, skipping hidden files and folders and
+     * the given folder to skip (a quarantine folder inside the one being checked).
+     */
+    static List<Path> list(Path folder, Path skip) {
+        List<Path> files = new ArrayList<>();
+        try {
+            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    boolean hidden = !dir.equals(folder)
+                            && dir.getFileName().toString().startsWith(".");
+                    return hidden || dir.equals(skip) ? FileVisitResult.SKIP_SUBTREE
+                            : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && !file.getFileName().toString().startsWith(".")) {
+                        files.add(file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    /**
+     * Moves a file into the quarantine folder, keeping its path relative to the scanned folder;
+     * an existing file there is never overwritten (a numbered name is chosen).
+     *
+     * @return where the file went
+     */
+    static Path quarantine(Path file, Path folder, Path quarantine) throws IOException {
+        Path relative = folder.relativize(file);
+        Path target = quarantine.resolve(relative);
+        Files.createDirectories(target.getParent());
+        String name = target.getFileName().toString();
+        for (int n = 1; Files.exists(target); n++) {
+            int dot = name.lastIndexOf('.');
+            target = target.resolveSibling(dot > 0 ? name.substring(0, dot) + "." + n
+                    + name.substring(dot) : name + "." + n);
+        }
+        return Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

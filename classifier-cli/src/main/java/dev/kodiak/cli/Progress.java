@@ -1,0 +1,58 @@
+package dev.kodiak.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A one-line progress bar on stderr with counts and rate, drawn only when a person is watching
+ * (a console is attached and {@code --quiet} was not given): pipes and logs stay clean.
+ */
+final class Progress {
+    private static final long REDRAW_NANOS = 100_000_000L;
+
+    private final PrintStream out;
+    private final String what;
+    private final int total;
+    private final boolean shown;
+    private final long start = System.nanoTime();
+    private long drawn;
+    private int done;
+
+    Progress(String what, int total, boolean quiet) {
+        this(System.err, what, total, !quiet && System.console() != null);
+    }
+
+    Progress(PrintStream out, String what, int total, boolean shown) {
+        this.out = out;
+        this.what = what;
+        this.total = total;
+        this.shown = shown;
+    }
+
+    /** Counts finished items and redraws at most ten times a second. */
+    synchronized void advance(int count) {
+        done += count;
+        long now = System.nanoTime();
+        if (shown && (now - drawn > REDRAW_NANOS || done >= total)) {
+            drawn = now;
+            out.print("\r" + line(now));
+            out.flush();
+        }
+    }
+
+    /** Ends the line. */
+    synchronized void finish() {
+        if (shown) {
+            out.print("\r" + line(System.nanoTime()) + "\n");
+            out.flush();
+        }
+    }
+
+    String line(long now) {
+        int width = 30;
+        int filled = total == 0 ? width : (int) ((long) width * done / total);
+        double seconds = Math.max(1e-9, (now - start) / 1e9);
+        return String.format(Locale.ROOT, "%s [%s%s] %d/%d %.1f/s", what, "#".repeat(filled),
+                ".".repeat(width - filled), done, total, done / seconds);
+    }
+}

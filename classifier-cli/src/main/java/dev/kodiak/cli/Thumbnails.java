@@ -1,0 +1,63 @@
+package dev.kodiak.cli;
+
+import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Interpolation;
+import dev.kodiak.core.preprocess.Pixels;
+import dev.kodiak.core.preprocess.Resampler;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import javax.imageio.ImageIO;
+
+/** Small PNG thumbnails as data: URLs, so that an HTML report is one self-contained file. */
+final class Thumbnails {
+    private Thumbnails() {
+    }
+
+    /**
+     * A thumbnail that fits in a {@code box} x {@code box} square: tiny images are enlarged by
+     * whole factors with nearest neighbour (crisp pixels), large ones shrunk with PIL's bilinear.
+     *
+     * @return a {@code data:image/png;base64,...} URL, or null when the file cannot be read
+     */
+    static String dataUrl(Path file, int box) {
+        try {
+            Pixels pixels = new ImageDecoder().decode(Files.readAllBytes(file), ColorMode.RGB);
+            int longest = Math.max(pixels.width(), pixels.height());
+            Pixels small;
+            if (longest <= box) {
+                int factor = Math.max(1, box / longest);
+                small = Resampler.resize(pixels, pixels.width() * factor,
+                        pixels.height() * factor, Interpolation.NEAREST);
+            } else {
+                double scale = (double) box / longest;
+                small = Resampler.resize(pixels, Math.max(1, (int) Math.round(pixels.width()
+                        * scale)), Math.max(1, (int) Math.round(pixels.height() * scale)),
+                        Interpolation.BILINEAR);
+            }
+            return "data:image/png;base64," + Base64.getEncoder().encodeToString(png(small));
+        } catch (IOException | DecodeException e) {
+            return null;
+        }
+    }
+
+    /** Encodes RGB pixels as PNG. */
+    static byte[] png(Pixels pixels) throws IOException {
+        BufferedImage image = new BufferedImage(pixels.width(), pixels.height(),
+                BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < pixels.height(); y++) {
+            for (int x = 0; x < pixels.width(); x++) {
+                image.setRGB(x, y, pixels.get(x, y, 0) << 16 | pixels.get(x, y, 1) << 8
+                        | pixels.get(x, y, 2));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}

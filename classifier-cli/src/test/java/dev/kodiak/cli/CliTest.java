@@ -1,0 +1,264 @@
+package dev.kodiak.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.kodiak.core.bundle.Accuracy;
+import dev.kodiak.core.bundle.Bundle;
+import dev.kodiak.core.testing.Chromium;
+import dev.kodiak.core.testing.Fixtures;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/** The three commands on real folders, through {@link Main#run}, as a script would call them. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Run(exit, out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The 10,000 Fashion-MNIST test images as PNGs, one folder per label (slugged names). */
+    private Path fashionFolder() throws Exception {
+        Path root = tmp.resolve("fashion-test");
+        JsonObject facts = Fixtures.fashionMnist();
+        byte[] images = Fixtures.gunzip(facts.get("images").getAsString());
+        byte[] labels = Fixtures.gunzip(facts.get("labels").getAsString());
+        List<String> names;
+        try (Bundle bundle = Bundle.open(Fixtures.defaultBundle())) {
+            names = bundle.manifest().labels();
+        }
+        for (int i = 0; i < facts.get("total").getAsInt(); i++) {
+            BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            image.getRaster().setDataElements(0, 0, 28, 28,
+                    java.util.Arrays.copyOfRange(images, 16 + i * 784, 16 + (i + 1) * 784));
+            Path dir = Files.createDirectories(root.resolve(EvaluateCommand.slug(
+                    names.get(labels[8 + i]))));
+            ImageIO.write(image, "png", dir.resolve(String.format("%05d.png", i)).toFile());
+        }
+        return root;
+    }
+
+    @Test
+    void evaluateGivesTheManifestsAccuracyAndAConsistentReport() throws Exception {
+        Path folder = fashionFolder();
+        Path out = tmp.resolve("report");
+        Run run = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--out", out.toString(), "--quiet");
+        assertThat(run.err(), run.exit(), is(Exit.OK));
+
+        Accuracy expected;
+        try (Bundle bundle = Bundle.open(Fixtures.defaultBundle())) {
+            expected = bundle.manifest().provenance().accuracy();
+        }
+        assertThat(run.out(), containsString(String.format("Accuracy %.1f%% (%d of %d images)",
+                expected.value() * 100, expected.correct(), expected.total())));
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("report.json")))
+                .getAsJsonObject();
+        assertThat(json.get("correct").getAsInt(), is(expected.correct()));
+        assertThat(json.get("images").getAsInt(), is(expected.total()));
+        JsonArray matrix = json.getAsJsonArray("confusion");
+        int total = 0;
+        int diagonal = 0;
+        for (int a = 0; a < matrix.size(); a++) {
+            int row = 0;
+            for (int p = 0; p < matrix.size(); p++) {
+                int v = matrix.get(a).getAsJsonArray().get(p).getAsInt();
+                row += v;
+                diagonal += a == p ? v : 0;
+            }
+            assertThat("row " + a + " holds its class's 1000 test images", row, is(1000));
+            assertThat(json.getAsJsonArray("classes").get(a).getAsJsonObject().get("support")
+                    .getAsInt(), is(1000));
+            total += row;
+        }
+        assertThat(total, is(10_000));
+        assertThat(diagonal, is(expected.correct()));
+        assertThat(json.getAsJsonArray("top_losses").size(), is(24));
+
+        ChromeDriver browser = Chromium.start(tmp.resolve("chromium"), 1280, 1000);
+        try {
+            browser.get(out.resolve("report.html").toUri().toString());
+            List<WebElement> rows = browser.findElements(By.cssSelector("#confusion tbody tr"));
+            assertThat(rows.size(), is(10));
+            assertThat(rows.get(0).findElements(By.tagName("td")).size(), is(10));
+            List<WebElement> losses = browser.findElements(By.cssSelector("#losses img"));
+            assertThat(losses.size(), is(24));
+            for (WebElement image : losses) {
+                assertThat("thumbnail shows", ((Number) browser.executeScript(
+                        "return arguments[0].naturalWidth", image)).intValue() > 0, is(true));
+            }
+            assertThat(browser.findElement(By.id("accuracy")).getText(),
+                    containsString(expected.correct() + " of 10000"));
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void evaluateRefusesUnknownMissingAndEmptyFolders() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("pets/cats"));
+        Files.copy(Fixtures.image("png-small.png").path(), root.resolve("a.png"));
+        Run unknown = run("evaluate", tmp.resolve("pets").toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q", "--out", tmp.resolve("r").toString());
+        assertThat(unknown.exit(), is(Exit.USAGE));
+        assertThat(unknown.err(), containsString("Label folders the model does not know: [cats];"
+                + " this model knows [T-shirt/top, Trouser,"));
+        assertThat(unknown.err(), containsString("t-shirt-top for T-shirt/top"));
+
+        Run missing = run("evaluate", tmp.resolve("nowhere").toString(), "-q");
+        assertThat(missing.exit(), is(Exit.USAGE));
+        assertThat(missing.err(), containsString("No folder at " + tmp.resolve("nowhere")));
+
+        Files.createDirectories(tmp.resolve("empty/bag"));
+        Run empty = run("evaluate", tmp.resolve("empty").toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q");
+        assertThat(empty.exit(), is(Exit.USAGE));
+        assertThat(empty.err(), containsString("has label folders but no images in them"));
+
+        Run bundle = run("evaluate", tmp.resolve("pets").toString(), "--bundle",
+                tmp.resolve("no-bundle").toString(), "-q");
+        assertThat(bundle.exit(), is(Exit.BUNDLE));
+        assertThat(bundle.err(), containsString("No model bundle at"));
+
+        Run usage = run("evaluate", "--batch", "abc", "x");
+        assertThat(usage.exit(), is(Exit.USAGE));
+    }
+
+    @Test
+    void verifyListsExactlyTheBrokenFilesAndQuarantinesThem() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("mixed"));
+        Set<String> broken = new TreeSet<>();
+        for (Fixtures.Image image : Fixtures.images()) {
+            Path sub = Files.createDirectories(folder.resolve(image.error() == null ? "good"
+                    : "bad"));
+            Files.copy(image.path(), sub.resolve(image.name()));
+            if (image.error() != null) {
+                broken.add("bad/" + image.name());
+            }
+        }
+        Run run = run("verify", folder.toString(), "-q");
+        assertThat(run.exit(), is(Exit.FOUND));
+        Set<String> listed = new TreeSet<>();
+        run.out().lines().filter(l -> l.contains(": ")).forEach(l -> listed.add(
+                l.substring(0, l.indexOf(':'))));
+        assertThat(listed, is(broken));
+        assertThat(run.out(), containsString("bad/bomb-65000.png: TOO_LARGE: "));
+        assertThat(run.out(), containsString(broken.size() + " of " + Fixtures.images().size()
+                + " files are not readable images"));
+
+        Path quarantine = folder.resolve("quarantine");
+        Run moved = run("verify", folder.toString(), "-q", "--quarantine", quarantine.toString());
+        assertThat(moved.exit(), is(Exit.FOUND));
+        try (Stream<Path> left = Files.list(folder.resolve("bad"))) {
+            assertThat(left.toList(), is(empty()));
+        }
+        assertThat(Files.exists(quarantine.resolve("bad/empty.jpg")), is(true));
+        Run clean = run("verify", folder.toString(), "-q", "--quarantine", quarantine.toString());
+        assertThat(clean.out(), clean.exit(), is(Exit.OK));
+        assertThat(clean.out(), containsString("files are readable images"));
+    }
+
+    @Test
+    void dedupeGroupsCopiesReEncodingsAndResizesAndNothingElse() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("photos"));
+        List<String> originals = List.of("png-rgb8.png", "jpeg-baseline.jpg", "png-gray8.png",
+                "jpeg-444.jpg", "jpeg-exif-1.jpg");
+        List<Set<String>> expected = new ArrayList<>();
+        for (String name : originals) {
+            String base = name.substring(0, name.lastIndexOf('.'));
+            Path original = folder.resolve(name);
+            Files.copy(Fixtures.image(name).path(), original);
+            BufferedImage image = ImageIO.read(original.toFile());
+            Files.copy(original, Files.createDirectories(folder.resolve("copies"))
+                    .resolve(base + "-copy" + name.substring(name.lastIndexOf('.'))));
+            ImageIO.write(rgb(image, image.getWidth(), image.getHeight()), "jpeg",
+                    folder.resolve(base + "-reencoded.jpg").toFile());
+            ImageIO.write(rgb(image, image.getWidth() / 2, image.getHeight() / 2), "png",
+                    folder.resolve(base + "-half.png").toFile());
+            expected.add(new TreeSet<>(Set.of(name, "copies/" + base + "-copy"
+                    + name.substring(name.lastIndexOf('.')), base + "-reencoded.jpg",
+                    base + "-half.png")));
+        }
+        Files.copy(Fixtures.image("html-renamed.jpg").path(), folder.resolve("not-an-image.jpg"));
+
+        Path report = tmp.resolve("dupes.json");
+        Run run = run("dedupe", folder.toString(), "-q", "--json", report.toString());
+        assertThat(run.exit(), is(Exit.FOUND));
+        JsonArray groups = JsonParser.parseString(Files.readString(report)).getAsJsonObject()
+                .getAsJsonArray("groups");
+        List<Set<String>> found = new ArrayList<>();
+        for (var g : groups) {
+            Set<String> members = new TreeSet<>();
+            members.add(g.getAsJsonObject().get("keep").getAsString());
+            g.getAsJsonObject().getAsJsonArray("duplicates").forEach(d -> members.add(
+                    d.getAsJsonObject().get("path").getAsString()));
+            found.add(members);
+        }
+        assertThat(new TreeSet<>(found.stream().map(Object::toString).toList()),
+                is(new TreeSet<>(expected.stream().map(Object::toString).toList())));
+        assertThat(run.out(), containsString("same bytes"));
+        assertThat(run.out(), containsString("1 files are not readable images"));
+
+        Path quarantine = tmp.resolve("dupes");
+        run("dedupe", folder.toString(), "-q", "--quarantine", quarantine.toString());
+        Run after = run("dedupe", folder.toString(), "-q");
+        assertThat(after.out(), after.exit(), is(Exit.OK));
+        for (String name : originals) {
+            assertThat("the original (largest) is kept: " + name,
+                    Files.exists(folder.resolve(name)), is(true));
+        }
+    }
+
+    private static BufferedImage rgb(BufferedImage source, int width, int height) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION,
+                RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(source, 0, 0, width, height, null);
+        g.dispose();
+        return out;
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : List.of("evaluate", "verify", "dedupe")) {
+            Run help = run(command, "--help");
+            assertThat(help.exit(), is(Exit.OK));
+            assertThat(help.out(), containsString("Usage: kodiak " + command));
+            assertThat(help.out(), containsString("Exit codes:"));
+        }
+        assertThat(run("--help").out(), containsString("evaluate"));
+    }
+}

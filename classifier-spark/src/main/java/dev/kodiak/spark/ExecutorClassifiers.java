@@ -1,0 +1,38 @@
+package dev.kodiak.spark;
+
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.ClassifierConfig;
+import dev.kodiak.core.bundle.BundleException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One {@link Classifier} per bundle per executor JVM, opened by the first task that needs it and
+ * reused by every later task and partition (tasks of one executor run as threads of one JVM,
+ * and a Classifier is thread-safe). Released when the JVM exits.
+ */
+final class ExecutorClassifiers {
+    private static final Map<String, Classifier> OPEN = new ConcurrentHashMap<>();
+
+    private ExecutorClassifiers() {
+    }
+
+    static Classifier get(Path bundle, ScoringOptions options) {
+        String key = bundle.toAbsolutePath() + "|" + options.batchSize() + "|"
+                + options.maxPixels();
+        return OPEN.computeIfAbsent(key, k -> {
+            try {
+                Classifier classifier = Classifier.open(ClassifierConfig.builder(bundle)
+                        .maxBatchSize(options.batchSize()).maxPixels(options.maxPixels())
+                        .build());
+                Runtime.getRuntime().addShutdownHook(new Thread(classifier::close,
+                        "kodiak-classifier-close"));
+                return classifier;
+            } catch (BundleException e) {
+                throw new IllegalStateException("The model bundle cannot be opened on this "
+                        + "executor: " + e.getMessage(), e);
+            }
+        });
+    }
+}

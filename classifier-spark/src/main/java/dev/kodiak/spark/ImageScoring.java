@@ -1,0 +1,250 @@
+package dev.kodiak.spark;
+
+import dev.kodiak.core.Classification;
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.bundle.Bundle;
+import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.topk.Prediction;
+import dev.kodiak.core.topk.TopKOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Scores a folder of images on Spark with classifier-core.
+ *
+ * <pre>{@code
+ * SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate();
+ * ScoringOptions options = ScoringOptions.of("s3a://shop/photos", "s3a://shop/scores",
+ *         "models/fashion-mnist");
+ * Dataset<Row> rows = ImageScoring.score(spark, options);   // lazy
+ * ImageScoring.write(spark, rows, options);                 // all or nothing
+ * }</pre>
+ *
+ * <p>Files are read with Spark's {@code binaryFile} source; each partition classifies its files
+ * with the executor's shared {@link Classifier}, in batched forward passes. Rows hold the path,
+ * the top-k labels and probabilities, the unsure flag, the model's identity, and an error for
+ * files that are not images: a bad file never fails the job.
+ */
+public final class ImageScoring {
+    private ImageScoring() {
+    }
+
+    /**
+     * The output columns for a top-k.
+     *
+     * @param topK labels per row
+     * @return path, label_1, probability_1, ..., unsure, model_name, model_version,
+     *     model_sha256, error
+     */
+    public static StructType schema(int topK) {
+        List<StructField> fields = new ArrayList<>();
+        fields.add(DataTypes.createStructField("path", DataTypes.StringType, false));
+        for (int i = 1; i <= topK; i++) {
+            fields.add(DataTypes.createStructField("label_" + i, DataTypes.StringType, true));
+            fields.add(DataTypes.createStructField("probability_" + i, DataTypes.FloatType,
+                    true));
+        }
+        fields.add(DataTypes.createStructField("unsure", DataTypes.BooleanType, true));
+        fields.add(DataTypes.createStructField("model_name", DataTypes.StringType, false));
+        fields.add(DataTypes.createStructField("model_version", DataTypes.StringType, false));
+        fields.add(DataTypes.createStructField("model_sha256", DataTypes.StringType, false));
+        fields.add(DataTypes.createStructField("error", DataTypes.StringType, true));
+        return DataTypes.createStructType(fields);
+    }
+
+    /**
+     * Builds the scoring plan (lazy): read, classify per partition.
+     *
+     * @param spark the session
+     * @param options what to score and how
+     * @return one row per file
+     * @throws BundleException if the bundle cannot be used (checked on the driver first)
+     */
+    public static Dataset<Row> score(SparkSession spark, ScoringOptions options)
+            throws BundleException {
+        Manifest manifest;
+        Path bundle = Path.of(options.bundle()).toAbsolutePath().normalize();
+        try (Bundle checked = Bundle.open(bundle)) {
+            manifest = checked.manifest();
+        }
+        String shipped = null;
+        if (options.shipBundle()) {
+            spark.sparkContext().addFile(bundle.toString(), true);
+            shipped = bundle.getFileName().toString();
+        }
+        DataFrameReader reader = spark.read().format("binaryFile")
+                .option("recursiveFileLookup", "true");
+        if (options.glob() != null) {
+            reader = reader.option("pathGlobFilter", options.glob());
+        }
+        Dataset<Row> files = reader.load(options.input()).select("path", "content");
+        Identity identity = new Identity(manifest.name(), manifest.version(),
+                manifest.modelSha256());
+        return files.mapPartitions(new Scorer(options, shipped, identity),
+                Encoders.row(schema(options.topK())));
+    }
+
+    /**
+     * Writes the rows to {@code options.output()}, all or nothing: into a staging folder next to
+     * it first, which replaces the old output only once every task succeeded. If the job fails,
+     * the old output is untouched and the staging folder is removed.
+     *
+     * @param spark the session
+     * @param rows the rows from {@link #score}
+     * @param options where and in which format
+     * @throws IOException if the output cannot be swapped in
+     */
+    public static void write(SparkSession spark, Dataset<Row> rows, ScoringOptions options)
+            throws IOException {
+        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(options.output());
+        FileSystem fs = out.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        out = fs.makeQualified(out);
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(out.getParent(),
+                "." + out.getName() + ".kodiak-staging-" + id);
+        try {
+            rows.write().mode(SaveMode.ErrorIfExists).format(options.format())
+                    .option("header", "true").save(staging.toString());
+        } catch (RuntimeException e) {
+            fs.delete(staging, true);
+            throw e;
+        }
+        org.apache.hadoop.fs.Path old = new org.apache.hadoop.fs.Path(out.getParent(),
+                "." + out.getName() + ".kodiak-old-" + id);
+        boolean hadOld = fs.exists(out);
+        if (hadOld && !fs.rename(out, old)) {
+            fs.delete(staging, true);
+            throw new IOException("Cannot move the previous output " + out + " aside");
+        }
+        if (!fs.rename(staging, out)) {
+            if (hadOld) {
+                fs.rename(old, out);
+            }
+            fs.delete(staging, true);
+            throw new IOException("Cannot move the new output into " + out);
+        }
+        if (hadOld) {
+            fs.delete(old, true);
+        }
+    }
+
+    /** The model's identity, written on every row. */
+    record Identity(String name, String version, String sha256) implements java.io.Serializable {
+    }
+
+    /** Classifies one partition in batches; runs on the executors. */
+    static final class Scorer implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final ScoringOptions options;
+        private final String shippedName;
+        private final Identity identity;
+
+        Scorer(ScoringOptions options, String shippedName, Identity identity) {
+            this.options = options;
+            this.shippedName = shippedName;
+            this.identity = identity;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> files) {
+            Path bundle = shippedName != null ? Path.of(SparkFiles.get(shippedName))
+                    : Path.of(options.bundle());
+            Classifier classifier = ExecutorClassifiers.get(bundle, options);
+            TopKOptions topK = new TopKOptions(options.topK(), options.threshold(), Set.of());
+            return new Iterator<>() {
+                private final List<Row> ready = new ArrayList<>();
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    while (next == ready.size() && files.hasNext()) {
+                        ready.clear();
+                        next = 0;
+                        fill(files, classifier, topK, ready);
+                    }
+                    return next < ready.size();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return ready.get(next++);
+                }
+            };
+        }
+
+        /** Reads up to a batch of files and classifies the readable ones in one forward pass. */
+        private void fill(Iterator<Row> files, Classifier classifier, TopKOptions topK,
+                List<Row> out) {
+            List<String> paths = new ArrayList<>();
+            List<PreparedImage> images = new ArrayList<>();
+            while (files.hasNext() && paths.size() < options.batchSize()) {
+                Row file = files.next();
+                String path = file.getString(0);
+                byte[] content = (byte[]) file.get(1);
+                try {
+                    images.add(classifier.prepare(content));
+                    paths.add(path);
+                } catch (DecodeException e) {
+                    out.add(row(path, null, e.reason() + ": " + e.getMessage()));
+                }
+            }
+            if (images.isEmpty()) {
+                return;
+            }
+            List<Classification> answers;
+            try {
+                answers = classifier.infer(images, topK);
+            } catch (dev.kodiak.core.infer.InferenceException e) {
+                for (String path : paths) {
+                    out.add(row(path, null, "INFERENCE_FAILED: " + e.getMessage()));
+                }
+                return;
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                out.add(row(paths.get(i), answers.get(i), null));
+            }
+        }
+
+        private Row row(String path, Classification c, String error) {
+            Object[] values = new Object[1 + 2 * options.topK() + 5];
+            values[0] = path;
+            if (c != null) {
+                List<Prediction> predictions = c.predictions();
+                for (int i = 0; i < predictions.size(); i++) {
+                    values[1 + 2 * i] = predictions.get(i).label();
+                    values[2 + 2 * i] = predictions.get(i).probability();
+                }
+                values[1 + 2 * options.topK()] = c.unsure();
+            }
+            values[2 + 2 * options.topK()] = identity.name();
+            values[3 + 2 * options.topK()] = identity.version();
+            values[4 + 2 * options.topK()] = identity.sha256();
+            values[5 + 2 * options.topK()] = error;
+            return RowFactory.create(values);
+        }
+    }
+}

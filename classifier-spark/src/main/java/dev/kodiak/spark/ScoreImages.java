@@ -1,0 +1,93 @@
+package dev.kodiak.spark;
+
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The batch scoring job.
+ *
+ * <pre>
+ * spark-submit --class dev.kodiak.spark.ScoreImages classifier-spark-job.jar \
+ *     s3a://shop/photos s3a://shop/scores --bundle models/fashion-mnist --top-k 3
+ * java ... dev.kodiak.spark.ScoreImages photos/ scores/ --bundle models/fashion-mnist  # local[*]
+ * </pre>
+ */
+@Command(name = "score-images", mixinStandardHelpOptions = true,
+        description = {"Classify every image under INPUT with a Kodiak bundle and write one row "
+                + "per file to OUTPUT (Parquet or CSV): path, top-k labels and probabilities, "
+                + "unsure, the model's name/version/sha256, and an error for files that are "
+                + "not images. OUTPUT is replaced only when the job succeeds.",
+            "Without a Spark master (spark-submit sets one) it runs in local[*] mode."})
+public final class ScoreImages implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "INPUT", description = "folder of images, any path "
+            + "Spark reads")
+    String input;
+
+    @Parameters(index = "1", paramLabel = "OUTPUT", description = "where the rows go")
+    String output;
+
+    @Option(names = "--bundle", required = true, description = "the model bundle (directory "
+            + "or .zip) on the driver")
+    String bundle;
+
+    @Option(names = "--no-ship", description = "do not send the bundle with the job: every "
+            + "executor reads --bundle itself (a shared file system)")
+    boolean noShip;
+
+    @Option(names = "--top-k", defaultValue = "5", description = "labels per image; default "
+            + "${DEFAULT-VALUE}")
+    int topK;
+
+    @Option(names = "--threshold", defaultValue = "0", description = "mark rows unsure below "
+            + "this top probability; default ${DEFAULT-VALUE}")
+    float threshold;
+
+    @Option(names = "--batch", defaultValue = "32", description = "images per forward pass; "
+            + "default ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--glob", description = "only files whose name matches, e.g. *.jpg")
+    String glob;
+
+    @Option(names = "--format", defaultValue = "parquet", description = "parquet or csv; "
+            + "default ${DEFAULT-VALUE}")
+    String format;
+
+    @Option(names = "--max-pixels", defaultValue = "50000000", description = "larger images "
+            + "become error rows; default ${DEFAULT-VALUE}")
+    long maxPixels;
+
+    /**
+     * Runs the job and exits: 0 written, 2 bad arguments, 1 the job failed.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ScoreImages()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ScoringOptions options = new ScoringOptions(input, output, bundle, !noShip, topK,
+                threshold, batch, glob, format, maxPixels);
+        SparkConf conf = new SparkConf().setAppName("kodiak-score-images");
+        if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        try (SparkSession spark = SparkSession.builder().config(conf).getOrCreate()) {
+            long start = System.nanoTime();
+            var rows = ImageScoring.score(spark, options).cache();
+            ImageScoring.write(spark, rows, options);
+            long total = rows.count();
+            long errors = rows.filter("error IS NOT NULL").count();
+            System.out.printf("scored %d files (%d not images) in %.1f s into %s%n", total,
+                    errors, (System.nanoTime() - start) / 1e9, output);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.kodiak.spark;
+
+import java.io.Serializable;
+
+/**
+ * What to score and how. Serializable: it travels to the executors with the job.
+ *
+ * @param input any path Spark reads (local, {@code hdfs://}, {@code s3a://}, ...), a folder
+ * @param output where the results go (replaced whole, only once the job succeeded)
+ * @param bundle the model bundle, a directory or zip on the driver
+ * @param shipBundle true to send the bundle with the job ({@code SparkContext.addFile}); false
+ *     when {@code bundle} is a path every executor already reads (a shared file system)
+ * @param topK labels per image
+ * @param threshold below this top probability the row is marked unsure; 0 never
+ * @param batchSize images per forward pass
+ * @param glob a file-name filter such as {@code *.jpg}, or null for every file
+ * @param format {@code parquet} or {@code csv}
+ * @param maxPixels the decoder's pixel limit
+ */
+public record ScoringOptions(String input, String output, String bundle, boolean shipBundle,
+        int topK, float threshold, int batchSize, String glob, String format, long maxPixels)
+        implements Serializable {
+
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException naming the invalid value
+     */
+    public ScoringOptions {
+        if (input == null || output == null || bundle == null) {
+            throw new IllegalArgumentException("input, output and bundle are required");
+        }
+        if (topK < 1 || batchSize < 1 || maxPixels < 1 || !(threshold >= 0 && threshold <= 1)) {
+            throw new IllegalArgumentException("Invalid options: top-k " + topK + ", batch "
+                    + batchSize + ", threshold " + threshold + ", max pixels " + maxPixels);
+        }
+        if (!format.equals("parquet") && !format.equals("csv")) {
+            throw new IllegalArgumentException("Invalid format '" + format
+                    + "'; use parquet or csv");
+        }
+    }
+
+    /**
+     * Options with the defaults: top 5, never unsure, batches of 32, every file, Parquet,
+     * bundle shipped with the job.
+     *
+     * @param input the folder to score
+     * @param output where the results go
+     * @param bundle the model bundle
+     * @return the options
+     */
+    public static ScoringOptions of(String input, String output, String bundle) {
+        return new ScoringOptions(input, output, bundle, true, 5, 0f, 32, null, "parquet",
+                50_000_000L);
+    }
+}
