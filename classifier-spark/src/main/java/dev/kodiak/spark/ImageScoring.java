@@ -101,8 +101,47 @@ public final class ImageScoring {
         Dataset<Row> files = reader.load(options.input()).select("path", "content");
         Identity identity = new Identity(manifest.name(), manifest.version(),
                 manifest.modelSha256());
-        return files.mapPartitions(new Scorer(options, shipped, identity),
-                Encoders.row(schema(options.topK())));
+        Scorer scorer = new Scorer(options, shipped, identity);
+        Dataset<Row> scored = files.mapPartitions(scorer, Encoders.row(schema(options.topK())));
+        // Spark's file scan skips zero-byte files; they still get their error row
+        List<Row> empty = new ArrayList<>();
+        for (String path : emptyFiles(spark, options)) {
+            empty.add(scorer.row(path, null, "EMPTY: The image is empty (0 bytes)"));
+        }
+        return empty.isEmpty() ? scored
+                : scored.union(spark.createDataFrame(empty, schema(options.topK())));
+    }
+
+    /** The zero-byte files under the input (listed on the driver, with the glob applied). */
+    private static List<String> emptyFiles(SparkSession spark, ScoringOptions options) {
+        List<String> empty = new ArrayList<>();
+        try {
+            org.apache.hadoop.fs.Path input = new org.apache.hadoop.fs.Path(options.input());
+            FileSystem fs = input.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            org.apache.hadoop.fs.GlobFilter glob = options.glob() == null ? null
+                    : new org.apache.hadoop.fs.GlobFilter(options.glob());
+            // listStatus, not listFiles: on local disks Hadoop's listFiles forks a shell per
+            // file to read permissions (minutes for thousands of files)
+            java.util.ArrayDeque<org.apache.hadoop.fs.Path> dirs = new java.util.ArrayDeque<>();
+            dirs.add(input);
+            while (!dirs.isEmpty()) {
+                for (var status : fs.listStatus(dirs.poll())) {
+                    String name = status.getPath().getName();
+                    if (name.startsWith(".") || name.startsWith("_")) {
+                        continue; // hidden, as Spark's file sources treat them
+                    }
+                    if (status.isDirectory()) {
+                        dirs.add(status.getPath());
+                    } else if (status.getLen() == 0
+                            && (glob == null || glob.accept(status.getPath()))) {
+                        empty.add(status.getPath().toString());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot list " + options.input(), e);
+        }
+        return empty;
     }
 
     /**
@@ -123,12 +162,15 @@ public final class ImageScoring {
         String id = UUID.randomUUID().toString().substring(0, 8);
         org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(out.getParent(),
                 "." + out.getName() + ".kodiak-staging-" + id);
+        boolean written = false;
         try {
             rows.write().mode(SaveMode.ErrorIfExists).format(options.format())
                     .option("header", "true").save(staging.toString());
-        } catch (RuntimeException e) {
-            fs.delete(staging, true);
-            throw e;
+            written = true;
+        } finally {
+            if (!written) { // Spark's SparkException is checked in Java's eyes but undeclared
+                fs.delete(staging, true);
+            }
         }
         org.apache.hadoop.fs.Path old = new org.apache.hadoop.fs.Path(out.getParent(),
                 "." + out.getName() + ".kodiak-old-" + id);
@@ -229,7 +271,7 @@ public final class ImageScoring {
             }
         }
 
-        private Row row(String path, Classification c, String error) {
+        Row row(String path, Classification c, String error) {
             Object[] values = new Object[1 + 2 * options.topK() + 5];
             values[0] = path;
             if (c != null) {

@@ -79,7 +79,14 @@ public final class ScoreImages implements Callable<Integer> {
         if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]");
         }
-        try (SparkSession spark = SparkSession.builder().config(conf).getOrCreate()) {
+        // an application that already runs Spark keeps its session; ours is stopped at the end
+        boolean ours = SparkSession.getActiveSession().isEmpty()
+                && SparkSession.getDefaultSession().isEmpty();
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        if (ours && conf.get("spark.master").startsWith("local")) {
+            spark.sparkContext().setLogLevel("WARN");
+        }
+        try {
             long start = System.nanoTime();
             var rows = ImageScoring.score(spark, options).cache();
             ImageScoring.write(spark, rows, options);
@@ -87,6 +94,11 @@ public final class ScoreImages implements Callable<Integer> {
             long errors = rows.filter("error IS NOT NULL").count();
             System.out.printf("scored %d files (%d not images) in %.1f s into %s%n", total,
                     errors, (System.nanoTime() - start) / 1e9, output);
+            rows.unpersist();
+        } finally {
+            if (ours) {
+                spark.stop();
+            }
         }
         return 0;
     }

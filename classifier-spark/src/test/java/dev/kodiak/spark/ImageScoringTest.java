@@ -1,0 +1,195 @@
+package dev.kodiak.spark;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.gson.JsonObject;
+import dev.kodiak.core.Classification;
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.core.topk.TopKOptions;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Spark in local[2] mode on a few hundred real images and the hostile fixtures. */
+class ImageScoringTest {
+    @TempDir
+    static Path tmp;
+
+    static Path input;
+    static SparkSession spark;
+    static Classifier classifier;
+    /** Expected error reasons of the hostile files, by name. */
+    static Map<String, String> hostile = new HashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        input = Files.createDirectories(tmp.resolve("images"));
+        JsonObject facts = Fixtures.fashionMnist();
+        byte[] images = Fixtures.gunzip(facts.get("images").getAsString());
+        Path fashion = Files.createDirectories(input.resolve("fashion"));
+        for (int i = 0; i < 300; i++) {
+            BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            image.getRaster().setDataElements(0, 0, 28, 28,
+                    java.util.Arrays.copyOfRange(images, 16 + i * 784, 16 + (i + 1) * 784));
+            ImageIO.write(image, "png", fashion.resolve(String.format("%04d.png", i)).toFile());
+        }
+        Path photos = Files.createDirectories(input.resolve("photos"));
+        for (Fixtures.Image image : Fixtures.images()) {
+            Files.copy(image.path(), photos.resolve(image.name()));
+            if (image.error() != null) {
+                hostile.put(image.name(), image.error());
+            }
+        }
+        spark = SparkSession.builder().master("local[2]").appName("kodiak-test")
+                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        classifier = Classifier.open(Fixtures.defaultBundle());
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+        classifier.close();
+    }
+
+    private static ScoringOptions options(Path output, int topK, String format) {
+        return new ScoringOptions(input.toString(), output.toString(),
+                Fixtures.defaultBundle().toString(), true, topK, 0.5f, 16, null, format,
+                50_000_000L);
+    }
+
+    private static List<Row> read(Path output, String format) {
+        return spark.read().format(format).option("header", "true")
+                .option("inferSchema", "true").load(output.toString()).collectAsList();
+    }
+
+    @Test
+    void everyRowIsWhatCoreAnswersAndBadFilesAreErrorRows() throws Exception {
+        Path output = tmp.resolve("scores");
+        ScoringOptions options = options(output, 3, "parquet");
+        ImageScoring.write(spark, ImageScoring.score(spark, options), options);
+
+        List<Row> rows = read(output, "parquet");
+        long files;
+        try (Stream<Path> walk = Files.walk(input)) {
+            files = walk.filter(Files::isRegularFile).count();
+        }
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        rows.forEach(r -> seen.add(Path.of(java.net.URI.create(r.getAs("path"))).getFileName()
+                .toString()));
+        try (Stream<Path> walk = Files.walk(input)) {
+            List<String> missing = walk.filter(Files::isRegularFile)
+                    .map(p -> p.getFileName().toString()).filter(n -> !seen.contains(n)).toList();
+            assertThat("files without a row", missing, is(empty()));
+        }
+        assertThat((long) rows.size(), is(files));
+        int checked = 0;
+        for (Row row : rows) {
+            Path path = Path.of(java.net.URI.create(row.getAs("path")));
+            String name = path.getFileName().toString();
+            assertThat(row.<String>getAs("model_name"), is("fashion-mnist"));
+            assertThat(row.<String>getAs("model_sha256"),
+                    is(classifier.manifest().modelSha256()));
+            if (hostile.containsKey(name)) {
+                assertThat(name, row.<String>getAs("error"),
+                        org.hamcrest.Matchers.startsWith(hostile.get(name) + ": "));
+                assertThat(row.<String>getAs("label_1"), is(nullValue()));
+                continue;
+            }
+            assertThat(name + ": " + row.getAs("error"), row.<String>getAs("error"),
+                    is(nullValue()));
+            Classification expected = classifier.classify(Files.readAllBytes(path),
+                    TopKOptions.DEFAULT.withK(3).withThreshold(0.5f));
+            for (int k = 0; k < 3; k++) {
+                assertThat(name, row.<String>getAs("label_" + (k + 1)),
+                        is(expected.predictions().get(k).label()));
+                assertThat((double) row.<Float>getAs("probability_" + (k + 1)),
+                        closeTo(expected.predictions().get(k).probability(), 1e-6));
+            }
+            assertThat(row.<Boolean>getAs("unsure"), is(expected.unsure()));
+            checked++;
+        }
+        assertThat(checked, is((int) files - hostile.size()));
+        assertThat(staging(), is(empty()));
+    }
+
+    @Test
+    void rerunReplacesTheOutputWholeAndAFailedJobLeavesItUntouched() throws Exception {
+        Path output = tmp.resolve("rerun");
+        ScoringOptions first = options(output, 2, "csv");
+        ImageScoring.write(spark, ImageScoring.score(spark, first), first);
+        List<Row> before = read(output, "csv");
+        assertThat(before.get(0).schema().fieldNames()[3], is("label_2"));
+
+        ScoringOptions second = options(output, 4, "csv");
+        ImageScoring.write(spark, ImageScoring.score(spark, second), second);
+        List<Row> after = read(output, "csv");
+        assertThat(after.size(), is(before.size()));
+        assertThat(List.of(after.get(0).schema().fieldNames()).contains("label_4"), is(true));
+
+        // a bundle whose files match their checksums but whose model libtorch cannot load:
+        // the driver accepts it, every executor task fails
+        Path broken = Files.createDirectories(tmp.resolve("broken-bundle"));
+        byte[] model = "not a torchscript file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(broken.resolve("model.pt"), model);
+        String manifest = Files.readString(Fixtures.tinyBundle().resolve("kodiak.json"))
+                .replaceAll("\"model.pt\": \"[0-9a-f]{64}\"", "\"model.pt\": \""
+                        + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(model)) + "\"");
+        Files.writeString(broken.resolve("kodiak.json"), manifest);
+        ScoringOptions failing = new ScoringOptions(input.toString(), output.toString(),
+                broken.toString(), true, 4, 0f, 16, null, "csv", 50_000_000L);
+        Exception e = assertThrows(Exception.class,
+                () -> ImageScoring.write(spark, ImageScoring.score(spark, failing), failing));
+        assertThat(String.valueOf(e.getMessage()), containsString("cannot be opened"));
+        assertThat("the previous output is intact", read(output, "csv").size(),
+                is(after.size()));
+        assertThat(staging(), is(empty()));
+    }
+
+    @Test
+    void globFilterAndTheCommandLine() throws Exception {
+        Path output = tmp.resolve("pngs");
+        int exit = new CommandLine(new ScoreImages()).execute(input.toString(),
+                output.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--glob", "*.png", "--top-k", "1",
+                "--format", "csv");
+        assertThat(exit, is(0));
+        // the job used this test's session and left it running
+        assertThat(spark.sparkContext().isStopped(), is(false));
+        List<Row> rows = spark.read().option("header", "true").csv(output.toString())
+                .collectAsList();
+        long pngs;
+        try (Stream<Path> walk = Files.walk(input)) {
+            pngs = walk.filter(p -> p.toString().endsWith(".png")).count();
+        }
+        assertThat((long) rows.size(), is(pngs));
+    }
+
+    private static List<Path> staging() throws Exception {
+        try (Stream<Path> list = Files.list(tmp)) {
+            return list.filter(p -> p.getFileName().toString().contains(".kodiak-")).toList();
+        }
+    }
+}
