@@ -1,9 +1,13 @@
 package dev.kodiak.server;
 
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.ClassifierConfig;
+import dev.kodiak.core.bundle.BundleException;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Starts Kodiak's server: {@code java -jar kodiak-server.jar}, or {@code bin/kodiak-server} in
@@ -18,9 +22,12 @@ public final class Main {
     /**
      * Runs the server until the process is stopped (SIGTERM drains in-flight requests).
      *
-     * @param args ignored
+     * @param args {@code --check}: load the configuration and every model, warm them up, and
+     *     exit 0 (or 2 with the problem) without serving; a container build runs it to check
+     *     its bundles and to unpack libtorch into the image
      */
     public static void main(String[] args) {
+        boolean check = Arrays.asList(args).contains("--check");
         LogConfig.configureRuntime();
         Path home = Path.of(System.getProperty("kodiak.home", ".")).toAbsolutePath().normalize();
         Config config = Config.builder()
@@ -31,6 +38,10 @@ public final class Main {
         KodiakServer server;
         try {
             settings = ServerSettings.read(config, System.getenv(), home);
+            if (check) {
+                System.exit(check(settings));
+                return;
+            }
             server = KodiakServer.start(settings, failure -> {
                 System.err.println("kodiak: a model failed to load: " + failure.getMessage());
                 Runtime.getRuntime().halt(2);
@@ -41,5 +52,20 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "kodiak-shutdown"));
+    }
+
+    private static int check(ServerSettings settings) {
+        for (var model : settings.models().entrySet()) {
+            try (var classifier = Classifier.open(ClassifierConfig.builder(model.getValue())
+                    .maxPixels(settings.maxPixels()).build())) {
+                System.out.println("kodiak: model " + model.getKey() + " "
+                        + classifier.manifest().version() + " loads and runs");
+            } catch (BundleException e) {
+                System.err.println("kodiak: kodiak.models." + model.getKey() + ": "
+                        + e.getMessage());
+                return 2;
+            }
+        }
+        return 0;
     }
 }

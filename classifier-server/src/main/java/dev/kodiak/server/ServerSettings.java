@@ -54,6 +54,29 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
             int queueCapacity) {
     }
 
+    /**
+     * Every configuration key the server reads, for tools and tests that check deployment
+     * files against it ({@code kodiak.models.NAME} entries are spelled {@code kodiak.models}).
+     */
+    public static final List<String> KEYS = List.of("server.port",
+            "server.host", "server.shutdown-grace-period", "kodiak.models",
+            "kodiak.default-model", "kodiak.limits.max-body-bytes", "kodiak.limits.max-pixels",
+            "kodiak.limits.request-timeout", "kodiak.limits.upload-timeout",
+            "kodiak.limits.max-concurrent-decodes", "kodiak.batching.enabled",
+            "kodiak.batching.max-batch-size", "kodiak.batching.max-wait",
+            "kodiak.batching.queue-capacity", "kodiak.threads.intra-op",
+            "kodiak.threads.inter-op", "kodiak.cors.allow-origins", "kodiak.site");
+
+    /**
+     * The environment variable that overrides a key.
+     *
+     * @param key a configuration key such as {@code kodiak.limits.max-body-bytes}
+     * @return its variable, such as {@code KODIAK_LIMITS_MAX_BODY_BYTES}
+     */
+    public static String environmentVariable(String key) {
+        return Reader.envName(key);
+    }
+
     /** Copies the collections. */
     public ServerSettings {
         models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
