@@ -14,7 +14,7 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
  *
  * <pre>
  *   ./kodiak bench                      every suite, JMH's annotated settings (~30 min)
- *   ./kodiak bench --smoke              every suite, one short iteration each (~5 min)
+ *   ./kodiak bench --smoke              every suite, one short iteration each (~1 min)
  *   ./kodiak bench --include Forward    only suites matching a regular expression
  * </pre>
  */

@@ -11,7 +11,7 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 
 /**
- * Every benchmark, every parameter, in smoke mode (one fork, no warm-up, one short iteration):
+ * Every benchmark, every parameter, in smoke mode (in this JVM, no warm-up, one short iteration):
  * so that none can rot. Timings are not checked here; {@code ./kodiak bench-guard} does that.
  */
 class BenchmarkSmokeTest {
