@@ -296,6 +296,9 @@ def hostile_images():
     bmp = bytearray(save(CAT, "BMP"))
     bmp[18:26] = struct.pack("<ii", 30000, 30000)
     yield "bomb-30000.bmp", bytes(bmp), "TOO_LARGE"
+    # 5 MP, under the pixel limit, but a shape no model's resize can take (1:5000000)
+    yield "strip-1x5000000.png", png_bytes(1, 5_000_000, 8, 0, [b"\x80"] * 5_000_000), \
+        "TOO_LARGE"
 
 
 def make_images():

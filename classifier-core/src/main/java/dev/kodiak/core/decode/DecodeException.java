@@ -15,7 +15,10 @@ public class DecodeException extends Exception {
         NOT_AN_IMAGE,
         /** An image format Kodiak does not decode (SVG, HEIC, TIFF, ...). */
         UNSUPPORTED_FORMAT,
-        /** The header claims more pixels than the configured limit. */
+        /**
+         * The header claims more pixels than the configured limit, or one side more than
+         * {@link ImageDecoder#MAX_ASPECT_RATIO} times the other.
+         */
         TOO_LARGE,
         /** A supported format, but truncated or damaged. */
         CORRUPT

@@ -47,6 +47,12 @@ public final class ImageDecoder {
     /** The default pixel limit: 50 megapixels, above 48 MP phone photos. */
     public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
 
+    /**
+     * The most one side may be longer than the other. Beyond it (a 1x5000000 strip) no photo
+     * is left, and a model's resize would make it billions of pixels long.
+     */
+    public static final int MAX_ASPECT_RATIO = 10_000;
+
     private static final System.Logger LOG = System.getLogger(ImageDecoder.class.getName());
     private static final String SUPPORTED = "send a JPEG, PNG, GIF, BMP or WebP image";
 
@@ -133,6 +139,14 @@ public final class ImageDecoder {
             if (info.pixels() > maxPixels) {
                 throw tooLarge(format, "is " + info.width() + "x" + info.height() + " ("
                         + info.pixels() + " pixels)", info.pixels());
+            }
+            int longer = Math.max(info.width(), info.height());
+            int shorter = Math.min(info.width(), info.height());
+            if (longer > (long) MAX_ASPECT_RATIO * shorter) {
+                throw new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format
+                        + " image is " + info.width() + "x" + info.height() + ": one side is "
+                        + "more than " + MAX_ASPECT_RATIO + " times the other; crop it to the "
+                        + "part that shows something");
             }
             Pixels pixels = format == ImageFormat.JPEG
                     ? jpeg(reader, bytes, mode)

@@ -1,5 +1,7 @@
 package dev.kodiak.core.preprocess;
 
+import dev.kodiak.core.decode.ImageDecoder;
+
 /**
  * Applies an {@link InputSpec} to decoded pixels, in two stages that can run apart:
  * {@link #resize(Pixels)} gives the model's 8-bit pixels (what the browser widget uploads), and
@@ -59,6 +61,8 @@ public final class Preprocessor {
      *
      * @param image decoded pixels in any mode
      * @return a new array of {@code spec().tensorSize()} floats, CHW
+     * @throws IllegalArgumentException if the spec's crop would resize the image past
+     *     2<sup>31</sup> pixels on a side (a shape {@code ImageDecoder} refuses)
      */
     public float[] apply(Pixels image) {
         float[] tensor = new float[spec.tensorSize()];
@@ -72,6 +76,7 @@ public final class Preprocessor {
      *
      * @param image decoded pixels in any mode
      * @return pixels of exactly {@code width x height} in the spec's colour mode
+     * @throws IllegalArgumentException as {@link #apply(Pixels)}
      */
     public Pixels resize(Pixels image) {
         Pixels in = image.convert(spec.color());
@@ -93,15 +98,16 @@ public final class Preprocessor {
         int w = in.width();
         int h = in.height();
         int shorter = spec.resizeShorter();
-        int newW;
-        int newH;
-        if (w <= h) {
-            newW = shorter;
-            newH = (int) ((double) (shorter * h) / w);
-        } else {
-            newH = shorter;
-            newW = (int) ((double) (shorter * w) / h);
+        // Python's int(shorter * long / short): a correctly rounded division, then truncation
+        long longer = (long) ((double) ((long) shorter * Math.max(w, h)) / Math.min(w, h));
+        if (longer > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("A " + w + "x" + h + " image resized to "
+                    + shorter + " pixels on its shorter side would be " + longer + " pixels "
+                    + "long; crop it first (decoders refuse shapes beyond 1:"
+                    + ImageDecoder.MAX_ASPECT_RATIO + ")");
         }
+        int newW = w <= h ? shorter : (int) longer;
+        int newH = w <= h ? (int) longer : shorter;
         // only the window the crop keeps is computed: the same bytes, a third less work
         return Resampler.resize(in, newW, newH, filter, halfRoundedToEven(newW - width),
                 halfRoundedToEven(newH - height), width, height);

@@ -59,18 +59,19 @@ public final class Resampler {
         int channels = in.channels();
         boolean needHorizontal = width != in.width();
         boolean needVertical = height != in.height();
-        Coefficients vertical = needVertical ? Coefficients.of(in.height(), height, filter) : null;
-        int last = top + regionHeight - 1;
-        int firstRow = needVertical ? vertical.bounds[2 * top] : top;
+        Coefficients vertical = needVertical
+                ? Coefficients.of(in.height(), height, filter, top, regionHeight) : null;
+        int last = regionHeight - 1;
+        int firstRow = needVertical ? vertical.bounds[0] : top;
         int endRow = needVertical ? vertical.bounds[2 * last] + vertical.bounds[2 * last + 1]
                 : top + regionHeight;
         int rows = endRow - firstRow;
         byte[] columns = needHorizontal
-                ? horizontal(in, firstRow, rows, Coefficients.of(in.width(), width, filter), left,
-                        regionWidth)
+                ? horizontal(in, firstRow, rows,
+                        Coefficients.of(in.width(), width, filter, left, regionWidth))
                 : crop(in, left, firstRow, regionWidth, rows).array();
         byte[] out = needVertical
-                ? vertical(columns, regionWidth * channels, firstRow, vertical, top, regionHeight)
+                ? vertical(columns, regionWidth * channels, firstRow, vertical)
                 : columns;
         return new Pixels(regionWidth, regionHeight, in.mode(), out);
     }
@@ -89,9 +90,9 @@ public final class Resampler {
         return new Pixels(width, height, in.mode(), out);
     }
 
-    /** PIL's horizontal pass for output columns [left, left + count) of rows [first, +rows). */
-    private static byte[] horizontal(Pixels in, int firstRow, int rows, Coefficients c, int left,
-            int count) {
+    /** PIL's horizontal pass for the coefficients' output columns, rows [first, +rows). */
+    private static byte[] horizontal(Pixels in, int firstRow, int rows, Coefficients c) {
+        int count = c.count;
         int channels = in.channels();
         int inStride = in.width() * channels;
         byte[] src = in.array();
@@ -102,7 +103,7 @@ public final class Resampler {
         int o = 0;
         for (int y = 0; y < rows; y++) {
             int rowStart = (y + firstRow) * inStride;
-            for (int xx = left; xx < left + count; xx++) {
+            for (int xx = 0; xx < count; xx++) {
                 int min = bounds[2 * xx];
                 int taps = bounds[2 * xx + 1];
                 int k = xx * c.size;
@@ -134,15 +135,15 @@ public final class Resampler {
     }
 
     /**
-     * PIL's vertical pass for output rows [top, top + count), over intermediate rows that start
+     * PIL's vertical pass for the coefficients' output rows, over intermediate rows that start
      * at source row {@code firstRow}; row by row so that memory is read in order.
      */
-    private static byte[] vertical(byte[] src, int stride, int firstRow, Coefficients c, int top,
-            int count) {
+    private static byte[] vertical(byte[] src, int stride, int firstRow, Coefficients c) {
+        int count = c.count;
         byte[] out = new byte[stride * count];
         int[] sums = new int[stride];
         int half = 1 << (PRECISION_BITS - 1);
-        for (int yy = top; yy < top + count; yy++) {
+        for (int yy = 0; yy < count; yy++) {
             int min = c.bounds[2 * yy] - firstRow;
             int taps = c.bounds[2 * yy + 1];
             int k = yy * c.size;
@@ -154,7 +155,7 @@ public final class Resampler {
                     sums[i] += (src[row + i] & 0xFF) * w;
                 }
             }
-            int o = (yy - top) * stride;
+            int o = yy * stride;
             for (int i = 0; i < stride; i++) {
                 out[o + i] = clip8(sums[i]);
             }
@@ -205,28 +206,36 @@ public final class Resampler {
         return new Pixels(regionWidth, regionHeight, in.mode(), out);
     }
 
-    /** One axis' filter windows: PIL's {@code precompute_coeffs} and {@code normalize_coeffs_8bpc}. */
+    /**
+     * One axis' filter windows, PIL's {@code precompute_coeffs} and {@code normalize_coeffs_8bpc},
+     * for output positions [first, first + count) of {@code outSize}: index 0 is {@code first}.
+     * Only the window is computed, so memory follows what is kept, not how long the resized
+     * axis would be.
+     */
     private static final class Coefficients {
+        final int count;
         final int size;
         final int[] bounds;
         final int[] fixed;
 
-        private Coefficients(int size, int[] bounds, int[] fixed) {
+        private Coefficients(int count, int size, int[] bounds, int[] fixed) {
+            this.count = count;
             this.size = size;
             this.bounds = bounds;
             this.fixed = fixed;
         }
 
-        static Coefficients of(int inSize, int outSize, Interpolation filter) {
+        static Coefficients of(int inSize, int outSize, Interpolation filter, int first,
+                int count) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = filter.support() * filterScale;
             int size = (int) Math.ceil(support) * 2 + 1;
-            int[] bounds = new int[outSize * 2];
-            int[] fixed = new int[outSize * size];
+            int[] bounds = new int[count * 2];
+            int[] fixed = new int[count * size];
             double[] k = new double[size];
-            for (int xx = 0; xx < outSize; xx++) {
-                double center = (xx + 0.5) * scale;
+            for (int xx = 0; xx < count; xx++) {
+                double center = (first + xx + 0.5) * scale;
                 double ww = 0.0;
                 double ss = 1.0 / filterScale;
                 int min = Math.max((int) (center - support + 0.5), 0);
@@ -245,7 +254,7 @@ public final class Resampler {
                 bounds[2 * xx] = min;
                 bounds[2 * xx + 1] = max;
             }
-            return new Coefficients(size, bounds, fixed);
+            return new Coefficients(count, size, bounds, fixed);
         }
     }
 }

@@ -30,6 +30,32 @@ class PreprocessorTest {
     }
 
     @Test
+    void aThinStripIsCroppedWithoutResizingAllOfIt() {
+        // 1x5000000 resized to 256 on its short side would be 256x1280000000: only the
+        // 224x224 window is computed, so this takes milliseconds and a few hundred KB
+        byte[] data = new byte[5_000_000];
+        java.util.Arrays.fill(data, (byte) 0x80);
+        Pixels strip = new Pixels(1, 5_000_000, ColorMode.L, data);
+        Preprocessor pre = new Preprocessor(InputSpec.builder(224, 224).color(ColorMode.L)
+                .resize(ResizeMethod.CROP).resizeShorter(256).build());
+        Pixels out = pre.resize(strip);
+        assertThat(out.width() + "x" + out.height(), is("224x224"));
+        for (byte b : out.data()) {
+            assertThat(b, is((byte) 0x80));
+        }
+    }
+
+    @Test
+    void aCropPastTwoBillionPixelsIsRefusedWithTheReason() {
+        Pixels strip = new Pixels(1, 9_000_000, ColorMode.L, new byte[9_000_000]);
+        Preprocessor pre = new Preprocessor(InputSpec.builder(224, 224).color(ColorMode.L)
+                .resize(ResizeMethod.CROP).resizeShorter(256).build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> pre.apply(strip));
+        assertThat(e.getMessage(), containsString("would be 2304000000 pixels long"));
+    }
+
+    @Test
     void tensorStageChecksItsInput() {
         Preprocessor pre = new Preprocessor(InputSpec.builder(4, 4).build());
         Pixels wrong = new Pixels(5, 4, ColorMode.RGB, new byte[5 * 4 * 3]);
