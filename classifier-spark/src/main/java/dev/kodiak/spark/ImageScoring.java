@@ -7,6 +7,8 @@ import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.topk.Prediction;
 import dev.kodiak.core.topk.TopKOptions;
 import java.io.IOException;
@@ -92,6 +94,9 @@ public final class ImageScoring {
         if (options.shipBundle()) {
             spark.sparkContext().addFile(bundle.toString(), true);
             shipped = bundle.getFileName().toString();
+        } else {
+            // executors read the path the driver checked, not one relative to their own folder
+            options = options.withBundle(bundle.toString());
         }
         DataFrameReader reader = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true");
@@ -105,11 +110,30 @@ public final class ImageScoring {
         Dataset<Row> scored = files.mapPartitions(scorer, Encoders.row(schema(options.topK())));
         // Spark's file scan skips zero-byte files; they still get their error row
         List<Row> empty = new ArrayList<>();
-        for (String path : emptyFiles(spark, options)) {
-            empty.add(scorer.row(path, null, "EMPTY: The image is empty (0 bytes)"));
+        List<String> emptyFiles = emptyFiles(spark, options);
+        if (!emptyFiles.isEmpty()) {
+            String error = emptyFileError();
+            for (String path : emptyFiles) {
+                empty.add(scorer.row(path, null, error));
+            }
         }
         return empty.isEmpty() ? scored
                 : scored.union(spark.createDataFrame(empty, schema(options.topK())));
+    }
+
+    /** The error column of a failed file: the decoder's reason and message. */
+    static String error(DecodeException e) {
+        return e.reason() + ": " + e.getMessage();
+    }
+
+    /** What the decoder says of zero bytes, so empty files read as they would anywhere else. */
+    private static String emptyFileError() {
+        try {
+            new ImageDecoder().decode(new byte[0], ColorMode.RGB);
+        } catch (DecodeException e) {
+            return error(e);
+        }
+        throw new IllegalStateException("the decoder accepted zero bytes");
     }
 
     /** The zero-byte files under the input (listed on the driver, with the glob applied). */
@@ -121,17 +145,25 @@ public final class ImageScoring {
             org.apache.hadoop.fs.GlobFilter glob = options.glob() == null ? null
                     : new org.apache.hadoop.fs.GlobFilter(options.glob());
             // listStatus, not listFiles: on local disks Hadoop's listFiles forks a shell per
-            // file to read permissions (minutes for thousands of files)
-            java.util.ArrayDeque<org.apache.hadoop.fs.Path> dirs = new java.util.ArrayDeque<>();
-            dirs.add(input);
-            while (!dirs.isEmpty()) {
-                for (var status : fs.listStatus(dirs.poll())) {
+            // file to read permissions (minutes for thousands of files). globStatus: INPUT
+            // may be a pattern, as Spark's load() allows
+            java.util.ArrayDeque<org.apache.hadoop.fs.FileStatus> todo =
+                    new java.util.ArrayDeque<>();
+            var roots = fs.globStatus(input);
+            if (roots != null) {
+                todo.addAll(java.util.Arrays.asList(roots));
+            }
+            while (!todo.isEmpty()) {
+                var entry = todo.poll();
+                var children = entry.isDirectory() ? fs.listStatus(entry.getPath())
+                        : new org.apache.hadoop.fs.FileStatus[] {entry};
+                for (var status : children) {
                     String name = status.getPath().getName();
                     if (name.startsWith(".") || name.startsWith("_")) {
                         continue; // hidden, as Spark's file sources treat them
                     }
                     if (status.isDirectory()) {
-                        dirs.add(status.getPath());
+                        todo.add(status);
                     } else if (status.getLen() == 0
                             && (glob == null || glob.accept(status.getPath()))) {
                         empty.add(status.getPath().toString());
@@ -251,7 +283,7 @@ public final class ImageScoring {
                     images.add(classifier.prepare(content));
                     paths.add(path);
                 } catch (DecodeException e) {
-                    out.add(row(path, null, e.reason() + ": " + e.getMessage()));
+                    out.add(row(path, null, error(e)));
                 }
             }
             if (images.isEmpty()) {

@@ -1,12 +1,19 @@
 package dev.kodiak.spark;
 
 import java.util.concurrent.Callable;
+import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.decode.ImageDecoder;
 import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The batch scoring job.
@@ -39,7 +46,7 @@ public final class ScoreImages implements Callable<Integer> {
             + "executor reads --bundle itself (a shared file system)")
     boolean noShip;
 
-    @Option(names = "--top-k", defaultValue = "5", description = "labels per image; default "
+    @Option(names = "--top-k", defaultValue = "" + ScoringOptions.DEFAULT_TOP_K, description = "labels per image; default "
             + "${DEFAULT-VALUE}")
     int topK;
 
@@ -47,7 +54,8 @@ public final class ScoreImages implements Callable<Integer> {
             + "this top probability; default ${DEFAULT-VALUE}")
     float threshold;
 
-    @Option(names = "--batch", defaultValue = "32", description = "images per forward pass; "
+    @Option(names = "--batch", defaultValue = "" + ScoringOptions.DEFAULT_BATCH_SIZE,
+            description = "images per forward pass; "
             + "default ${DEFAULT-VALUE}")
     int batch;
 
@@ -58,12 +66,17 @@ public final class ScoreImages implements Callable<Integer> {
             + "default ${DEFAULT-VALUE}")
     String format;
 
-    @Option(names = "--max-pixels", defaultValue = "50000000", description = "larger images "
+    @Option(names = "--max-pixels", defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
+            description = "larger images "
             + "become error rows; default ${DEFAULT-VALUE}")
     long maxPixels;
 
+    @Spec
+    CommandSpec spec;
+
     /**
-     * Runs the job and exits: 0 written, 2 bad arguments, 1 the job failed.
+     * Runs the job and exits: 0 written, 1 the job failed, 2 bad arguments, 3 the bundle
+     * cannot be used (the command line tools' codes).
      *
      * @param args the command line
      */
@@ -73,8 +86,13 @@ public final class ScoreImages implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ScoringOptions options = new ScoringOptions(input, output, bundle, !noShip, topK,
-                threshold, batch, glob, format, maxPixels);
+        ScoringOptions options;
+        try {
+            options = new ScoringOptions(input, output, bundle, !noShip, topK, threshold,
+                    batch, glob, format, maxPixels);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         SparkConf conf = new SparkConf().setAppName("kodiak-score-images");
         if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]");
@@ -88,7 +106,13 @@ public final class ScoreImages implements Callable<Integer> {
         }
         try {
             long start = System.nanoTime();
-            var rows = ImageScoring.score(spark, options).cache();
+            Dataset<Row> rows;
+            try {
+                rows = ImageScoring.score(spark, options).cache();
+            } catch (BundleException e) {
+                spec.commandLine().getErr().println("score-images: " + e.getMessage());
+                return 3;
+            }
             ImageScoring.write(spark, rows, options);
             long total = rows.count();
             long errors = rows.filter("error IS NOT NULL").count();

@@ -1,5 +1,6 @@
 package dev.kodiak.spark;
 
+import dev.kodiak.core.decode.ImageDecoder;
 import java.io.Serializable;
 
 /**
@@ -20,6 +21,12 @@ import java.io.Serializable;
 public record ScoringOptions(String input, String output, String bundle, boolean shipBundle,
         int topK, float threshold, int batchSize, String glob, String format, long maxPixels)
         implements Serializable {
+
+    /** Labels per row unless asked otherwise. */
+    public static final int DEFAULT_TOP_K = 5;
+
+    /** Images per forward pass unless asked otherwise. */
+    public static final int DEFAULT_BATCH_SIZE = 32;
 
     /**
      * Checks the values.
@@ -50,7 +57,18 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      * @return the options
      */
     public static ScoringOptions of(String input, String output, String bundle) {
-        return new ScoringOptions(input, output, bundle, true, 5, 0f, 32, null, "parquet",
-                50_000_000L);
+        return new ScoringOptions(input, output, bundle, true, DEFAULT_TOP_K, 0f,
+                DEFAULT_BATCH_SIZE, null, "parquet", ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * The same options with another bundle path.
+     *
+     * @param path the bundle
+     * @return a copy
+     */
+    public ScoringOptions withBundle(String path) {
+        return new ScoringOptions(input, output, path, shipBundle, topK, threshold, batchSize,
+                glob, format, maxPixels);
     }
 }

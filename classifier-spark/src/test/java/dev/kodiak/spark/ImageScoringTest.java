@@ -187,6 +187,36 @@ class ImageScoringTest {
         assertThat((long) rows.size(), is(pngs));
     }
 
+    @Test
+    void exitCodesAndAnInputPattern() throws Exception {
+        String bundle = Fixtures.defaultBundle().toString();
+        String out = tmp.resolve("codes").toString();
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cli = new CommandLine(new ScoreImages())
+                .setErr(new java.io.PrintWriter(err, true));
+        assertThat(cli.execute(input.toString(), out, "--bundle", bundle, "--top-k", "0"), is(2));
+        assertThat(err.toString(), containsString("Invalid options: top-k 0"));
+        assertThat(cli.execute(input.toString(), out, "--bundle", bundle, "--format", "json"),
+                is(2));
+        assertThat(err.toString(), containsString("use parquet or csv"));
+        assertThat(cli.execute(input.toString(), out, "--bundle", tmp.resolve("nowhere")
+                .toString()), is(3));
+        assertThat(err.toString(), containsString("nowhere"));
+
+        // INPUT as a pattern, as Spark's load() takes it; --no-ship: executors read the bundle
+        Path output = tmp.resolve("pattern");
+        assertThat(new CommandLine(new ScoreImages()).execute(input + "/pho*", output.toString(),
+                "--bundle", bundle, "--no-ship", "--format", "csv"), is(0));
+        long photos;
+        try (Stream<Path> walk = Files.walk(input.resolve("photos"))) {
+            photos = walk.filter(Files::isRegularFile).count();
+        }
+        List<Row> rows = read(output, "csv");
+        assertThat((long) rows.size(), is(photos));
+        assertThat(rows.stream().filter(r -> String.valueOf((Object) r.getAs("error"))
+                .startsWith("EMPTY: ")).count(), is(1L));
+    }
+
     private static List<Path> staging() throws Exception {
         try (Stream<Path> list = Files.list(tmp)) {
             return list.filter(p -> p.getFileName().toString().contains(".kodiak-")).toList();
