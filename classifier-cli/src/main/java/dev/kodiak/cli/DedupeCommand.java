@@ -3,10 +3,7 @@ package dev.kodiak.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
-import dev.kodiak.core.preprocess.ColorMode;
-import dev.kodiak.core.preprocess.Pixels;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,9 +51,11 @@ final class DedupeCommand implements Callable<Integer> {
     boolean quiet;
 
     private final PrintStream stdout;
+    private final PrintStream stderr;
 
-    DedupeCommand(PrintStream stdout) {
+    DedupeCommand(PrintStream stdout, PrintStream stderr) {
         this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     /** One readable image. */
@@ -80,22 +79,12 @@ final class DedupeCommand implements Callable<Integer> {
             throw new CommandException(Exit.USAGE, root + " has no files");
         }
         List<Entry> entries = new ArrayList<>();
-        int unreadable = 0;
-        ImageDecoder decoder = new ImageDecoder();
-        Progress progress = new Progress("dedupe", files.size(), quiet);
-        for (Path file : files) {
-            byte[] bytes = Files.readAllBytes(file);
-            try {
-                Pixels pixels = decoder.decode(bytes, ColorMode.RGB);
-                entries.add(new Entry(file, HexFormat.of().formatHex(MessageDigest
-                        .getInstance("SHA-256").digest(bytes)), PerceptualHash.of(pixels),
-                        (long) pixels.width() * pixels.height(), bytes.length));
-            } catch (DecodeException e) {
-                unreadable++;
-            }
-            progress.advance(1);
-        }
-        progress.finish();
+        int unreadable = ImageFiles.decodeEach(files, new ImageDecoder(),
+                Progress.forPeople(stderr, "dedupe", files.size(), quiet), (file, bytes, pixels) ->
+                        entries.add(new Entry(file, HexFormat.of().formatHex(MessageDigest
+                                .getInstance("SHA-256").digest(bytes)), PerceptualHash.of(pixels),
+                                (long) pixels.width() * pixels.height(), bytes.length)))
+                .size();
         List<Group> groups = group(entries);
         int extras = 0;
         for (Group g : groups) {
@@ -133,8 +122,9 @@ final class DedupeCommand implements Callable<Integer> {
             for (int j = i + 1; j < n; j++) {
                 Entry a = entries.get(i);
                 Entry b = entries.get(j);
-                if (a.sha256().equals(b.sha256())
-                        || PerceptualHash.distance(a.hash(), b.hash()) <= threshold) {
+                // same bytes decode the same, so their hashes are 0 bits apart: within any
+                // threshold; the sha256 only names how a duplicate matches
+                if (PerceptualHash.distance(a.hash(), b.hash()) <= threshold) {
                     parent[find(parent, i)] = find(parent, j);
                 }
             }

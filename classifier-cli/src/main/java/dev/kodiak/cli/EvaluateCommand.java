@@ -66,9 +66,11 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean quiet;
 
     private final PrintStream stdout;
+    private final PrintStream stderr;
 
-    EvaluateCommand(PrintStream stdout) {
+    EvaluateCommand(PrintStream stdout, PrintStream stderr) {
         this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     @Override
@@ -158,12 +160,11 @@ final class EvaluateCommand implements Callable<Integer> {
     private Evaluation evaluate(Classifier classifier, Map<Path, Integer> files)
             throws Exception {
         List<String> labels = classifier.manifest().labels();
-        int[][] confusion = new int[labels.size()][labels.size()];
         List<Evaluation.Sample> samples = new ArrayList<>(files.size());
-        List<Evaluation.Unreadable> unreadable = new ArrayList<>();
+        List<ImageFiles.Unreadable> unreadable = new ArrayList<>();
         TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
         List<Path> paths = new ArrayList<>(files.keySet());
-        Progress progress = new Progress("evaluate", paths.size(), quiet);
+        Progress progress = Progress.forPeople(stderr, "evaluate", paths.size(), quiet);
         ExecutorService decoders = Executors.newFixedThreadPool(
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
@@ -184,8 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
                         if (!(e.getCause() instanceof DecodeException de)) {
                             throw e;
                         }
-                        unreadable.add(new Evaluation.Unreadable(chunk.get(i),
-                                de.reason().name(), de.getMessage()));
+                        unreadable.add(ImageFiles.Unreadable.of(chunk.get(i), de));
                     }
                 }
                 List<Classification> answers = ready.isEmpty() ? List.of()
@@ -199,7 +199,6 @@ final class EvaluateCommand implements Callable<Integer> {
                             actualProbability = p.probability();
                         }
                     }
-                    confusion[actual][c.top().index()]++;
                     samples.add(new Evaluation.Sample(readyPaths.get(i), actual, c.top().index(),
                             c.top().probability(), actualProbability));
                 }
@@ -213,7 +212,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new CommandException(Exit.USAGE, "None of the " + paths.size() + " files is "
                     + "a readable image; run kodiak verify on the folder");
         }
-        return new Evaluation(labels, confusion, samples, unreadable);
+        return Evaluation.of(labels, samples, unreadable);
     }
 
     private void print(Evaluation e) {

@@ -14,7 +14,7 @@ import java.util.List;
  * @param unreadable files in label folders that could not be decoded, with why
  */
 record Evaluation(List<String> labels, int[][] confusion, List<Sample> samples,
-        List<Unreadable> unreadable) {
+        List<ImageFiles.Unreadable> unreadable) {
 
     /**
      * One classified image.
@@ -34,13 +34,20 @@ record Evaluation(List<String> labels, int[][] confusion, List<Sample> samples,
     }
 
     /**
-     * A file that is not a readable image.
+     * An evaluation whose confusion matrix is counted from the samples.
      *
-     * @param path the file
-     * @param reason the decoder's reason code
-     * @param message what is wrong with it
+     * @param labels the model's labels
+     * @param samples every classified image
+     * @param unreadable files that could not be decoded
+     * @return the evaluation
      */
-    record Unreadable(Path path, String reason, String message) {
+    static Evaluation of(List<String> labels, List<Sample> samples,
+            List<ImageFiles.Unreadable> unreadable) {
+        int[][] confusion = new int[labels.size()][labels.size()];
+        for (Sample s : samples) {
+            confusion[s.actual()][s.predicted()]++;
+        }
+        return new Evaluation(labels, confusion, samples, unreadable);
     }
 
     Evaluation {

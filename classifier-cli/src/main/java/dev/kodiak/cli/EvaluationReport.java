@@ -67,7 +67,7 @@ final class EvaluationReport {
         }
         root.add("top_losses", top);
         JsonArray unreadable = new JsonArray();
-        for (Evaluation.Unreadable u : e.unreadable()) {
+        for (ImageFiles.Unreadable u : e.unreadable()) {
             JsonObject o = new JsonObject();
             o.addProperty("path", u.path().toString());
             o.addProperty("reason", u.reason());
@@ -161,7 +161,7 @@ final class EvaluationReport {
         h.append("</div>\n");
         if (!e.unreadable().isEmpty()) {
             h.append("<h2>Unreadable files</h2>\n<ul>");
-            for (Evaluation.Unreadable u : e.unreadable()) {
+            for (ImageFiles.Unreadable u : e.unreadable()) {
                 h.append("<li><code>").append(esc(folder.relativize(u.path()).toString()))
                         .append("</code>: ").append(esc(u.message())).append("</li>");
             }

@@ -2,11 +2,15 @@ package dev.kodiak.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Pixels;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,11 +78,73 @@ final class ImageFiles {
         Path target = quarantine.resolve(relative);
         Files.createDirectories(target.getParent());
         String name = target.getFileName().toString();
-        for (int n = 1; Files.exists(target); n++) {
-            int dot = name.lastIndexOf('.');
-            target = target.resolveSibling(dot > 0 ? name.substring(0, dot) + "." + n
-                    + name.substring(dot) : name + "." + n);
+        if (Files.exists(target)) {
+            target = numbered(target, name);
         }
-        return Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        // a plain move: never replaces a file that appeared meanwhile, and works across disks
+        while (true) {
+            try {
+                return Files.move(file, target);
+            } catch (FileAlreadyExistsException e) {
+                target = numbered(target, name);
+            }
+        }
+    }
+
+    private static Path numbered(Path target, String name) {
+        int dot = name.lastIndexOf('.');
+        for (int n = 1; ; n++) {
+            Path candidate = target.resolveSibling(dot > 0 ? name.substring(0, dot) + "." + n
+                    + name.substring(dot) : name + "." + n);
+            if (!Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+    }
+
+    /**
+     * A file that is not a readable image.
+     *
+     * @param path the file
+     * @param reason the decoder's reason code
+     * @param message what is wrong with it
+     */
+    record Unreadable(Path path, String reason, String message) {
+        static Unreadable of(Path path, DecodeException e) {
+            return new Unreadable(path, e.reason().name(), e.getMessage());
+        }
+    }
+
+    /** What a command does with each readable image. */
+    interface ImageVisitor {
+        void visit(Path file, byte[] bytes, Pixels pixels) throws Exception;
+    }
+
+    /**
+     * Reads and decodes each file in order, as the server would, counting on the progress bar.
+     *
+     * @return the files that are not readable images
+     */
+    static List<Unreadable> decodeEach(List<Path> files, ImageDecoder decoder, Progress progress,
+            ImageVisitor visitor) throws Exception {
+        List<Unreadable> unreadable = new ArrayList<>();
+        try {
+            for (Path file : files) {
+                byte[] bytes = Files.readAllBytes(file);
+                Pixels pixels;
+                try {
+                    pixels = decoder.decode(bytes, ColorMode.RGB);
+                } catch (DecodeException e) {
+                    unreadable.add(Unreadable.of(file, e));
+                    progress.advance(1);
+                    continue;
+                }
+                visitor.visit(file, bytes, pixels);
+                progress.advance(1);
+            }
+        } finally {
+            progress.finish();
+        }
+        return unreadable;
     }
 }

@@ -44,13 +44,12 @@ public final class Main {
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
         CommandLine cli = new CommandLine(new Main())
-                .addSubcommand(new EvaluateCommand(out))
-                .addSubcommand(new VerifyCommand(out))
-                .addSubcommand(new DedupeCommand(out));
+                .addSubcommand(new EvaluateCommand(out, err))
+                .addSubcommand(new VerifyCommand(out, err))
+                .addSubcommand(new DedupeCommand(out, err));
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
-        cli.setExitCodeExceptionMapper(e -> e instanceof CommandException c ? c.exitCode()
-                : e instanceof CommandLine.ParameterException ? Exit.USAGE : Exit.FAILURE);
+        // picocli answers bad usage with 2 (Exit.USAGE); failures inside a command come here
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             commandLine.getErr().println("kodiak " + commandLine.getCommandName() + ": "
                     + (e instanceof CommandException ? e.getMessage() : e.toString()));

@@ -18,8 +18,12 @@ final class Progress {
     private long drawn;
     private int done;
 
-    Progress(String what, int total, boolean quiet) {
-        this(System.err, what, total, !quiet && System.console() != null);
+    /**
+     * A bar on {@code out} that is drawn only when a console is attached and {@code quiet} is
+     * false.
+     */
+    static Progress forPeople(PrintStream out, String what, int total, boolean quiet) {
+        return new Progress(out, what, total, !quiet && System.console() != null);
     }
 
     Progress(PrintStream out, String what, int total, boolean shown) {

@@ -1,12 +1,8 @@
 package dev.kodiak.cli;
 
-import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
-import dev.kodiak.core.preprocess.ColorMode;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +26,7 @@ final class VerifyCommand implements Callable<Integer> {
             description = "move unreadable files here instead of only listing them")
     Path quarantine;
 
-    @Option(names = "--max-pixels", defaultValue = "50000000",
+    @Option(names = "--max-pixels", defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
             description = "larger images count as unreadable; default ${DEFAULT-VALUE}")
     long maxPixels;
 
@@ -38,13 +34,11 @@ final class VerifyCommand implements Callable<Integer> {
     boolean quiet;
 
     private final PrintStream stdout;
+    private final PrintStream stderr;
 
-    VerifyCommand(PrintStream stdout) {
+    VerifyCommand(PrintStream stdout, PrintStream stderr) {
         this.stdout = stdout;
-    }
-
-    /** One file that is not a readable image. */
-    record Finding(Path path, String reason, String message) {
+        this.stderr = stderr;
     }
 
     @Override
@@ -55,19 +49,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new CommandException(Exit.USAGE, root + " has no files");
         }
-        ImageDecoder decoder = new ImageDecoder(maxPixels);
-        List<Finding> findings = new ArrayList<>();
-        Progress progress = new Progress("verify", files.size(), quiet);
-        for (Path file : files) {
-            try {
-                decoder.decode(Files.readAllBytes(file), ColorMode.RGB);
-            } catch (DecodeException e) {
-                findings.add(new Finding(file, e.reason().name(), e.getMessage()));
-            }
-            progress.advance(1);
-        }
-        progress.finish();
-        for (Finding f : findings) {
+        List<ImageFiles.Unreadable> findings = ImageFiles.decodeEach(files,
+                new ImageDecoder(maxPixels), Progress.forPeople(stderr, "verify", files.size(), quiet),
+                (file, bytes, pixels) -> { });
+        for (ImageFiles.Unreadable f : findings) {
             String where = root.relativize(f.path()).toString();
             if (skip != null) {
                 Path moved = ImageFiles.quarantine(f.path(), root, skip);

@@ -188,6 +188,16 @@ class CliTest {
         Run clean = run("verify", folder.toString(), "-q", "--quarantine", quarantine.toString());
         assertThat(clean.out(), clean.exit(), is(Exit.OK));
         assertThat(clean.out(), containsString("files are readable images"));
+
+        // a second broken file of the same name never replaces the first in quarantine
+        byte[] first = Files.readAllBytes(quarantine.resolve("bad/empty.jpg"));
+        Files.writeString(folder.resolve("bad/empty.jpg"), "not an image either");
+        Run again = run("verify", folder.toString(), "-q", "--quarantine", quarantine.toString());
+        assertThat(again.out(), containsString("bad/empty.jpg -> "
+                + quarantine.resolve("bad/empty.1.jpg")));
+        assertThat(Files.readAllBytes(quarantine.resolve("bad/empty.jpg")), is(first));
+        assertThat(Files.readString(quarantine.resolve("bad/empty.1.jpg")),
+                is("not an image either"));
     }
 
     @Test
