@@ -25,7 +25,7 @@ import java.util.function.IntSupplier;
  * when the queue is full, and requests whose deadline passes while queued are dropped before the
  * forward pass. Thread-safe.
  */
-final class Batcher implements AutoCloseable {
+final class Batcher {
     private static final System.Logger LOG = System.getLogger(Batcher.class.getName());
     /** How often a waiting batch re-checks whether requests are still on their way. */
     private static final long POLL_SLICE_NANOS = 250_000;
@@ -116,7 +116,8 @@ final class Batcher implements AutoCloseable {
             throw new OverloadedException("model '" + model + "' has " + queue.size()
                     + " requests queued, its limit");
         }
-        if (!accepting && !worker.isAlive() && queue.remove(item)) {
+        // drain() may have started meanwhile, and the worker may have left: take it back
+        if (!accepting && queue.remove(item)) {
             throw new OverloadedException("model '" + model + "' is shutting down");
         }
         return future;
@@ -214,19 +215,15 @@ final class Batcher implements AutoCloseable {
      * Stops accepting, lets the worker finish what is queued, and waits for it.
      *
      * @param timeout how long to wait for the queue to drain
+     * @return true if the worker has finished (no forward pass runs any more)
      */
-    void drain(Duration timeout) {
+    boolean drain(Duration timeout) {
         accepting = false;
         try {
-            worker.join(timeout);
+            return worker.join(timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
-    }
-
-    /** Drains for up to 30 seconds. */
-    @Override
-    public void close() {
-        drain(Duration.ofSeconds(30));
     }
 }

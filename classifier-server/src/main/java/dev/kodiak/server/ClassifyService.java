@@ -40,13 +40,24 @@ final class ClassifyService implements HttpService {
     static final String CLASSIFY = "/api/v1/classify";
     static final String PREDICT = "/predict";
     static final String OPENAPI = "/openapi.yaml";
+    static final String API_OPENAPI = "/api/v1/openapi.yaml";
 
     private final ModelRegistry registry;
     private final ServerSettings settings;
     private final ServerMetrics metrics;
     private final Semaphore decodes;
+    private final byte[] openapi;
 
     ClassifyService(ModelRegistry registry, ServerSettings settings, ServerMetrics metrics) {
+        try (InputStream in = ClassifyService.class.getResourceAsStream(OPENAPI)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI + " is missing from the server's jar; "
+                        + "rebuild classifier-server");
+            }
+            this.openapi = in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         this.registry = registry;
         this.settings = settings;
         this.metrics = metrics;
@@ -63,7 +74,7 @@ final class ClassifyService implements HttpService {
                 .post(CLASSIFY, (req, res) -> classify(req, res, registry.defaultModel()))
                 .post(PREDICT, this::predict)
                 .get(OPENAPI, this::openapi)
-                .get("/api/v1/openapi.yaml", this::openapi);
+                .get(API_OPENAPI, this::openapi);
     }
 
     private void listModels(ServerRequest req, ServerResponse res) {
@@ -81,12 +92,10 @@ final class ClassifyService implements HttpService {
         res.send(Responses.model(model.name(), model.manifest(), model.loaded()));
     }
 
-    private void openapi(ServerRequest req, ServerResponse res) throws IOException {
-        try (InputStream in = ClassifyService.class.getResourceAsStream("/openapi.yaml")) {
-            res.headers().contentType(io.helidon.common.media.type.MediaTypes.create(
-                    "application/yaml"));
-            res.send(in.readAllBytes());
-        }
+    private void openapi(ServerRequest req, ServerResponse res) {
+        res.headers().contentType(io.helidon.common.media.type.MediaTypes.create(
+                "application/yaml"));
+        res.send(openapi);
     }
 
     private void classify(ServerRequest req, ServerResponse res, String name) {

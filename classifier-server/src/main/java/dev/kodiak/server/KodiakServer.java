@@ -50,13 +50,13 @@ public final class KodiakServer {
     /** Where the site module puts the built blog on the class path. */
     static final String SITE_ON_CLASSPATH = "kodiak-site";
 
-    private final ServerSettings settings;
     private final ModelRegistry registry;
+    private final ServerMetrics metrics;
     private final WebServer server;
 
-    private KodiakServer(ServerSettings settings, ModelRegistry registry, WebServer server) {
-        this.settings = settings;
+    private KodiakServer(ModelRegistry registry, ServerMetrics metrics, WebServer server) {
         this.registry = registry;
+        this.metrics = metrics;
         this.server = server;
     }
 
@@ -104,7 +104,7 @@ public final class KodiakServer {
         LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ with models "
                 + "{1} (default {2})", Integer.toString(server.port()),
                 settings.models().keySet(), settings.defaultModel());
-        return new KodiakServer(settings, registry, server);
+        return new KodiakServer(registry, metrics, server);
     }
 
     /** The API routes, their error handling and the request metrics. */
@@ -120,7 +120,8 @@ public final class KodiakServer {
         });
         routing.register(api);
         for (String path : new String[] {ClassifyService.MODELS, ClassifyService.MODEL,
-            ClassifyService.CLASSIFY_MODEL, ClassifyService.CLASSIFY, ClassifyService.PREDICT}) {
+            ClassifyService.CLASSIFY_MODEL, ClassifyService.CLASSIFY, ClassifyService.PREDICT,
+            ClassifyService.OPENAPI, ClassifyService.API_OPENAPI}) {
             routing.route(method -> !method.equals(Method.OPTIONS), PathMatchers.create(path),
                     KodiakServer::methodNotAllowed);
         }
@@ -145,6 +146,9 @@ public final class KodiakServer {
         if (path.equals(ClassifyService.MODELS) || path.equals(ClassifyService.CLASSIFY)
                 || path.equals(ClassifyService.PREDICT) || path.equals(ClassifyService.OPENAPI)) {
             return path;
+        }
+        if (path.equals(ClassifyService.API_OPENAPI)) {
+            return ClassifyService.OPENAPI;
         }
         if (path.startsWith(ClassifyService.MODELS + "/")) {
             return path.endsWith("/classify") ? ClassifyService.CLASSIFY_MODEL
@@ -176,22 +180,29 @@ public final class KodiakServer {
         String path = req.path().path();
         boolean browser = req.headers().isAccepted(MediaTypes.TEXT_HTML)
                 && !path.startsWith("/api/") && req.prologue().method() == Method.GET;
-        if (browser) {
-            try (InputStream page = KodiakServer.class.getResourceAsStream(
-                    "/" + SITE_ON_CLASSPATH + "/404.html")) {
-                if (page != null) {
-                    res.status(Status.NOT_FOUND_404);
-                    res.headers().contentType(HttpMediaType.create(MediaTypes.TEXT_HTML)
-                            .withCharset("UTF-8"));
-                    res.send(page.readAllBytes());
-                    return;
-                }
-            } catch (IOException ignored) {
-                // fall through to the JSON answer
-            }
+        if (browser && NotFoundPage.BYTES != null) {
+            res.status(Status.NOT_FOUND_404);
+            res.headers().contentType(HttpMediaType.create(MediaTypes.TEXT_HTML)
+                    .withCharset("UTF-8"));
+            res.send(NotFoundPage.BYTES);
+            return;
         }
         sendJson(res, Status.NOT_FOUND_404, "NOT_FOUND", "Nothing at " + path
                 + "; the API is under /api/v1 (see /openapi.yaml)");
+    }
+
+    /** The blog's 404 page, read once (null without the blog on the class path). */
+    private static final class NotFoundPage {
+        static final byte[] BYTES = read();
+
+        private static byte[] read() {
+            try (InputStream page = KodiakServer.class.getResourceAsStream(
+                    "/" + SITE_ON_CLASSPATH + "/404.html")) {
+                return page == null ? null : page.readAllBytes();
+            } catch (IOException e) {
+                return null;
+            }
+        }
     }
 
     /** Helidon's own HTTP outcomes, such as static content's 304 Not Modified. */
@@ -295,15 +306,6 @@ public final class KodiakServer {
     }
 
     /**
-     * Returns the settings the server runs with.
-     *
-     * @return the settings
-     */
-    public ServerSettings settings() {
-        return settings;
-    }
-
-    /**
      * Waits until every model is loaded and warmed up.
      *
      * @param timeout the longest wait
@@ -322,5 +324,6 @@ public final class KodiakServer {
     public void stop() {
         server.stop();
         registry.close();
+        metrics.close();
     }
 }

@@ -1,7 +1,6 @@
 package dev.kodiak.server;
 
 import dev.kodiak.core.Classifier;
-import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.BundleException;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -56,8 +55,7 @@ public final class Main {
 
     private static int check(ServerSettings settings) {
         for (var model : settings.models().entrySet()) {
-            try (var classifier = Classifier.open(ClassifierConfig.builder(model.getValue())
-                    .maxPixels(settings.maxPixels()).build())) {
+            try (var classifier = Classifier.open(settings.classifierConfig(model.getValue()))) {
                 System.out.println("kodiak: model " + model.getKey() + " "
                         + classifier.manifest().version() + " loads and runs");
             } catch (BundleException e) {

@@ -1,7 +1,6 @@
 package dev.kodiak.server;
 
 import dev.kodiak.core.Classifier;
-import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
@@ -79,6 +78,7 @@ final class ModelRegistry implements AutoCloseable {
     private final Batcher.Listener listener;
     private final Consumer<Throwable> onFatal;
     private volatile Thread loader;
+    private volatile boolean closed;
 
     /**
      * Checks every bundle.
@@ -108,15 +108,13 @@ final class ModelRegistry implements AutoCloseable {
     void startLoading() {
         loader = Thread.ofPlatform().name("kodiak-model-loader").daemon(true).start(() -> {
             for (Model model : models.values()) {
+                if (closed) {
+                    return; // stopped while loading
+                }
                 try {
                     long start = System.nanoTime();
-                    Classifier classifier = Classifier.open(ClassifierConfig
-                            .builder(model.bundle)
-                            .maxPixels(settings.maxPixels())
-                            .maxBatchSize(settings.batching().maxBatchSize())
-                            .intraOpThreads(settings.intraOpThreads())
-                            .interOpThreads(settings.interOpThreads())
-                            .build());
+                    Classifier classifier = Classifier.open(settings.classifierConfig(
+                            model.bundle));
                     if (settings.batching().enabled()) {
                         model.batcher = new Batcher(model.name, classifier,
                                 settings.batching().maxBatchSize(), settings.batching().maxWait(),
@@ -180,15 +178,29 @@ final class ModelRegistry implements AutoCloseable {
         return model;
     }
 
-    /** Drains the batchers, then releases the models. */
+    /**
+     * Stops loading, drains the batchers, then releases the models; a model whose batcher is
+     * still inside a forward pass after 10 s is left to the process's exit rather than freed
+     * under it.
+     */
     @Override
     public void close() {
-        for (Model model : models.values()) {
-            if (model.batcher != null) {
-                model.batcher.drain(Duration.ofSeconds(10));
+        closed = true;
+        Thread t = loader;
+        if (t != null) {
+            try {
+                t.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            if (model.classifier != null) {
+        }
+        for (Model model : models.values()) {
+            boolean idle = model.batcher == null || model.batcher.drain(Duration.ofSeconds(10));
+            if (model.classifier != null && idle) {
                 model.classifier.close();
+            } else if (model.classifier != null) {
+                LOG.log(System.Logger.Level.WARNING, "model {0} still runs a forward pass; "
+                        + "not closing it", model.name);
             }
         }
     }

@@ -28,11 +28,15 @@ final class ServerMetrics implements Batcher.Listener {
         Duration.ofMillis(20), Duration.ofMillis(30), Duration.ofMillis(50),
         Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(500),
         Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5)};
+    private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128};
+    private static final double[] PROBABILITY_BUCKETS =
+        {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0};
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
+    private final List<Gauge<Integer>> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     ServerMetrics() {
         this.registry = Services.get(MeterRegistry.class);
@@ -48,18 +52,27 @@ final class ServerMetrics implements Batcher.Listener {
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A model's queue depth, read when Prometheus scrapes. */
+    /**
+     * A model's queue depth, read when Prometheus scrapes; removed by {@link #close()}, so that
+     * a later server in the same JVM reads its own queues, not a stopped one's.
+     */
     void queueDepth(String model, Supplier<Integer> depth) {
-        registry.getOrCreate(Gauge.builder("kodiak.queue.depth", depth)
+        gauges.add(registry.getOrCreate(Gauge.builder("kodiak.queue.depth", depth)
                 .description("Requests waiting for a forward pass")
-                .tags(List.of(Tag.create("model", model))));
+                .tags(List.of(Tag.create("model", model)))));
+    }
+
+    /** Removes the gauges that read this server's state. */
+    void close() {
+        gauges.forEach(registry::remove);
+        gauges.clear();
     }
 
     /** {@inheritDoc} */
     @Override
     public void batch(String model, int size, long[] queueWaitNanos) {
-        summary("kodiak.batch.size", "Requests per forward pass", model,
-                new double[] {1, 2, 4, 8, 16, 32, 64, 128}).record(size);
+        summary("kodiak.batch.size", "Requests per forward pass", model, BATCH_BUCKETS)
+                .record(size);
         Timer wait = timer("kodiak.queue.wait", "Time a request waits for its batch", "model",
                 model);
         for (long nanos : queueWaitNanos) {
@@ -78,8 +91,7 @@ final class ServerMetrics implements Batcher.Listener {
                         .tags(List.of(Tag.create("model", model), Tag.create("label", label)))))
                 .increment();
         summary("kodiak.top.probability", "Probability of the top prediction", model,
-                new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0})
-                .record(classification.top().probability());
+                PROBABILITY_BUCKETS).record(classification.top().probability());
         if (classification.unsure()) {
             counters.computeIfAbsent("unsure|" + model, k -> registry.getOrCreate(
                     Counter.builder("kodiak.unsure").description("Answers marked unsure")

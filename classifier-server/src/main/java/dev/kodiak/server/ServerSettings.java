@@ -1,5 +1,8 @@
 package dev.kodiak.server;
 
+import dev.kodiak.core.ClassifierConfig;
+import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.decode.ImageDecoder;
 import io.helidon.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,49 +80,22 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
         return Reader.envName(key);
     }
 
+    /**
+     * How the server opens a model: its pixel limit, batch size and libtorch threads.
+     *
+     * @param bundle one of {@link #models()}
+     * @return the classifier configuration
+     */
+    public ClassifierConfig classifierConfig(Path bundle) {
+        return ClassifierConfig.builder(bundle).maxPixels(maxPixels)
+                .maxBatchSize(batching.maxBatchSize()).intraOpThreads(intraOpThreads)
+                .interOpThreads(interOpThreads).build();
+    }
+
     /** Copies the collections. */
     public ServerSettings {
         models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
         corsOrigins = List.copyOf(corsOrigins);
-    }
-
-    /**
-     * Returns these settings with another port (tests use 0).
-     *
-     * @param newPort the port
-     * @return new settings
-     */
-    public ServerSettings withPort(int newPort) {
-        return new ServerSettings(newPort, host, models, defaultModel, maxBodyBytes, maxPixels,
-                requestTimeout, uploadTimeout, maxConcurrentDecodes, batching, intraOpThreads,
-                interOpThreads, corsOrigins, site, shutdownGrace);
-    }
-
-    /**
-     * Returns these settings with other batching (tests turn it off or shrink the queue).
-     *
-     * @param newBatching the batching settings
-     * @return new settings
-     */
-    public ServerSettings withBatching(Batching newBatching) {
-        return new ServerSettings(port, host, models, defaultModel, maxBodyBytes, maxPixels,
-                requestTimeout, uploadTimeout, maxConcurrentDecodes, newBatching, intraOpThreads,
-                interOpThreads, corsOrigins, site, shutdownGrace);
-    }
-
-    /**
-     * Returns these settings with other limits.
-     *
-     * @param newMaxBodyBytes the largest body
-     * @param newRequestTimeout the request deadline
-     * @param newUploadTimeout the body read timeout
-     * @return new settings
-     */
-    public ServerSettings withLimits(long newMaxBodyBytes, Duration newRequestTimeout,
-            Duration newUploadTimeout) {
-        return new ServerSettings(port, host, models, defaultModel, newMaxBodyBytes, maxPixels,
-                newRequestTimeout, newUploadTimeout, maxConcurrentDecodes, batching,
-                intraOpThreads, interOpThreads, corsOrigins, site, shutdownGrace);
     }
 
     /** Thrown when settings are invalid; the message names every bad key. */
@@ -170,7 +146,7 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
             r.problem("kodiak.models", "", "at least one name: bundle-path entry");
         }
         for (Map.Entry<String, Path> model : models.entrySet()) {
-            if (!model.getKey().matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+            if (!Manifest.isValidName(model.getKey())) {
                 r.problem("kodiak.models." + model.getKey(), model.getKey(),
                         "a name of a-z, 0-9, '.', '_', '-' (it appears in URLs)");
             }
@@ -189,7 +165,8 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
                 "a byte count");
         r.check(maxBody >= 1024 && maxBody <= (1L << 31) - 1, "kodiak.limits.max-body-bytes",
                 maxBody, "from 1024 to 2147483647");
-        long maxPixels = r.get("kodiak.limits.max-pixels", "50000000", Long::parseLong,
+        long maxPixels = r.get("kodiak.limits.max-pixels",
+                Long.toString(ImageDecoder.DEFAULT_MAX_PIXELS), Long::parseLong,
                 "a pixel count");
         r.check(maxPixels >= 1, "kodiak.limits.max-pixels", maxPixels, "at least 1");
         Duration requestTimeout = r.get("kodiak.limits.request-timeout", "PT10S",

@@ -267,6 +267,11 @@ class ApiTest {
         HttpResponse<String> method = server.get("/api/v1/classify");
         assertThat(method.statusCode(), is(405));
         assertThat(errorCode(method), is("METHOD_NOT_ALLOWED"));
+        for (String openapi : new String[] {"/openapi.yaml", "/api/v1/openapi.yaml"}) {
+            HttpResponse<String> post = server.post(openapi, "text/plain", new byte[] {1});
+            assertThat(openapi, post.statusCode(), is(405));
+            assertThat(server.get(openapi).body(), containsString("openapi: 3"));
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kodiak.web;
 
+import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.Pixels;
@@ -34,8 +35,11 @@ import org.teavm.jso.file.FileList;
  * as a lossless PNG of a few kilobytes, and sent to the server, whose answer is drawn as bars.
  */
 public final class ClassifierWidget {
-    /** Larger photos are refused before decoding, as the server would. */
-    static final long MAX_PIXELS = 50_000_000L;
+    /**
+     * Larger photos are refused, as the server refuses them by default; the browser has decoded
+     * them by then (it tells the size no sooner), but they are not copied, shrunk or sent.
+     */
+    static final long MAX_PIXELS = ImageDecoder.DEFAULT_MAX_PIXELS;
     static final String READY_MARK = "data-kodiak-ready";
 
     private final HTMLDocument document = HTMLDocument.current();
@@ -296,11 +300,14 @@ public final class ClassifierWidget {
             }
             int width = Browser.width(bitmap);
             int height = Browser.height(bitmap);
-            if ((long) width * height > MAX_PIXELS) {
+            boolean thin = Math.max(width, height)
+                    > (long) ImageDecoder.MAX_ASPECT_RATIO * Math.min(width, height);
+            if ((long) width * height > MAX_PIXELS || thin) {
                 Browser.close(bitmap);
                 done();
-                showError("That image is too large (" + width + "×" + height + " pixels). Try a "
-                        + "smaller photo.");
+                showError("That image is too " + (thin ? "long and thin" : "large") + " ("
+                        + width + "×" + height + " pixels). Try " + (thin ? "cropping it."
+                        : "a smaller photo."));
                 return;
             }
             byte[] rgba = Browser.rgba(bitmap);

@@ -3,6 +3,7 @@ package dev.kodiak.core.bundle;
 import dev.kodiak.core.preprocess.InputSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The contents of a bundle's {@code kodiak.json}. Immutable.
@@ -22,6 +23,10 @@ import java.util.Map;
 public record Manifest(int formatVersion, String name, String version, String description,
         String modelFile, ModelOutput output, List<String> labels, InputSpec input,
         Provenance provenance, Map<String, String> files) {
+    /** The rule of {@link #isValidName(String)}. */
+    private static final Pattern NAME =
+            Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
     /** The bundle format version this Kodiak reads and {@code tools/export_bundle.py} writes. */
     public static final int FORMAT_VERSION = 1;
 
@@ -32,6 +37,18 @@ public record Manifest(int formatVersion, String name, String version, String de
     public Manifest {
         labels = List.copyOf(labels);
         files = Map.copyOf(files);
+    }
+
+    /**
+     * Whether a text can name a model: 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a
+     * letter or digit, because names appear in URLs. The same rule holds for the names a server
+     * gives its models.
+     *
+     * @param name a candidate name
+     * @return true if it is a valid model name
+     */
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 
     /**

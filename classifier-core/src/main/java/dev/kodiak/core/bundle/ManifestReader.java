@@ -28,7 +28,6 @@ import java.util.regex.Pattern;
  * view of a model). Stateless and thread-safe.
  */
 public final class ManifestReader {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private ManifestReader() {
@@ -54,7 +53,7 @@ public final class ManifestReader {
                     + "Kodiak's tools/export_bundle.py, or use the Kodiak release that wrote it");
         }
         String name = f.string("name");
-        if (name != null && !NAME.matcher(name).matches()) {
+        if (name != null && !Manifest.isValidName(name)) {
             f.problems.add("name '" + name + "' must be 1-64 of a-z, 0-9, '.', '_', '-', "
                     + "starting with a letter or digit (it appears in URLs)");
         }
@@ -214,9 +213,7 @@ public final class ManifestReader {
         for (Map.Entry<String, JsonElement> e : p.object.entrySet()) {
             switch (e.getKey()) {
                 case "exporter", "torch", "created", "dataset" -> {
-                    if (!e.getValue().isJsonPrimitive()) {
-                        f.problems.add("provenance." + e.getKey() + " must be a string");
-                    }
+                    // read (and checked) by optionalString below
                 }
                 case "accuracy" -> {
                     Fields a = p.object("accuracy");

@@ -98,7 +98,8 @@ public final class ImageDecoder {
         ImageReader reader = reader(format);
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
-            return info(format, reader, bytes);
+            return info(format, reader, bytes, format == ImageFormat.JPEG ? Headers.jpeg(bytes)
+                    : null);
         } catch (IOException | RuntimeException e) {
             throw corrupt(format, e);
         } finally {
@@ -135,7 +136,8 @@ public final class ImageDecoder {
         reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
-            ImageInfo info = info(format, reader, bytes);
+            Headers.Jpeg jpegHeader = format == ImageFormat.JPEG ? Headers.jpeg(bytes) : null;
+            ImageInfo info = info(format, reader, bytes, jpegHeader);
             if (info.pixels() > maxPixels) {
                 throw tooLarge(format, "is " + info.width() + "x" + info.height() + " ("
                         + info.pixels() + " pixels)", info.pixels());
@@ -149,7 +151,7 @@ public final class ImageDecoder {
                         + "part that shows something");
             }
             Pixels pixels = format == ImageFormat.JPEG
-                    ? jpeg(reader, bytes, mode)
+                    ? jpeg(reader, jpegHeader, mode)
                     : convert(reader.read(0, reader.getDefaultReadParam()), mode);
             for (String warning : warnings) {
                 String lower = warning.toLowerCase(Locale.ROOT);
@@ -170,12 +172,12 @@ public final class ImageDecoder {
         }
     }
 
-    private static ImageInfo info(ImageFormat format, ImageReader reader, byte[] bytes)
-            throws IOException {
+    private static ImageInfo info(ImageFormat format, ImageReader reader, byte[] bytes,
+            Headers.Jpeg jpegHeader) throws IOException {
         int width = reader.getWidth(0);
         int height = reader.getHeight(0);
         byte[] exif = switch (format) {
-            case JPEG -> Headers.jpeg(bytes).exif();
+            case JPEG -> jpegHeader.exif();
             case PNG -> Headers.pngExif(bytes);
             case WEBP -> Headers.webpExif(bytes);
             default -> null;
@@ -278,9 +280,8 @@ public final class ImageDecoder {
      * JPEG: the raw decoded components (no colour management), then libjpeg's own colour
      * transform and PIL's CMYK handling.
      */
-    private static Pixels jpeg(ImageReader reader, byte[] bytes, ColorMode mode)
+    private static Pixels jpeg(ImageReader reader, Headers.Jpeg header, ColorMode mode)
             throws IOException, DecodeException {
-        Headers.Jpeg header = Headers.jpeg(bytes);
         Raster raster = reader.readRaster(0, null);
         int bands = raster.getNumBands();
         if (bands != 1 && bands != 3 && bands != 4) {
@@ -423,6 +424,7 @@ public final class ImageDecoder {
         int bands = raster.getNumBands();
         byte[] out = new byte[width * height * mode.channels()];
         int[] row = new int[width * bands];
+        Interleaved samples = Interleaved.of(raster);
         if (cm instanceof IndexColorModel palette) {
             int size = palette.getMapSize();
             int[] reds = new int[size];
@@ -444,9 +446,8 @@ public final class ImageDecoder {
         } else if (cm instanceof ComponentColorModel && cm.getComponentSize(0) == 8
                 && (cm.getNumColorComponents() == 1 || cm.getNumColorComponents() == 3
                 && cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_RGB)
-                && Interleaved.of(raster) != null) {
+                && samples != null) {
             // 8-bit gray, gray+alpha, RGB, RGBA in any band order: read the bytes directly
-            Interleaved samples = Interleaved.of(raster);
             byte[] data = samples.data;
             int[] offsets = samples.offsets;
             boolean gray = cm.getNumColorComponents() == 1;

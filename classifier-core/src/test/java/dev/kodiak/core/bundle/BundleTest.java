@@ -101,13 +101,16 @@ class BundleTest {
             m.getAsJsonObject("input").addProperty("interpolation", "cubic");
             m.getAsJsonObject("input").add("mean", new JsonArray());
             m.getAsJsonObject("model").addProperty("output", "scores");
+            m.getAsJsonObject("provenance").add("exporter", new JsonArray());
         }));
         assertThat(e.problem(), is(BundleException.Problem.INVALID_MANIFEST));
         for (String part : new String[] {"name is missing", "model.output must be \"logits\" or "
                 + "\"probabilities\", not 'scores'", "input.interpolation: Invalid interpolation: "
-                + "'cubic'"}) {
+                + "'cubic'", "provenance.exporter must be"}) {
             assertThat(e.getMessage(), containsString(part));
         }
+        assertThat("each problem once", e.getMessage().split("provenance.exporter").length,
+                is(2));
     }
 
     @Test

@@ -6,13 +6,11 @@ import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelOutput;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.topk.Prediction;
-import dev.kodiak.core.topk.TopKDecoder;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.util.List;
-import java.util.Map;
 
 /** Builds the API's JSON bodies. Stateless and thread-safe. */
 public final class Responses {
@@ -20,26 +18,15 @@ public final class Responses {
     }
 
     /**
-     * The error body every failure uses.
+     * The error body every failure uses, as JSON text.
      *
      * @param code a stable machine-readable code, such as {@code NOT_AN_IMAGE}
      * @param message what happened and what to do, for people
      * @return {@code {"error": {"code": ..., "message": ...}}}
      */
-    public static JsonObject error(String code, String message) {
-        return Json.createObjectBuilder().add("error", Json.createObjectBuilder()
-                .add("code", code).add("message", message)).build();
-    }
-
-    /**
-     * The error body as text, for places that cannot use JSON-P media support.
-     *
-     * @param code the error code
-     * @param message the message
-     * @return the JSON text
-     */
     public static String errorText(String code, String message) {
-        return error(code, message).toString();
+        return Json.createObjectBuilder().add("error", Json.createObjectBuilder()
+                .add("code", code).add("message", message)).build().toString();
     }
 
     /**
@@ -180,17 +167,6 @@ public final class Responses {
     }
 
     /**
-     * Probabilities for every label of a model from its raw scores.
-     *
-     * @param scores the model's output
-     * @param logits whether the scores are logits
-     * @return probabilities in label order
-     */
-    public static float[] probabilities(float[] scores, boolean logits) {
-        return logits ? TopKDecoder.softmax(scores) : scores.clone();
-    }
-
-    /**
      * The shortest decimal that reads back as the same float, as a JSON number.
      *
      * @param value a float
@@ -202,17 +178,5 @@ public final class Responses {
 
     private static double millis(long nanos) {
         return Math.round(nanos / 1e4) / 100.0;
-    }
-
-    /**
-     * A JSON object from a map of strings (for readiness details).
-     *
-     * @param values the entries
-     * @return the object
-     */
-    public static JsonObject strings(Map<String, String> values) {
-        JsonObjectBuilder b = Json.createObjectBuilder();
-        values.forEach(b::add);
-        return b.build();
     }
 }
