@@ -47,15 +47,12 @@ public class ForwardBench {
      */
     @Setup
     public void load() throws Exception {
+        float[] one;
         try (Bundle bundle = Bundle.open(Inputs.bundle(model))) {
             InputSpec spec = bundle.manifest().input();
             shape = new int[] {spec.color().channels(), spec.height(), spec.width()};
             torch = TorchModel.load(bundle.modelFile(), Engine.SETTINGS);
-        }
-        // a real photo's tensor (random values can hit slow denormal paths), once per slot
-        float[] one;
-        try (Bundle bundle = Bundle.open(Inputs.bundle(model))) {
-            InputSpec spec = bundle.manifest().input();
+            // a real photo's tensor (random values can hit slow denormal paths), once per slot
             one = new Preprocessor(spec).apply(new ImageDecoder().decode(
                     Inputs.image("photo-224x224.jpg"), spec.color()));
         }

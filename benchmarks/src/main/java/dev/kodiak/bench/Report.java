@@ -9,16 +9,20 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 
 /**
- * Runs the suites and writes {@code benchmarks/results/jmh.json} and
- * {@code benchmarks/results/README.md} (every figure and ratio, with the machine).
+ * Runs the suites and writes {@code jmh.json} and {@code README.md} (every figure and ratio,
+ * with the machine): into the committed {@code benchmarks/results/} for a full run, into
+ * {@code benchmarks/target/results/} for a partial or smoke run, so that those never replace
+ * the full report.
  *
  * <pre>
- *   ./kodiak bench                      every suite, JMH's annotated settings (~30 min)
+ *   ./kodiak bench                      every suite, JMH's annotated settings (~70 min)
  *   ./kodiak bench --smoke              every suite, one short iteration each (~1 min)
- *   ./kodiak bench --include Forward    only suites matching a regular expression
+ *   ./kodiak bench --include Forward    benchmarks whose name matches a regular expression
  * </pre>
  */
 public final class Report {
+    private static final String ALL = "dev\\.kodiak\\.bench\\..*";
+
     private Report() {
     }
 
@@ -30,7 +34,7 @@ public final class Report {
      */
     public static void main(String[] args) throws Exception {
         boolean smoke = false;
-        String include = "dev\\.kodiak\\.bench\\..*";
+        String include = ALL;
         // Maven passes -Dbench.args="--include X" as one argument
         args = String.join(" ", args).trim().split("\\s+");
         for (int i = 0; i < args.length; i++) {
@@ -42,7 +46,9 @@ public final class Report {
                         + "; use --all, --smoke or --include REGEX");
             }
         }
-        Path out = Files.createDirectories(Inputs.root().resolve("benchmarks/results"));
+        boolean full = !smoke && include.equals(ALL);
+        Path out = Files.createDirectories(Inputs.root().resolve(full ? "benchmarks/results"
+                : "benchmarks/target/results"));
         ChainedOptionsBuilder options = Results.options().include(include)
                 .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString());
         if (smoke) {
@@ -50,7 +56,8 @@ public final class Report {
         }
         Collection<RunResult> results = new Runner(options.build()).run();
         Files.writeString(out.resolve("README.md"), Results.markdown(results,
-                smoke ? "smoke mode: one short iteration, indicative only" : "full run"));
+                smoke ? "smoke mode: one short iteration, indicative only"
+                : full ? "full run" : "partial run: " + include));
         System.out.println("wrote " + out.resolve("README.md") + " and jmh.json");
     }
 }

@@ -1,14 +1,10 @@
 package dev.kodiak.bench;
 
 import dev.kodiak.server.KodiakServer;
-import dev.kodiak.server.ServerSettings;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +53,7 @@ public class ServerBench {
 
     private KodiakServer server;
     private ExecutorService pool;
+    private ExecutorService httpPool;
     private HttpClient http;
     private HttpRequest request;
 
@@ -67,24 +64,11 @@ public class ServerBench {
      */
     @Setup
     public void start() throws Exception {
-        Config config = Config.builder().disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .addSource(ConfigSources.classpath("application.yaml")).build();
-        ServerSettings settings = ServerSettings.read(config, Map.of(
-                "SERVER_PORT", "0",
-                "KODIAK_MODELS", model + "=" + Inputs.bundle(model),
-                "KODIAK_BATCHING_ENABLED", Boolean.toString(batching),
-                "KODIAK_BATCHING_QUEUE_CAPACITY", "256",
-                "KODIAK_THREADS_INTRA_OP", Integer.toString(Engine.THREADS),
-                "KODIAK_THREADS_INTER_OP", "1"), Inputs.root());
-        server = KodiakServer.start(settings, e -> {
-            throw new IllegalStateException(e);
-        });
-        if (!server.awaitReady(Duration.ofMinutes(2))) {
-            throw new IllegalStateException("model did not load");
-        }
+        server = BenchServer.start(Map.of("KODIAK_MODELS", model + "=" + Inputs.bundle(model),
+                "KODIAK_BATCHING_ENABLED", Boolean.toString(batching)));
         pool = Executors.newFixedThreadPool(clients);
-        http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(clients)).build();
+        httpPool = Executors.newFixedThreadPool(clients);
+        http = HttpClient.newBuilder().executor(httpPool).build();
         request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
                         + "/api/v1/classify"))
                 .header("Content-Type", "image/jpeg")
@@ -92,10 +76,12 @@ public class ServerBench {
                 .build();
     }
 
-    /** Stops the server. */
+    /** Stops the clients and the server. */
     @TearDown
     public void stop() {
         pool.shutdownNow();
+        http.close();
+        httpPool.shutdownNow();
         server.stop();
     }
 

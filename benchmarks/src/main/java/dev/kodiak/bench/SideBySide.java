@@ -1,9 +1,6 @@
 package dev.kodiak.bench;
 
 import dev.kodiak.server.KodiakServer;
-import dev.kodiak.server.ServerSettings;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -99,21 +96,9 @@ public final class SideBySide {
 
     private static URI start(List<KodiakServer> servers, Path bundle, boolean batching)
             throws Exception {
-        Config config = Config.builder().disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .addSource(ConfigSources.classpath("application.yaml")).build();
-        KodiakServer server = KodiakServer.start(ServerSettings.read(config, Map.of(
-                "SERVER_PORT", "0", "SERVER_HOST", "127.0.0.1",
-                "KODIAK_MODELS", "resnet18=" + bundle,
-                "KODIAK_THREADS_INTRA_OP", Integer.toString(Engine.THREADS),
-                "KODIAK_THREADS_INTER_OP", "1", "KODIAK_BATCHING_QUEUE_CAPACITY", "256",
-                "KODIAK_BATCHING_ENABLED", Boolean.toString(batching)), Inputs.root()), e -> {
-                    throw new IllegalStateException(e);
-                });
+        KodiakServer server = BenchServer.start(Map.of("KODIAK_MODELS", "resnet18=" + bundle,
+                "KODIAK_BATCHING_ENABLED", Boolean.toString(batching)));
         servers.add(server);
-        if (!server.awaitReady(Duration.ofMinutes(2))) {
-            throw new IllegalStateException("Kodiak's model did not load");
-        }
         return URI.create("http://127.0.0.1:" + server.port() + "/predict");
     }
 
@@ -130,7 +115,14 @@ public final class SideBySide {
 
     private static Figures load(URI uri, List<byte[]> bodies, int clients, int requests)
             throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .build()) {
+            return load(http, uri, bodies, clients, requests);
+        }
+    }
+
+    private static Figures load(HttpClient http, URI uri, List<byte[]> bodies, int clients,
+            int requests) throws Exception {
         for (int i = 0; i < 10; i++) { // warm both up alike
             send(http, uri, bodies.get(i % bodies.size()));
         }

@@ -50,6 +50,9 @@ public final class TopKDecoder {
      * @throws IllegalArgumentException naming the unknown labels and the known ones
      */
     public void validate(TopKOptions options) {
+        if (options.allowedLabels().isEmpty()) {
+            return; // the usual case, once per image: nothing to look up
+        }
         Set<String> unknown = new TreeSet<>(options.allowedLabels());
         unknown.removeAll(labels);
         if (!unknown.isEmpty()) {
