@@ -1,17 +1,22 @@
 package dev.kodiak.web;
 
-import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.InputSpec;
-import dev.kodiak.core.preprocess.Interpolation;
-import dev.kodiak.core.preprocess.ResizeMethod;
+import dev.kodiak.core.preprocess.InputSpecReader;
+import java.util.ArrayList;
+import java.util.List;
+import org.teavm.jso.JSBody;
 import org.teavm.jso.JSObject;
 
 /**
  * Reads an input spec from the JSON the server describes a model with ({@code "input"} of
- * {@code GET /api/v1/models/{name}}, which is the manifest's own format).
+ * {@code GET /api/v1/models/{name}}, which is the manifest's own format), through core's
+ * {@link InputSpecReader}: the bundle reader and the widget read a spec by the same code.
  */
-final class SpecJson {
-    private SpecJson() {
+final class SpecJson implements InputSpecReader.Fields {
+    private final JSObject object;
+
+    private SpecJson(JSObject object) {
+        this.object = object;
     }
 
     /**
@@ -19,50 +24,58 @@ final class SpecJson {
      *
      * @param input the parsed {@code "input"} object
      * @return the spec
-     * @throws IllegalArgumentException if a field is missing or invalid
+     * @throws IllegalArgumentException naming every missing or invalid field
      */
     static InputSpec read(JSObject input) {
         if (input == null) {
             throw new IllegalArgumentException("the model description has no input spec");
         }
-        InputSpec.Builder b = InputSpec.builder(whole(input, "width"), whole(input, "height"))
-                .color(ColorMode.parse(Browser.string(input, "color")))
-                .resize(ResizeMethod.parse(Browser.string(input, "resize")))
-                .interpolation(Interpolation.parse(Browser.string(input, "interpolation")))
-                .invert("true".equals(Browser.string(input, "invert")))
-                .rescale(!"false".equals(Browser.string(input, "rescale")));
-        if (Browser.get(input, "resize_shorter") != null) {
-            b.resizeShorter(whole(input, "resize_shorter"));
+        List<String> problems = new ArrayList<>();
+        InputSpec spec = InputSpecReader.read(new SpecJson(input), "input.", problems);
+        if (spec == null) {
+            throw new IllegalArgumentException(String.join("; ", problems));
         }
-        float[] fill = floats(input, "pad_fill");
-        if (fill != null) {
-            int[] ints = new int[fill.length];
-            for (int i = 0; i < fill.length; i++) {
-                ints[i] = (int) fill[i];
-            }
-            b.padFill(ints);
-        }
-        return b.mean(floats(input, "mean")).std(floats(input, "std")).build();
+        return spec;
     }
 
-    private static int whole(JSObject o, String key) {
-        double v = Browser.number(o, key);
-        if (Double.isNaN(v) || v != Math.rint(v)) {
-            throw new IllegalArgumentException("input." + key + " must be a whole number");
-        }
-        return (int) v;
+    @Override
+    public boolean has(String key) {
+        return Browser.get(object, key) != null;
     }
 
-    private static float[] floats(JSObject o, String key) {
-        JSObject array = Browser.get(o, key);
+    @Override
+    public String string(String key) {
+        return text(object, key);
+    }
+
+    @Override
+    public double number(String key) {
+        return Browser.number(object, key);
+    }
+
+    @Override
+    public Boolean bool(String key) {
+        int value = truth(object, key);
+        return value < 0 ? null : value == 1;
+    }
+
+    @Override
+    public double[] numbers(String key) {
+        JSObject array = Browser.get(object, key);
         int n = Browser.length(array);
         if (n < 0) {
             return null;
         }
-        float[] values = new float[n];
+        double[] values = new double[n];
         for (int i = 0; i < n; i++) {
-            values[i] = (float) Browser.asNumber(Browser.at(array, i));
+            values[i] = Browser.asNumber(Browser.at(array, i));
         }
         return values;
     }
+
+    @JSBody(params = {"o", "k"}, script = "return typeof o[k] === 'string' ? o[k] : null;")
+    private static native String text(JSObject o, String k);
+
+    @JSBody(params = {"o", "k"}, script = "return o[k] === true ? 1 : (o[k] === false ? 0 : -1);")
+    private static native int truth(JSObject o, String k);
 }

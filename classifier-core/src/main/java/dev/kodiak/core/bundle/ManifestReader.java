@@ -8,10 +8,8 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
-import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.InputSpec;
-import dev.kodiak.core.preprocess.Interpolation;
-import dev.kodiak.core.preprocess.ResizeMethod;
+import dev.kodiak.core.preprocess.InputSpecReader;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -167,39 +165,53 @@ public final class ManifestReader {
     }
 
     private static InputSpec spec(Fields in) {
-        int before = in.problems.size();
-        int width = in.integer("width");
-        int height = in.integer("height");
-        InputSpec.Builder b = InputSpec.builder(width, height);
-        in.parse("color", ColorMode::parse, b::color);
-        in.parse("resize", ResizeMethod::parse, b::resize);
-        in.parse("interpolation", Interpolation::parse, b::interpolation);
-        if (in.has("resize_shorter")) {
-            b.resizeShorter(in.integer("resize_shorter"));
+        return InputSpecReader.read(new SpecFields(in.object), in.prefix, in.problems);
+    }
+
+    /** A Gson object seen through {@link InputSpecReader.Fields}. */
+    private record SpecFields(JsonObject object) implements InputSpecReader.Fields {
+        @Override
+        public boolean has(String key) {
+            return object.has(key) && !object.get(key).isJsonNull();
         }
-        if (in.has("pad_fill")) {
-            float[] fill = in.floats("pad_fill");
-            int[] ints = new int[fill.length];
-            for (int i = 0; i < fill.length; i++) {
-                ints[i] = (int) fill[i];
-                if (ints[i] != fill[i]) {
-                    in.problems.add(in.prefix + "pad_fill values must be whole numbers");
-                }
+
+        private JsonPrimitive primitive(String key) {
+            JsonElement e = object.get(key);
+            return e != null && e.isJsonPrimitive() ? e.getAsJsonPrimitive() : null;
+        }
+
+        @Override
+        public String string(String key) {
+            JsonPrimitive p = primitive(key);
+            return p != null && p.isString() ? p.getAsString() : null;
+        }
+
+        @Override
+        public double number(String key) {
+            JsonPrimitive p = primitive(key);
+            return p != null && p.isNumber() ? p.getAsDouble() : Double.NaN;
+        }
+
+        @Override
+        public Boolean bool(String key) {
+            JsonPrimitive p = primitive(key);
+            return p != null && p.isBoolean() ? p.getAsBoolean() : null;
+        }
+
+        @Override
+        public double[] numbers(String key) {
+            JsonElement e = object.get(key);
+            if (e == null || !e.isJsonArray()) {
+                return null;
             }
-            b.padFill(ints);
-        }
-        b.invert(in.bool("invert", false));
-        b.rescale(in.bool("rescale", true));
-        b.mean(in.floats("mean"));
-        b.std(in.floats("std"));
-        if (in.problems.size() > before) {
-            return null;
-        }
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            in.problems.add(in.prefix + e.getMessage().replace("Invalid input spec: ", ""));
-            return null;
+            JsonArray array = e.getAsJsonArray();
+            double[] values = new double[array.size()];
+            for (int i = 0; i < values.length; i++) {
+                JsonElement v = array.get(i);
+                values[i] = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
+                        ? v.getAsDouble() : Double.NaN;
+            }
+            return values;
         }
     }
 
@@ -318,35 +330,6 @@ public final class ManifestReader {
             return p.getAsInt();
         }
 
-        boolean bool(String key, boolean fallback) {
-            if (!has(key)) {
-                return fallback;
-            }
-            JsonElement e = object.get(key);
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-                problems.add(prefix + key + " must be true or false");
-                return fallback;
-            }
-            return e.getAsBoolean();
-        }
-
-        float[] floats(String key) {
-            JsonArray array = array(key);
-            if (array == null) {
-                return null;
-            }
-            float[] values = new float[array.size()];
-            for (int i = 0; i < values.length; i++) {
-                JsonElement e = array.get(i);
-                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-                    problems.add(prefix + key + "[" + i + "] must be a number");
-                    return null;
-                }
-                values[i] = e.getAsFloat();
-            }
-            return values;
-        }
-
         JsonArray array(String key) {
             if (!has(key)) {
                 problems.add(prefix + key + " is missing (an array)");
@@ -369,19 +352,6 @@ public final class ManifestReader {
                 return null;
             }
             return new Fields(object.getAsJsonObject(key), prefix + key + ".", problems);
-        }
-
-        <T> void parse(String key, java.util.function.Function<String, T> parser,
-                java.util.function.Consumer<T> sink) {
-            String value = string(key);
-            if (value == null) {
-                return;
-            }
-            try {
-                sink.accept(parser.apply(value));
-            } catch (IllegalArgumentException e) {
-                problems.add(prefix + key + ": " + e.getMessage());
-            }
         }
     }
 }

@@ -391,6 +391,28 @@ class BlogTest {
         assertThat(Fixtures.preprocessCases().size() >= 30, is(true));
     }
 
+    /** The widget reads a model's input spec by core's code: a bad spec fails as on the JVM. */
+    @Test
+    void theBrowserNamesTheSameSpecProblemsAsTheJvm() {
+        open(LIVE_POST);
+        String spec = "{\"width\": 2.5, \"color\": \"RGB\", \"resize\": \"squish\","
+                + " \"interpolation\": \"cubic\", \"invert\": \"yes\", \"mean\": [0, \"a\", 0],"
+                + " \"std\": 1}";
+        IllegalArgumentException jvm = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> dev.kodiak.core.bundle.ManifestReader.readInputSpec(spec));
+        Object browserError = browser.executeAsyncScript(
+                "var spec = arguments[0], done = arguments[1];"
+                + "import('/assets/kodiak/kodiak-widget.js').then(function(widget) {"
+                + "  try { widget.resize(new Uint8Array(4), 1, 1, spec); done('no error'); }"
+                + "  catch (e) { done(String(e && e.message !== undefined ? e.message : e)); }"
+                + "}).catch(function(e) { done('ERROR ' + e); });",
+                spec);
+        String problems = jvm.getMessage().replace("Invalid input spec: ", "");
+        assertThat(problems, containsString("input.width must be a whole number"));
+        assertThat(String.valueOf(browserError), containsString(problems));
+    }
+
     @Test
     void screenshotsAtDesktopAndPhoneWidth() throws Exception {
         for (int width : new int[] {1280, 360}) {
