@@ -17,6 +17,9 @@ import java.util.TreeSet;
  * <p>Immutable and thread-safe.
  */
 public final class TopKDecoder {
+    /** Up to this k the best are found by insertion in one pass; above it, by one sort. */
+    static final int INSERTION_LIMIT = 32;
+
     private final List<String> labels;
     private final boolean logits;
 
@@ -79,23 +82,32 @@ public final class TopKDecoder {
         float[] probabilities = logits ? softmax(scores) : scores.clone();
         boolean all = options.allowedLabels().isEmpty();
         int k = options.k();
-        // selection of the best k without sorting everything: ranks by probability, then index
-        int[] best = new int[Math.min(k, labels.size())];
-        int found = 0;
-        for (int i = 0; i < labels.size(); i++) {
-            if (!all && !options.allowedLabels().contains(labels.get(i))) {
-                continue;
+        int[] best;
+        int found;
+        if (Math.min(k, labels.size()) <= INSERTION_LIMIT) {
+            // the usual small k: insert into the best k in one pass, no sorting of everything
+            best = new int[Math.min(k, labels.size())];
+            found = 0;
+            for (int i = 0; i < labels.size(); i++) {
+                if (!all && !options.allowedLabels().contains(labels.get(i))) {
+                    continue;
+                }
+                if (found == best.length
+                        && !(probabilities[i] > probabilities[best[found - 1]])) {
+                    continue;
+                }
+                int at = Math.min(found, best.length - 1);
+                while (at > 0 && probabilities[i] > probabilities[best[at - 1]]) {
+                    best[at] = best[at - 1];
+                    at--;
+                }
+                best[at] = i;
+                found = Math.min(found + 1, best.length);
             }
-            if (found == best.length && !(probabilities[i] > probabilities[best[found - 1]])) {
-                continue;
-            }
-            int at = Math.min(found, best.length - 1);
-            while (at > 0 && probabilities[i] > probabilities[best[at - 1]]) {
-                best[at] = best[at - 1];
-                at--;
-            }
-            best[at] = i;
-            found = Math.min(found + 1, best.length);
+        } else {
+            // a large k (every label, as /predict asks): one stable sort, n log n
+            best = rankAll(probabilities, all ? null : options);
+            found = Math.min(k, best.length);
         }
         List<Prediction> top = new ArrayList<>(found);
         for (int j = 0; j < found; j++) {
@@ -103,6 +115,28 @@ public final class TopKDecoder {
         }
         boolean unsure = top.isEmpty() || top.get(0).probability() < options.threshold();
         return new TopK(top, unsure);
+    }
+
+    /**
+     * Every allowed label's index, by probability descending and index ascending on ties (the
+     * order the insertion above gives).
+     */
+    private int[] rankAll(float[] probabilities, TopKOptions allowList) {
+        Integer[] order = new Integer[labels.size()];
+        int n = 0;
+        for (int i = 0; i < labels.size(); i++) {
+            if (allowList == null || allowList.allowedLabels().contains(labels.get(i))) {
+                order[n++] = i;
+            }
+        }
+        // stable: equal probabilities keep index order
+        Arrays.sort(order, 0, n, (a, b) -> probabilities[a] > probabilities[b] ? -1
+                : probabilities[a] < probabilities[b] ? 1 : 0);
+        int[] ranked = new int[n];
+        for (int i = 0; i < n; i++) {
+            ranked[i] = order[i];
+        }
+        return ranked;
     }
 
     /**

@@ -37,6 +37,33 @@ class TopKDecoderTest {
     }
 
     @Test
+    void aLargeKRanksLikeASmallOneTiesIncluded() {
+        List<String> many = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "c" + i)
+                .toList();
+        TopKDecoder decoder = new TopKDecoder(many, true);
+        java.util.Random random = new java.util.Random(7);
+        float[] scores = new float[many.size()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = random.nextInt(40) / 4f; // many ties
+        }
+        Set<String> allowed = new java.util.HashSet<>(many.subList(100, 900));
+        for (TopKOptions options : List.of(TopKOptions.DEFAULT,
+                TopKOptions.DEFAULT.withAllowedLabels(allowed))) {
+            int small = TopKDecoder.INSERTION_LIMIT;
+            List<Prediction> all = decoder.decode(scores, options.withK(1000)).predictions();
+            List<Prediction> few = decoder.decode(scores, options.withK(small)).predictions();
+            assertThat(all.subList(0, small), is(few));
+            assertThat(all.size(), is(options.allowedLabels().isEmpty() ? 1000 : 800));
+            for (int i = 1; i < all.size(); i++) {
+                Prediction a = all.get(i - 1);
+                Prediction b = all.get(i);
+                assertThat("ranked at " + i, a.probability() > b.probability()
+                        || a.probability() == b.probability() && a.index() < b.index(), is(true));
+            }
+        }
+    }
+
+    @Test
     void kIsCappedAtTheLabelCount() {
         TopK top = logits.decode(new float[] {1f, 2f, 3f, 4f}, TopKOptions.DEFAULT.withK(100));
         assertThat(top.predictions().size(), is(4));
