@@ -27,7 +27,7 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
                     "OverheadBench.measurePrepare12mpThenForward:prepare", 1,
                     "OverheadBench.measurePrepare12mpThenForward:forward"),
             new Ratio("core-e2e-over-forward.resnet18-224-jpeg.separate-forks",
-                    "Same, from separate forks of ClassifierBench and ForwardBench",
+                    "Core end to end / raw forward (ResNet-18, 224-px JPEG; separate forks)",
                     "ClassifierBench.measureSingle[image=photo-224x224.jpg,model=resnet18]", 1,
                     "ForwardBench.measureForward[batch=1,model=resnet18]"),
             new Ratio("core-e2e-over-forward.efficientnet-b2-224-jpeg",

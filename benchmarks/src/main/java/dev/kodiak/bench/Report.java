@@ -15,7 +15,7 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
  * the full report.
  *
  * <pre>
- *   ./kodiak bench                      every suite, JMH's annotated settings (~70 min)
+ *   ./kodiak bench                      every suite, JMH's annotated settings (~25 min on 2 cores)
  *   ./kodiak bench --smoke              every suite, one short iteration each (~1 min)
  *   ./kodiak bench --include Forward    benchmarks whose name matches a regular expression
  * </pre>

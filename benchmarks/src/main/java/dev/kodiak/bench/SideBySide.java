@@ -16,6 +16,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,21 +31,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * same TorchScript ResNet-18, Python's threading HTTP server), both on loopback, both given the
  * same JSON base64 requests of seed story 002 at {@code /predict}, by 1 and 16 concurrent
  * clients. Writes throughput and p50/p99 latency for both, and their ratios, to
- * {@code benchmarks/results/side-by-side.md}. Bounded: a fixed number of requests per case and
- * at most two minutes each. Run it with {@code ./kodiak bench-python}.
+ * {@code benchmarks/results/side-by-side.md}. The servers take turns in {@link #ROUNDS} rounds
+ * so that the host's drift (large on shared machines) falls on all of them alike. Bounded: a
+ * fixed number of requests per round and at most two minutes each. Run it with
+ * {@code ./kodiak bench-python}.
  */
 public final class SideBySide {
     static final int[] CONCURRENCY = {1, 16};
-    static final Duration CASE_LIMIT = Duration.ofMinutes(2);
 
-    private SideBySide() {
+    /** The Kodiak configurations compared, by the name their rows carry. */
+    private static final Map<String, Map<String, String>> KODIAK = new LinkedHashMap<>();
+
+    static {
+        KODIAK.put("batching on", Map.of("KODIAK_BATCHING_ENABLED", "true"));
+        KODIAK.put("queue, batch of 1", Map.of("KODIAK_BATCHING_ENABLED", "true",
+                "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
+        KODIAK.put("batching off", Map.of("KODIAK_BATCHING_ENABLED", "false"));
     }
 
-    record Figures(int clients, int requests, double seconds, double p50, double p99,
-            int failures) {
-        double throughput() {
-            return requests / seconds;
-        }
+    static final Duration CASE_LIMIT = Duration.ofMinutes(2);
+    static final int ROUNDS = 3;
+
+    private SideBySide() {
     }
 
     /**
@@ -65,7 +74,7 @@ public final class SideBySide {
                 "--bundle", bundle.toString(), "--port", Integer.toString(pythonPort),
                 "--threads", Integer.toString(Engine.THREADS))
                 .redirectErrorStream(true).start();
-        List<KodiakServer> servers = new ArrayList<>();
+        List<KodiakServer> kodiakServers = new ArrayList<>();
         try {
             String line = new BufferedReader(new InputStreamReader(python.getInputStream(),
                     StandardCharsets.UTF_8)).readLine();
@@ -73,63 +82,102 @@ public final class SideBySide {
                 throw new IllegalStateException("the Python endpoint did not start: " + line);
             }
             URI pythonUri = URI.create("http://127.0.0.1:" + pythonPort + "/predict");
-            URI batched = start(servers, bundle, true);
-            URI unbatched = start(servers, bundle, false);
+            Map<String, URI> servers = new LinkedHashMap<>();
+            servers.put("Python endpoint", pythonUri);
+            for (Map.Entry<String, Map<String, String>> config : KODIAK.entrySet()) {
+                servers.put("Kodiak, " + config.getKey(),
+                        start(kodiakServers, bundle, config.getValue()));
+            }
             List<String> rows = new ArrayList<>();
-            for (int clients : CONCURRENCY) {
-                int requests = clients == 1 ? 100 : 320;
-                Figures p = load(pythonUri, bodies, clients, requests);
-                Figures on = load(batched, bodies, clients, requests);
-                Figures off = load(unbatched, bodies, clients, requests);
-                rows.add(row("Python endpoint", p));
-                rows.add(row("Kodiak, batching on", on));
-                rows.add(row("Kodiak, batching off", off));
-                rows.add(ratio("Kodiak on / Python", clients, on, p));
-                rows.add(ratio("Kodiak off / Python", clients, off, p));
+            try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .build()) {
+                for (int clients : CONCURRENCY) {
+                    int perRound = clients == 1 ? 40 : 160;
+                    Map<String, Tally> tallies = new LinkedHashMap<>();
+                    for (Map.Entry<String, URI> server : servers.entrySet()) {
+                        for (int i = 0; i < 10; i++) { // warm each up alike
+                            send(http, server.getValue(), bodies.get(i % bodies.size()));
+                        }
+                        tallies.put(server.getKey(), new Tally(clients));
+                    }
+                    // rounds alternate the servers, so the host's drift falls on all of them
+                    for (int round = 0; round < ROUNDS; round++) {
+                        for (Map.Entry<String, URI> server : servers.entrySet()) {
+                            load(http, server.getValue(), bodies, clients, perRound,
+                                    tallies.get(server.getKey()));
+                        }
+                    }
+                    Tally pythonTally = tallies.get("Python endpoint");
+                    List<String> ratios = new ArrayList<>();
+                    for (Map.Entry<String, Tally> t : tallies.entrySet()) {
+                        rows.add(row(t.getKey(), t.getValue()));
+                        if (t.getValue() != pythonTally) {
+                            ratios.add(ratio(t.getKey().replace("Kodiak, ", "Kodiak ")
+                                    + " / Python", clients, t.getValue(), pythonTally));
+                        }
+                    }
+                    rows.addAll(ratios);
+                }
             }
             write(rows);
         } finally {
             python.destroy();
-            servers.forEach(KodiakServer::stop);
+            kodiakServers.forEach(KodiakServer::stop);
         }
     }
 
-    private static URI start(List<KodiakServer> servers, Path bundle, boolean batching)
-            throws Exception {
-        KodiakServer server = BenchServer.start(Map.of("KODIAK_MODELS", "resnet18=" + bundle,
-                "KODIAK_BATCHING_ENABLED", Boolean.toString(batching)));
+    private static URI start(List<KodiakServer> servers, Path bundle,
+            Map<String, String> settings) throws Exception {
+        Map<String, String> env = new HashMap<>(settings);
+        env.put("KODIAK_MODELS", "resnet18=" + bundle);
+        KodiakServer server = BenchServer.start(env);
         servers.add(server);
         return URI.create("http://127.0.0.1:" + server.port() + "/predict");
     }
 
-    private static String ratio(String name, int clients, Figures a, Figures b) {
+    private static String ratio(String name, int clients, Tally a, Tally b) {
         return String.format(Locale.ROOT, "| *%s* | %d | | *%.2f×* | *%.2f×* | *%.2f×* | |",
-                name, clients, a.throughput() / b.throughput(), a.p50() / b.p50(),
-                a.p99() / b.p99());
+                name, clients, a.throughput() / b.throughput(), a.percentile(0.50)
+                        / b.percentile(0.50), a.percentile(0.99) / b.percentile(0.99));
     }
 
-    private static String row(String who, Figures f) {
+    private static String row(String who, Tally t) {
         return String.format(Locale.ROOT, "| %s | %d | %d | %.1f req/s | %.1f ms | %.1f ms | %d |",
-                who, f.clients(), f.requests(), f.throughput(), f.p50(), f.p99(), f.failures());
+                who, t.clients, t.latencies.size(), t.throughput(), t.percentile(0.50),
+                t.percentile(0.99), t.failures.get());
     }
 
-    private static Figures load(URI uri, List<byte[]> bodies, int clients, int requests)
-            throws Exception {
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                .build()) {
-            return load(http, uri, bodies, clients, requests);
+    /** One server's requests over every round at one concurrency. */
+    private static final class Tally {
+        final int clients;
+        final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger failures = new AtomicInteger();
+        double seconds;
+
+        Tally(int clients) {
+            this.clients = clients;
+        }
+
+        double throughput() {
+            return latencies.size() / seconds;
+        }
+
+        double percentile(double p) {
+            List<Double> sorted = new ArrayList<>(latencies);
+            if (sorted.isEmpty()) {
+                return Double.NaN;
+            }
+            sorted.sort(null);
+            return sorted.get(Math.min(sorted.size() - 1,
+                    (int) Math.ceil(p * sorted.size()) - 1));
         }
     }
 
-    private static Figures load(HttpClient http, URI uri, List<byte[]> bodies, int clients,
-            int requests) throws Exception {
-        for (int i = 0; i < 10; i++) { // warm both up alike
-            send(http, uri, bodies.get(i % bodies.size()));
-        }
+    /** Sends {@code requests} requests from {@code clients} threads; adds what it saw. */
+    private static void load(HttpClient http, URI uri, List<byte[]> bodies, int clients,
+            int requests, Tally tally) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
         long deadline = System.nanoTime() + CASE_LIMIT.toNanos();
         long start = System.nanoTime();
         try {
@@ -140,9 +188,9 @@ public final class SideBySide {
                             && System.nanoTime() < deadline; ) {
                         long t = System.nanoTime();
                         if (send(http, uri, bodies.get(i % bodies.size())) != 200) {
-                            failures.incrementAndGet();
+                            tally.failures.incrementAndGet();
                         }
-                        latencies.add((System.nanoTime() - t) / 1e6);
+                        tally.latencies.add((System.nanoTime() - t) / 1e6);
                     }
                     return null;
                 }));
@@ -153,11 +201,7 @@ public final class SideBySide {
         } finally {
             pool.shutdownNow();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        List<Double> sorted = new ArrayList<>(latencies);
-        sorted.sort(null);
-        return new Figures(clients, sorted.size(), seconds, percentile(sorted, 0.50),
-                percentile(sorted, 0.99), failures.get());
+        tally.seconds += (System.nanoTime() - start) / 1e9;
     }
 
     private static int send(HttpClient http, URI uri, byte[] body) {
@@ -169,13 +213,6 @@ public final class SideBySide {
         } catch (Exception e) {
             return -1;
         }
-    }
-
-    private static double percentile(List<Double> sorted, double p) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
     }
 
     private static int freePort() throws Exception {
@@ -192,7 +229,10 @@ public final class SideBySide {
                 + "requests: seed story 002's `{\"image\": \"<base64>\"}` to `/predict`, "
                 + "alternating a 640x480 and a 224x224 JPEG. Python: `tools/python_endpoint.py` "
                 + "(PIL preprocessing, torch " + "1.13 from Debian, `http.server`). Kodiak: the "
-                + "server, with micro-batching (max 16, 5 ms) on and off. All with "
+                + "server with micro-batching on (its default: up to 16 images, 5 ms), with "
+                + "its queue but one image per forward pass (max batch size 1), and with "
+                + "batching off. The servers take turns, " + ROUNDS + " rounds each, and "
+                + "each row pools its rounds. All with "
                 + Engine.THREADS + " torch threads; the load client shares the machine. "
                 + "Throughput: higher is better; latencies: lower is better.\n\n"
                 + "Machine: " + Results.machine() + ".\n\n"
