@@ -106,7 +106,7 @@ public final class TopKDecoder {
             }
         } else {
             // a large k (every label, as /predict asks): one stable sort, n log n
-            best = rankAll(probabilities, all ? null : options);
+            best = rankAll(probabilities, options.allowedLabels());
             found = Math.min(k, best.length);
         }
         List<Prediction> top = new ArrayList<>(found);
@@ -118,14 +118,14 @@ public final class TopKDecoder {
     }
 
     /**
-     * Every allowed label's index, by probability descending and index ascending on ties (the
-     * order the insertion above gives).
+     * Every allowed label's index (every label when none is named), by probability descending
+     * and index ascending on ties: the order the insertion in {@link #decode} gives.
      */
-    private int[] rankAll(float[] probabilities, TopKOptions allowList) {
+    private int[] rankAll(float[] probabilities, Set<String> allowed) {
         Integer[] order = new Integer[labels.size()];
         int n = 0;
         for (int i = 0; i < labels.size(); i++) {
-            if (allowList == null || allowList.allowedLabels().contains(labels.get(i))) {
+            if (allowed.isEmpty() || allowed.contains(labels.get(i))) {
                 order[n++] = i;
             }
         }
