@@ -102,7 +102,8 @@ final class ClassifyService implements HttpService {
         long start = System.nanoTime();
         ModelRegistry.Model model = registry.require(name);
         Classifier classifier = model.classifier();
-        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout());
+        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout(),
+                settings.maxBodyBytes());
         TopKOptions options = options(req, input.parameters(), classifier);
         Answer answer = answer(model, classifier, input.image(), options, start);
         res.send(Responses.classification(model.manifest(), answer.classification(),
@@ -115,7 +116,8 @@ final class ClassifyService implements HttpService {
         long start = System.nanoTime();
         ModelRegistry.Model model = registry.require(registry.defaultModel());
         Classifier classifier = model.classifier();
-        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout());
+        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout(),
+                settings.maxBodyBytes());
         List<String> labels = model.manifest().labels();
         TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
         Classification c = answer(model, classifier, input.image(), all, start).classification();

@@ -69,15 +69,121 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
     }
 
     /**
-     * Reads the body, giving up after {@code timeout}. Helidon enforces the body size limit while
-     * reading; here its 413 becomes the API's JSON error.
+     * A body over the limit. The handler answers 413 at once, then {@link #drain()}s: it reads
+     * and discards what the client still sends, for a bounded time and amount, before the
+     * connection closes. Closing with unread bytes makes the kernel reset the connection, and a
+     * client still sending would lose the 413 it has not read yet.
+     */
+    static final class PayloadTooLargeException extends ApiException {
+        private static final long serialVersionUID = 1L;
+        /** How long the server keeps reading after a 413. */
+        static final Duration DRAIN_TIME = Duration.ofSeconds(3);
+        private final transient ServerRequest request;
+        private final transient InputStream body;
+        private final long drainBytes;
+
+        PayloadTooLargeException(ServerRequest request, InputStream body, long maxBodyBytes) {
+            super(Status.REQUEST_ENTITY_TOO_LARGE_413, "PAYLOAD_TOO_LARGE", "The request body "
+                    + "is larger than this server accepts (" + maxBodyBytes + " bytes); send a "
+                    + "smaller image (the model needs only a few hundred pixels a side)");
+            this.request = request;
+            this.body = body;
+            this.drainBytes = backstop(maxBodyBytes);
+        }
+
+        /**
+         * Discards the rest of the body: at most {@link #DRAIN_TIME}, and up to the
+         * {@link #backstop} (larger bodies never reach the handler).
+         */
+        void drain() {
+            Thread drainer = Thread.ofVirtual().name("kodiak-drain").start(() -> {
+                try {
+                    InputStream in = body != null ? body : request.content().inputStream();
+                    byte[] buffer = new byte[16384];
+                    long left = drainBytes;
+                    for (int n; left > 0 && (n = in.read(buffer, 0,
+                            (int) Math.min(buffer.length, left))) > 0; ) {
+                        left -= n;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the client stopped or sent more than the limit again: just close
+                }
+            });
+            try {
+                drainer.join(DRAIN_TIME);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            drainer.interrupt();
+        }
+    }
+
+    /**
+     * Helidon's own body limit: bodies up to it reach the handler, which answers 413 above
+     * {@code maxBodyBytes} and drains the rest; Helidon answers larger ones at the headers.
+     *
+     * @param maxBodyBytes the configured limit
+     * @return twice the limit
+     */
+    static long backstop(long maxBodyBytes) {
+        return 2 * maxBodyBytes;
+    }
+
+    /** Counts the body's bytes; one over the limit and the request is refused. */
+    private static final class LimitedInputStream extends java.io.FilterInputStream {
+        private final ServerRequest request;
+        private final long limit;
+        private long count;
+
+        LimitedInputStream(ServerRequest request, InputStream in, long limit) {
+            super(in);
+            this.request = request;
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                counted(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                counted(n);
+            }
+            return n;
+        }
+
+        private void counted(int n) {
+            count += n;
+            if (count > limit) {
+                throw new PayloadTooLargeException(request, in, limit);
+            }
+        }
+
+        @Override
+        public void close() {
+            // the body stays open: after a 413 it is drained, otherwise Helidon finishes it
+        }
+    }
+
+    /**
+     * Reads the body, giving up after {@code timeout}. The size limit is checked against
+     * {@code Content-Length} before reading and by counting while reading (chunked bodies).
      *
      * @param request the HTTP request
      * @param timeout the longest the body may take to arrive
+     * @param maxBodyBytes the largest body accepted
      * @return the image and body parameters
-     * @throws ApiException 400, 408 ({@link UploadTimeoutException}), 413 or 415
+     * @throws ApiException 400, 408 ({@link UploadTimeoutException}), 413
+     *     ({@link PayloadTooLargeException}) or 415
      */
-    static ImageRequest read(ServerRequest request, Duration timeout) {
+    static ImageRequest read(ServerRequest request, Duration timeout, long maxBodyBytes) {
         HttpMediaType type = request.headers().contentType().orElseThrow(() -> new ApiException(
                 Status.UNSUPPORTED_MEDIA_TYPE_415, "UNSUPPORTED_MEDIA_TYPE",
                 "The request has no Content-Type; " + ACCEPTED));
@@ -88,7 +194,11 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
             throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "UNSUPPORTED_MEDIA_TYPE",
                     "Content-Type " + media + " is not accepted; " + ACCEPTED);
         }
-        FutureTask<ImageRequest> task = new FutureTask<>(() -> read(request, type, media));
+        if (request.headers().contentLength().orElse(0) > maxBodyBytes) {
+            throw new PayloadTooLargeException(request, null, maxBodyBytes);
+        }
+        FutureTask<ImageRequest> task = new FutureTask<>(() -> read(request, type, media,
+                maxBodyBytes));
         Thread reader = Thread.ofVirtual().name("kodiak-upload").start(task);
         try {
             return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -109,8 +219,10 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         }
     }
 
-    private static ImageRequest read(ServerRequest request, HttpMediaType type, String media) {
-        try (InputStream body = request.content().inputStream()) {
+    private static ImageRequest read(ServerRequest request, HttpMediaType type, String media,
+            long maxBodyBytes) {
+        try (InputStream body = new LimitedInputStream(request, request.content().inputStream(),
+                maxBodyBytes)) {
             if (media.equals("multipart/form-data")) {
                 return multipart(body, type.text());
             }

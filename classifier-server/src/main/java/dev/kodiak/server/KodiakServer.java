@@ -82,7 +82,10 @@ public final class KodiakServer {
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
-                .maxPayloadSize(settings.maxBodyBytes())
+                // Kodiak checks max-body-bytes itself, answers 413 and drains what the client
+                // still sends; Helidon's own check is the backstop for bodies too large to
+                // drain and for routes that do not read their body
+                .maxPayloadSize(ImageRequest.backstop(settings.maxBodyBytes()))
                 .shutdownGracePeriod(settings.shutdownGrace())
                 .shutdownHook(false)
                 .directHandlers(jsonDirectHandlers())
@@ -163,6 +166,12 @@ public final class KodiakServer {
     private static void apiError(ServerRequest req, ServerResponse res, ApiException e) {
         if (e.retryAfterSeconds() != null) {
             res.header(HeaderNames.RETRY_AFTER, e.retryAfterSeconds());
+        }
+        if (e instanceof ImageRequest.PayloadTooLargeException tooLarge) {
+            res.header(HeaderNames.CONNECTION, "close");
+            sendJson(res, e.status(), e.code(), e.getMessage());
+            tooLarge.drain();
+            return;
         }
         if (e instanceof ImageRequest.UploadTimeoutException timeout) {
             res.header(HeaderNames.CONNECTION, "close");
