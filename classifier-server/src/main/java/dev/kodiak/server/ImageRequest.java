@@ -83,12 +83,16 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         private final long drainBytes;
 
         PayloadTooLargeException(ServerRequest request, InputStream body, long maxBodyBytes) {
-            super(Status.REQUEST_ENTITY_TOO_LARGE_413, "PAYLOAD_TOO_LARGE", "The request body "
-                    + "is larger than this server accepts (" + maxBodyBytes + " bytes); send a "
-                    + "smaller image (the model needs only a few hundred pixels a side)");
+            super(Status.REQUEST_ENTITY_TOO_LARGE_413, "PAYLOAD_TOO_LARGE",
+                    message(" (" + maxBodyBytes + " bytes)"));
             this.request = request;
             this.body = body;
             this.drainBytes = backstop(maxBodyBytes);
+        }
+
+        static String message(String limit) {
+            return "The request body is larger than this server accepts" + limit + "; send a "
+                    + "smaller image (the model needs only a few hundred pixels a side)";
         }
 
         /**
@@ -241,8 +245,7 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
     static ApiException fromHelidon(RequestException e) {
         if (e.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
             return new ApiException(Status.REQUEST_ENTITY_TOO_LARGE_413, "PAYLOAD_TOO_LARGE",
-                    "The request body is larger than this server accepts; send a smaller image "
-                    + "(the model needs only a few hundred pixels a side)");
+                    PayloadTooLargeException.message(""));
         }
         return ApiException.badRequest("BAD_REQUEST", "The request body could not be read: "
                 + e.getMessage());

@@ -256,7 +256,7 @@ public final class KodiakServer {
                     : status.code() == 503 ? "OVERLOADED"
                     : status.code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
             String text = status.code() == 413
-                    ? "The request body is larger than this server accepts; send a smaller image"
+                    ? ImageRequest.PayloadTooLargeException.message("")
                     : status.code() >= 500 ? "The server could not handle the request"
                     : "The HTTP request is malformed"
                     + (message == null || message.isBlank() ? "" : " (" + message + ")");
