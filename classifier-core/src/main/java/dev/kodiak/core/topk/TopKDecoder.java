@@ -80,6 +80,12 @@ public final class TopKDecoder {
         }
         validate(options);
         float[] probabilities = logits ? softmax(scores) : scores.clone();
+        for (float p : probabilities) {
+            if (Float.isNaN(p)) { // a bug upstream; ranking NaNs would hide it
+                throw new IllegalArgumentException("The model produced NaN scores; check the "
+                        + "input spec (mean/std) and the model");
+            }
+        }
         boolean all = options.allowedLabels().isEmpty();
         int k = options.k();
         int[] best;
@@ -167,11 +173,7 @@ public final class TopKDecoder {
     }
 
     private static float clamp(float p) {
-        // a model "outputting probabilities" may still overshoot by rounding; NaN means a bug
-        if (Float.isNaN(p)) {
-            throw new IllegalArgumentException("The model produced NaN scores; check the input "
-                    + "spec (mean/std) and the model");
-        }
+        // a model "outputting probabilities" may still overshoot by rounding
         return Math.max(0f, Math.min(1f, p));
     }
 }

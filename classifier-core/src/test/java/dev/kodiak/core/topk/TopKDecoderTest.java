@@ -3,6 +3,7 @@ package dev.kodiak.core.topk;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -61,6 +62,19 @@ class TopKDecoderTest {
                         || a.probability() == b.probability() && a.index() < b.index(), is(true));
             }
         }
+    }
+
+    @Test
+    void nanScoresAreRefusedWhateverK() {
+        TopKDecoder probabilities = new TopKDecoder(LABELS, false);
+        for (int k : new int[] {1, 4}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> probabilities.decode(new float[] {0.5f, 0.2f, Float.NaN, 0.3f},
+                            TopKOptions.DEFAULT.withK(k)));
+            assertThat(e.getMessage(), containsString("NaN scores"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> logits.decode(
+                new float[] {1f, Float.NaN, 0f, 0f}, TopKOptions.DEFAULT.withK(1)));
     }
 
     @Test
