@@ -1,5 +1,6 @@
 package dev.kodiak.server;
 
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
@@ -96,10 +97,16 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         }
 
         /**
-         * Discards the rest of the body: at most {@link #DRAIN_TIME}, and up to the
-         * {@link #backstop} (larger bodies never reach the handler).
+         * Discards the rest of the body: for at most {@link #DRAIN_TIME} and at most the
+         * {@link #backstop}'s worth of bytes (a chunked body that grows past the backstop also
+         * stops Helidon's reader). Nothing is read from a client that asked
+         * {@code Expect: 100-continue} and was refused before its body: it sends none, and
+         * reading would make Helidon send a {@code 100 Continue} after the 413.
          */
         void drain() {
+            if (body == null && request.headers().containsToken(HeaderValues.EXPECT_100)) {
+                return;
+            }
             Thread drainer = Thread.ofVirtual().name("kodiak-drain").start(() -> {
                 try {
                     InputStream in = body != null ? body : request.content().inputStream();

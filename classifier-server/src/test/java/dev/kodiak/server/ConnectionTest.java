@@ -122,6 +122,31 @@ class ConnectionTest {
         ApiTestSupport.assertServing(server);
     }
 
+    /** A client that waits for 100 Continue gets the 413 instead, and nothing after it. */
+    @Test
+    void expectContinueGetsA413AndNoContinue() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(head("Content-Type: image/png\r\n"
+                    + "Content-Length: 300000\r\nExpect: 100-continue\r\n"));
+            socket.getOutputStream().flush();
+            String response = answer(socket);
+            assertTooLarge(response);
+            assertThat(response.contains("100 Continue"), is(false));
+            socket.setSoTimeout(1000);
+            byte[] more = new byte[256];
+            int n;
+            try {
+                n = socket.getInputStream().read(more);
+            } catch (java.net.SocketTimeoutException e) {
+                n = 0; // silence, as it should be
+            }
+            assertThat("bytes after the 413: " + (n > 0 ? new String(more, 0, n,
+                    StandardCharsets.ISO_8859_1) : ""), Math.max(n, 0), is(0));
+        }
+        ApiTestSupport.assertServing(server);
+    }
+
     /** The 413 goes out after 100 kB; the client sends the other 200 kB, then reads. */
     @Test
     void aClientStillSendingAfterThe413CanReadIt() throws Exception {
