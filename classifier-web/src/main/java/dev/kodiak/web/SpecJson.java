@@ -24,7 +24,7 @@ final class SpecJson implements InputSpecReader.Fields {
      *
      * @param input the parsed {@code "input"} object
      * @return the spec
-     * @throws IllegalArgumentException naming every missing or invalid field
+     * @throws IllegalArgumentException naming the problems {@link InputSpecReader} found
      */
     static InputSpec read(JSObject input) {
         if (input == null) {

@@ -61,7 +61,9 @@ public final class InputSpecReader {
     }
 
     /**
-     * Builds the spec, collecting every problem rather than stopping at the first.
+     * Builds the spec, collecting every field's problem rather than stopping at the first
+     * (within an array, its first non-number); the checks across fields (such as mean's length
+     * against the colour mode) run once every field is valid.
      *
      * @param in the {@code "input"} object's fields
      * @param prefix put before each field name in problems, such as {@code "input."}
