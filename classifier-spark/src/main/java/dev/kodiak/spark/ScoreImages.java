@@ -46,8 +46,8 @@ public final class ScoreImages implements Callable<Integer> {
             + "executor reads --bundle itself (a shared file system)")
     boolean noShip;
 
-    @Option(names = "--top-k", defaultValue = "" + ScoringOptions.DEFAULT_TOP_K, description = "labels per image; default "
-            + "${DEFAULT-VALUE}")
+    @Option(names = "--top-k", defaultValue = "" + ScoringOptions.DEFAULT_TOP_K,
+            description = "labels per image; default ${DEFAULT-VALUE}")
     int topK;
 
     @Option(names = "--threshold", defaultValue = "0", description = "mark rows unsure below "
@@ -55,8 +55,7 @@ public final class ScoreImages implements Callable<Integer> {
     float threshold;
 
     @Option(names = "--batch", defaultValue = "" + ScoringOptions.DEFAULT_BATCH_SIZE,
-            description = "images per forward pass; "
-            + "default ${DEFAULT-VALUE}")
+            description = "images per forward pass; default ${DEFAULT-VALUE}")
     int batch;
 
     @Option(names = "--glob", description = "only files whose name matches, e.g. *.jpg")
@@ -67,8 +66,7 @@ public final class ScoreImages implements Callable<Integer> {
     String format;
 
     @Option(names = "--max-pixels", defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
-            description = "larger images "
-            + "become error rows; default ${DEFAULT-VALUE}")
+            description = "larger images become error rows; default ${DEFAULT-VALUE}")
     long maxPixels;
 
     @Spec
