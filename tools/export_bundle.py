@@ -1,17 +1,32 @@
 #!/usr/bin/python3
-"""Export a PyTorch model to a Kodiak model bundle: TorchScript + kodiak.json, no pickles.
+"""Export a PyTorch model to a Kodiak model bundle: TorchScript + ONNX + kodiak.json, no pickles.
 
-A bundle is a directory (or the same files in a .zip) that the JVM reads without Python:
+A bundle is a directory (or the same files in a .zip) that the JVM and the browser read without
+Python:
 
-    model.pt     the model as TorchScript (traced or scripted), loadable by libtorch
+    model.pt     the model as TorchScript (traced or scripted), run by libtorch (engine "pytorch")
+    model.onnx   the same eval() module as ONNX (opset 17, dynamic batch axis), run by ONNX
+                 Runtime on the JVM ("onnxruntime") and by onnxruntime-web in a reader's browser
+                 ("onnxruntime-web")
     kodiak.json  format version, name, version, labels in output order, the input spec,
-                 whether the model outputs logits or probabilities, provenance, and the
-                 sha256 of every other file in the bundle
+                 whether the model outputs logits or probabilities, the runtimes the bundle
+                 serves, provenance, the probe (below) and the sha256 of every other file
+
+The probe makes a bundle check itself wherever it runs. The exporter feeds the eval() module two
+noise images made by a tiny, exactly reproducible generator (see probe_pixels) and stores what
+torch computes. Opening the bundle runs the runtime it will use on the same two images and
+refuses the bundle, naming the runtime and the largest difference, when the answers disagree
+beyond the tolerance: a broken export is caught on the JVM and in the browser alike.
 
 Run it with Debian's python3 and python3-torch (torch 1.13 files load in libtorch 2.x):
 
     /usr/bin/python3 tools/export_bundle.py --torchvision resnet18 --labels labels.txt \
         --size 224 --resize crop --resize-shorter 256 --mean imagenet --out models/resnet18
+
+Add model.onnx and the probe to a bundle made by an older exporter (the TorchScript file, the
+labels and the input spec stay as they are):
+
+    /usr/bin/python3 tools/export_bundle.py --upgrade models/my-model
 
 From Python, any torch.nn.Module:
 
@@ -53,7 +68,16 @@ import torch
 FORMAT_VERSION = 1
 MANIFEST = "kodiak.json"
 MODEL_FILE = "model.pt"
+ONNX_FILE = "model.onnx"
+ONNX_OPSET = 17  # the newest torch 1.13 exports; ONNX Runtime 1.2x and onnxruntime-web run it
+FORMATS = ("torchscript", "onnx")
 EXPORTER = "kodiak tools/export_bundle.py"
+# The probe: seeds of the noise images, and how far a runtime's answer may be from torch's, as a
+# fraction of the largest expected magnitude (at least 1). Exports that are broken differ by
+# whole units; float summation order across CPUs and runtimes differs by about 1e-6.
+PROBE_SEEDS = (1, 2)
+PROBE_TOLERANCE = 1e-3
+PROBE_GENERATOR = "lcg32-pixels"
 
 STATS = {
     # torchvision / fastai imagenet_stats
@@ -176,6 +200,64 @@ def preprocess(path_or_file, spec):
     return pil_to_tensor(image, spec)
 
 
+def probe_pixels(seed, width, height, channels):
+    """The probe's noise image: width x height x channels bytes, interleaved (HWC), from a 32-bit
+    linear congruential generator (Numerical Recipes' constants) taking the top byte of each
+    state. Integer arithmetic only, so Java, and Java compiled to JavaScript, make the same bytes:
+    dev.kodiak.core.bundle.Probe is the other implementation."""
+    import numpy as np
+    out = np.empty(width * height * channels, dtype=np.uint8)
+    state = seed & 0xFFFFFFFF
+    for i in range(len(out)):
+        state = (state * 1664525 + 1013904223) & 0xFFFFFFFF
+        out[i] = state >> 24
+    return out.reshape(height, width, channels)
+
+
+def probe_tensor(spec, seeds=PROBE_SEEDS):
+    """The probe's batch: each noise image through steps 3-4 of the input spec (pil_to_tensor)."""
+    from PIL import Image
+    channels = 3 if spec["color"] == "RGB" else 1
+    tensors = []
+    for seed in seeds:
+        pixels = probe_pixels(seed, spec["width"], spec["height"], channels)
+        image = Image.fromarray(pixels if channels == 3 else pixels[:, :, 0], spec["color"])
+        tensors.append(pil_to_tensor(image, spec))
+    return torch.cat(tensors)
+
+
+def make_probe(model, spec):
+    """Run the eval() module on the probe batch: what every runtime must reproduce."""
+    with torch.no_grad():
+        outputs = model(probe_tensor(spec))
+    return {
+        "generator": PROBE_GENERATOR,
+        "seeds": list(PROBE_SEEDS),
+        "tolerance": PROBE_TOLERANCE,
+        "outputs": [[float(v) for v in row] for row in outputs],
+    }
+
+
+def export_onnx(model, example, path, opset=ONNX_OPSET):
+    """torch.onnx.export of the eval() module with a dynamic batch axis (no onnx package needed)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch 1.13 warns about ScriptModules' signatures
+        torch.onnx.export(model, example, path, opset_version=opset, input_names=["input"],
+                          output_names=["scores"], do_constant_folding=True,
+                          dynamic_axes={"input": {0: "batch"}, "scores": {0: "batch"}})
+
+
+def runtimes_of(formats):
+    """Which runtimes a bundle with these model files serves."""
+    runtimes = []
+    if "torchscript" in formats:
+        runtimes.append("pytorch")
+    if "onnx" in formats:
+        runtimes += ["onnxruntime", "onnxruntime-web"]
+    return runtimes
+
+
 def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -185,7 +267,7 @@ def sha256_of(path):
 
 
 def export_bundle(model, labels, spec, out_dir, name, version, output="logits", provenance=None,
-                  script=False, description=""):
+                  script=False, description="", formats=FORMATS, opset=ONNX_OPSET):
     """Write `model` as a Kodiak bundle into `out_dir` (replaced whole, never half-written).
 
     model      a torch.nn.Module taking one (N, C, H, W) float32 tensor, returning (N, len(labels))
@@ -194,8 +276,15 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     output     "logits" (Kodiak applies softmax) or "probabilities"
     provenance extra facts (dataset, accuracy, ...) merged into the manifest's provenance
     script     torch.jit.script instead of torch.jit.trace (for models with control flow)
+    formats    which model files to write: "torchscript" (model.pt), "onnx" (model.onnx), or both
+    opset      the ONNX opset (14 or later)
     Returns the manifest as a dict.
     """
+    formats = tuple(formats)
+    if not formats or any(f not in FORMATS for f in formats):
+        raise ValueError(f"formats must be a non-empty subset of {FORMATS}, not {formats!r}")
+    if opset < 14:
+        raise ValueError("opset must be 14 or later")
     if output not in ("logits", "probabilities"):
         raise ValueError(f"output must be logits or probabilities, not {output!r}")
     labels = [str(label) for label in labels]
@@ -216,14 +305,21 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".kodiak-export-", dir=parent)
     try:
-        model_path = os.path.join(staging, MODEL_FILE)
-        torch.jit.save(scripted, model_path)
+        model_entry = {}
+        if "torchscript" in formats:
+            torch.jit.save(scripted, os.path.join(staging, MODEL_FILE))
+            model_entry.update({"file": MODEL_FILE, "format": "torchscript"})
+        if "onnx" in formats:
+            export_onnx(model, example, os.path.join(staging, ONNX_FILE), opset)
+            model_entry["onnx"] = {"file": ONNX_FILE, "opset": opset}
+        model_entry["output"] = output
         manifest = {
             "kodiak_bundle": FORMAT_VERSION,
             "name": name,
             "version": str(version),
             "description": description,
-            "model": {"file": MODEL_FILE, "format": "torchscript", "output": output},
+            "model": model_entry,
+            "runtimes": runtimes_of(formats),
             "labels": labels,
             "input": spec,
             "provenance": {
@@ -233,11 +329,9 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
                 "created": datetime.date.today().isoformat(),
                 **(provenance or {}),
             },
-            "files": {MODEL_FILE: sha256_of(model_path)},
+            "probe": make_probe(model, spec),
         }
-        with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+        write_manifest(staging, manifest)
         os.chmod(staging, 0o755)
         if os.path.exists(out_dir):
             shutil.rmtree(out_dir)
@@ -248,6 +342,58 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     return manifest
 
 
+def write_manifest(directory, manifest):
+    """Checksum every model file listed in the manifest and write kodiak.json atomically."""
+    files = [m for m in (manifest["model"].get("file"),
+                         manifest["model"].get("onnx", {}).get("file")) if m]
+    manifest.pop("files", None)  # last, after everything it checksums
+    manifest["files"] = {f: sha256_of(os.path.join(directory, f)) for f in files}
+    tmp = os.path.join(directory, MANIFEST + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, os.path.join(directory, MANIFEST))
+
+
+def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
+    """Add model.onnx (exported from the bundle's TorchScript module) and the probe to a bundle
+    made by an older exporter, in place; the TorchScript file, labels and input spec stay. The
+    ONNX file is written first and the manifest replaced last, so a failure leaves the bundle as
+    it was. Returns the new manifest."""
+    with open(os.path.join(bundle_dir, MANIFEST), encoding="utf-8") as f:
+        manifest = json.load(f)
+    ts = manifest["model"].get("file")
+    if not ts:
+        raise ValueError(f"{bundle_dir} has no TorchScript file to export ONNX from")
+    expected = manifest.get("files", {}).get(ts)
+    if expected and sha256_of(os.path.join(bundle_dir, ts)) != expected:
+        raise ValueError(f"{ts} does not match its sha256 in {MANIFEST}; refusing to upgrade a "
+                         "damaged bundle")
+    model = torch.jit.load(os.path.join(bundle_dir, ts), map_location="cpu").eval()
+    spec = manifest["input"]
+    channels = 3 if spec["color"] == "RGB" else 1
+    example = torch.zeros(1, channels, spec["height"], spec["width"])
+    tmp = os.path.join(bundle_dir, ONNX_FILE + ".tmp")
+    try:
+        export_onnx(model, example, tmp, opset)
+        os.replace(tmp, os.path.join(bundle_dir, ONNX_FILE))
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    output = manifest["model"].pop("output")
+    manifest["model"]["onnx"] = {"file": ONNX_FILE, "opset": opset}
+    manifest["model"]["output"] = output
+    ordered = {}
+    for key, value in manifest.items():
+        if key not in ("runtimes", "probe"):
+            ordered[key] = value
+        if key == "model":
+            ordered["runtimes"] = runtimes_of(FORMATS)
+    ordered["probe"] = make_probe(model, spec)
+    write_manifest(bundle_dir, ordered)
+    return ordered
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Export a torchvision model or a saved "
                                      "torch.nn.Module to a Kodiak bundle.")
@@ -256,10 +402,11 @@ def main(argv=None):
                         help="a torchvision.models constructor, e.g. resnet18, efficientnet_b2")
     source.add_argument("--module", metavar="FILE",
                         help="a whole module saved with torch.save(model, FILE)")
+    source.add_argument("--upgrade", metavar="BUNDLE",
+                        help="add model.onnx and the probe to an existing bundle, in place")
     parser.add_argument("--state-dict", help="weights for --torchvision (default: random weights)")
-    parser.add_argument("--labels", required=True,
-                        help="text file, one label per line, in output order")
-    parser.add_argument("--out", required=True, help="bundle directory to write")
+    parser.add_argument("--labels", help="text file, one label per line, in output order")
+    parser.add_argument("--out", help="bundle directory to write")
     parser.add_argument("--name", help="bundle name (default: the output folder's name)")
     parser.add_argument("--version", default="1.0.0")
     parser.add_argument("--size", type=int, nargs="+", default=[224],
@@ -274,7 +421,17 @@ def main(argv=None):
     parser.add_argument("--output", default="logits", choices=("logits", "probabilities"))
     parser.add_argument("--script", action="store_true", help="torch.jit.script, not trace")
     parser.add_argument("--dataset", help="provenance: the data the model was trained on")
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help="model files to write: torchscript, onnx or both (default)")
+    parser.add_argument("--opset", type=int, default=ONNX_OPSET, help="ONNX opset (14 or later)")
     args = parser.parse_args(argv)
+    if args.upgrade:
+        manifest = upgrade_bundle(args.upgrade, args.opset)
+        print(f"upgraded bundle {manifest['name']} in {args.upgrade}: "
+              f"runtimes {', '.join(manifest['runtimes'])}")
+        return
+    if not args.labels or not args.out:
+        parser.error("--labels and --out are required unless --upgrade")
 
     with open(args.labels, encoding="utf-8") as f:
         labels = [line.strip() for line in f if line.strip()]
@@ -301,7 +458,9 @@ def main(argv=None):
         provenance["dataset"] = args.dataset
     name = args.name or os.path.basename(os.path.abspath(args.out))
     export_bundle(model, labels, spec, args.out, name, args.version, output=args.output,
-                  provenance=provenance, script=args.script)
+                  provenance=provenance, script=args.script,
+                  formats=[f.strip() for f in args.formats.split(",") if f.strip()],
+                  opset=args.opset)
     print(f"wrote bundle {name} to {args.out}")
 
 

@@ -21,6 +21,9 @@ What it writes (all small, committed):
                               PyTorch's top-1 for all 10,000 Fashion-MNIST test images and the
                               logits of the first 1,000
   testdata/bundles/tiny-rgb/  a tiny random-weight RGB bundle (crop + bicubic + probabilities)
+  testdata/bundles/tiny-*/    tiny random-weight bundles for the other input-spec forms
+                              (squish, crop, pad x RGB, L), so every form is checked against
+                              PyTorch under every engine
 
 Every random choice is seeded, so a rerun reproduces the same files (given the same libraries).
 """
@@ -408,9 +411,57 @@ def make_tiny_bundle():
     return path
 
 
+class TinyNet(torch.nn.Module):
+    """Random-weight 4-class CNN with batch norm, any input size and channel count (logits)."""
+
+    def __init__(self, channels, width, height):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(channels, 8, 3, stride=2, padding=1)
+        self.norm = torch.nn.BatchNorm2d(8)
+        self.pool = torch.nn.AdaptiveAvgPool2d(1)  # global: exports for any input size
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.norm(self.conv(x)))
+        return self.fc(self.pool(x).flatten(1))
+
+
+# name: (color, width, height, input_spec arguments), one per spec form not covered above
+TINY_FORMS = {
+    "tiny-rgb-squish": ("RGB", 40, 30, {"resize": "squish", "interpolation": "bilinear",
+                                         "mean": "imagenet"}),
+    "tiny-rgb-pad": ("RGB", 32, 32, {"resize": "pad", "interpolation": "lanczos",
+                                      "pad_fill": [114, 114, 114], "mean": "imagenet"}),
+    "tiny-gray-crop": ("L", 24, 24, {"resize": "crop", "resize_shorter": 28,
+                                      "interpolation": "bilinear", "invert": True,
+                                      "mean": [0.5], "std": [0.25]}),
+    "tiny-gray-pad": ("L", 30, 20, {"resize": "pad", "interpolation": "box",
+                                     "mean": [0.45], "std": [0.3]}),
+}
+
+
+def make_tiny_form_bundles():
+    paths = {}
+    for i, (name, (color, width, height, kwargs)) in enumerate(TINY_FORMS.items()):
+        torch.manual_seed(100 + i)
+        model = TinyNet(3 if color == "RGB" else 1, width, height)
+        with torch.no_grad():  # running statistics that are not the identity
+            model.norm.running_mean.uniform_(-0.2, 0.2)
+            model.norm.running_var.uniform_(0.5, 2.0)
+            model.fc.weight.mul_(10)
+        path = os.path.join(OUT, "bundles", name)
+        eb.export_bundle(model, ["north", "east", "south", "west"],
+                         spec(width, height, color=color, **kwargs), path, name, "0.1.0",
+                         provenance={"dataset": "none: random weights, for tests only"},
+                         description=f"Tiny random-weight {color} model ({kwargs['resize']}) "
+                                     "for Kodiak's tests.")
+        paths[name] = path
+    return paths
+
+
 def make_model_goldens(records):
     bundles = {"fashion-mnist": os.path.join(ROOT, "models", "fashion-mnist"),
-               "tiny-rgb": make_tiny_bundle()}
+               "tiny-rgb": make_tiny_bundle(), **make_tiny_form_bundles()}
     out_dir = os.path.join(GOLDEN, "logits")
     shutil.rmtree(out_dir, ignore_errors=True)
     results = []

@@ -12,6 +12,7 @@ import ai.djl.modality.cv.translator.ImageClassificationTranslator;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import dev.kodiak.core.bundle.Bundle;
+import dev.kodiak.core.bundle.ModelFormat;
 import dev.kodiak.core.preprocess.InputSpec;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ public class DjlPipelineBench {
         InputSpec spec;
         List<String> labels;
         try (Bundle bundle = Bundle.open(Inputs.bundle(model))) {
-            file = bundle.modelFile();
+            file = bundle.modelFile(ModelFormat.TORCHSCRIPT).orElseThrow();
             spec = bundle.manifest().input();
             labels = bundle.manifest().labels();
         }

@@ -1,7 +1,11 @@
 package dev.kodiak.bench;
 
 import dev.kodiak.core.bundle.Bundle;
+import dev.kodiak.core.bundle.ModelFormat;
 import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.infer.InferenceEngine;
+import dev.kodiak.core.infer.InferenceModel;
+import dev.kodiak.core.infer.OnnxModel;
 import dev.kodiak.core.infer.TorchModel;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.Preprocessor;
@@ -20,8 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A ready input tensor through DJL's PyTorch engine: the floor for this machine, which every
- * other figure is divided by.
+ * A ready input tensor through each engine (ONNX Runtime, libtorch): the floor for this machine,
+ * which every other figure is divided by, and the two engines side by side.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -36,7 +40,10 @@ public class ForwardBench {
     @Param({"1", "8"})
     public int batch;
 
-    private TorchModel torch;
+    @Param({"onnxruntime", "pytorch"})
+    public String engine;
+
+    private InferenceModel loaded;
     private float[] input;
     private int[] shape;
 
@@ -51,7 +58,11 @@ public class ForwardBench {
         try (Bundle bundle = Bundle.open(Inputs.bundle(model))) {
             InputSpec spec = bundle.manifest().input();
             shape = new int[] {spec.color().channels(), spec.height(), spec.width()};
-            torch = TorchModel.load(bundle.modelFile(), Engine.SETTINGS);
+            loaded = InferenceEngine.parse(engine) == InferenceEngine.ONNXRUNTIME
+                    ? OnnxModel.load(bundle.modelFile(ModelFormat.ONNX).orElseThrow(),
+                            Engine.SETTINGS)
+                    : TorchModel.load(bundle.modelFile(ModelFormat.TORCHSCRIPT).orElseThrow(),
+                            Engine.SETTINGS);
             // a real photo's tensor (random values can hit slow denormal paths), once per slot
             one = new Preprocessor(spec).apply(new ImageDecoder().decode(
                     Inputs.image("photo-224x224.jpg"), spec.color()));
@@ -65,7 +76,7 @@ public class ForwardBench {
     /** Releases the model. */
     @TearDown
     public void close() {
-        torch.close();
+        loaded.close();
     }
 
     /**
@@ -76,6 +87,6 @@ public class ForwardBench {
      */
     @Benchmark
     public float[][] measureForward() throws Exception {
-        return torch.forward(input, batch, shape);
+        return loaded.forward(input, batch, shape);
     }
 }

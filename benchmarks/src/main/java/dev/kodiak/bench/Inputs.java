@@ -34,6 +34,7 @@ final class Inputs {
         }
         Path bundle = root().resolve("benchmarks/models").resolve(name.replace('-', '_'));
         ensure(bundle.resolve("kodiak.json"));
+        ensure(bundle.resolve("model.onnx")); // bundles made before the exporter wrote ONNX
         return bundle;
     }
 

@@ -18,6 +18,16 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
 
     /** The ratios Kodiak tracks; those with a budget are enforced by {@link Guard}. */
     static final List<Ratio> ALL = List.of(
+            new Ratio("onnxruntime-over-libtorch-forward.resnet18",
+                    "ONNX Runtime forward / libtorch forward (ResNet-18, batch 1)",
+                    "ForwardBench.measureForward[batch=1,engine=onnxruntime,model=resnet18]", 1,
+                    "ForwardBench.measureForward[batch=1,engine=pytorch,model=resnet18]"),
+            new Ratio("onnxruntime-over-libtorch-forward.efficientnet-b2",
+                    "ONNX Runtime forward / libtorch forward (EfficientNet-B2, batch 1)",
+                    "ForwardBench.measureForward[batch=1,engine=onnxruntime,"
+                            + "model=efficientnet-b2]", 1,
+                    "ForwardBench.measureForward[batch=1,engine=pytorch,"
+                            + "model=efficientnet-b2]"),
             new Ratio("core-e2e-over-forward.resnet18-224-jpeg",
                     "Core end to end / raw forward (ResNet-18, 224-px JPEG; paired)",
                     "OverheadBench.measureEndToEndThenForward:endToEnd", 1,
@@ -29,12 +39,13 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
             new Ratio("core-e2e-over-forward.resnet18-224-jpeg.separate-forks",
                     "Core end to end / raw forward (ResNet-18, 224-px JPEG; separate forks)",
                     "ClassifierBench.measureSingle[image=photo-224x224.jpg,model=resnet18]", 1,
-                    "ForwardBench.measureForward[batch=1,model=resnet18]"),
+                    "ForwardBench.measureForward[batch=1,engine=onnxruntime,model=resnet18]"),
             new Ratio("core-e2e-over-forward.efficientnet-b2-224-jpeg",
                     "Core end to end / raw forward (EfficientNet-B2, 224-px JPEG)",
                     "ClassifierBench.measureSingle[image=photo-224x224.jpg,"
                             + "model=efficientnet-b2]", 1,
-                    "ForwardBench.measureForward[batch=1,model=efficientnet-b2]"),
+                    "ForwardBench.measureForward[batch=1,engine=onnxruntime,"
+                            + "model=efficientnet-b2]"),
             new Ratio("core-over-djl-stock.resnet18-640-jpeg",
                     "Kodiak core / DJL's stock ImageClassificationTranslator (640x480 JPEG)",
                     "ClassifierBench.measureSingle[image=photo-640x480.jpg,model=resnet18]", 1,

@@ -19,8 +19,9 @@ class BenchmarkSmokeTest {
     void everyBenchmarkRuns() throws Exception {
         Collection<RunResult> results = new Runner(Results.smoke(Results.options()
                 .include("dev\\.kodiak\\.bench\\..*")).build()).run();
-        // 8 decode + 18 preprocess + 6 forward + 18 classifier + 3 DJL + 12 server + 2 paired
-        assertThat(results.size(), is(67));
+        // 8 decode + 18 preprocess + 12 forward (2 engines) + 18 classifier + 3 DJL
+        // + 12 server + 2 paired
+        assertThat(results.size(), is(73));
         Map<String, Double> scores = Results.scores(results);
         for (RunResult r : results) {
             assertThat(Results.id(r), r.getPrimaryResult().getScore(), greaterThan(0.0));

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -65,6 +66,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
+    @Mixin
+    EngineOption engine;
+
     private final PrintStream stdout;
     private final PrintStream stderr;
 
@@ -98,7 +102,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private Classifier open() {
         try {
-            return Classifier.open(ClassifierConfig.builder(bundle).maxBatchSize(batch).build());
+            return Classifier.open(ClassifierConfig.builder(bundle).maxBatchSize(batch)
+                    .engine(engine.engine).build());
         } catch (BundleException e) {
             throw new CommandException(Exit.BUNDLE, e.getMessage());
         }

@@ -3,10 +3,15 @@ package dev.kodiak.core;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.ModelFormat;
 import dev.kodiak.core.bundle.ModelOutput;
+import dev.kodiak.core.bundle.Probe;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.infer.InferenceEngine;
 import dev.kodiak.core.infer.InferenceException;
+import dev.kodiak.core.infer.InferenceModel;
+import dev.kodiak.core.infer.OnnxModel;
 import dev.kodiak.core.infer.TorchModel;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.Pixels;
@@ -21,7 +26,7 @@ import java.util.List;
 
 /**
  * Classifies images with one model bundle: decode, preprocess exactly as PIL/torchvision, run the
- * TorchScript model through DJL, rank the labels.
+ * model through DJL (ONNX Runtime or libtorch), rank the labels.
  *
  * <pre>{@code
  * ClassifierConfig config = ClassifierConfig.builder(Path.of("models/fashion-mnist")).topK(3).build();
@@ -33,7 +38,8 @@ import java.util.List;
  * }</pre>
  *
  * <p>Opening validates the bundle (files, checksums, manifest) and then the model itself: one
- * forward pass on a tensor of the input spec must succeed and give one score per label.
+ * forward pass on a tensor of the input spec must succeed and give one score per label, and the
+ * engine's scores on the bundle's probe must match PyTorch's (see {@link Probe}).
  *
  * <p>Thread-safe: any number of threads may call every method at once, and each gets its own
  * answer. Close it once, when no call is running.
@@ -42,14 +48,14 @@ public final class Classifier implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Classifier.class.getName());
 
     private final Bundle bundle;
-    private final TorchModel model;
+    private final InferenceModel model;
     private final ClassifierConfig config;
     private final ImageDecoder decoder;
     private final Preprocessor preprocessor;
     private final TopKDecoder topK;
     private final int[] shape;
 
-    private Classifier(Bundle bundle, TorchModel model, ClassifierConfig config) {
+    private Classifier(Bundle bundle, InferenceModel model, ClassifierConfig config) {
         this.bundle = bundle;
         this.model = model;
         this.config = config;
@@ -74,26 +80,36 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
-     * Opens a bundle, loads its model and checks the model against the manifest.
+     * Opens a bundle, loads its model with the configured engine and checks the model against
+     * the manifest and the probe.
      *
      * @param config the bundle and settings
      * @return a ready, warmed-up classifier
      * @throws BundleException {@code MISSING_FILE}, {@code CHECKSUM_MISMATCH},
-     *     {@code UNSUPPORTED_FORMAT_VERSION}, {@code INVALID_MANIFEST}, {@code MODEL_REJECTED}
-     *     or {@code LABEL_COUNT_MISMATCH}
+     *     {@code UNSUPPORTED_FORMAT_VERSION}, {@code INVALID_MANIFEST},
+     *     {@code RUNTIME_NOT_SERVED}, {@code MODEL_REJECTED}, {@code LABEL_COUNT_MISMATCH} or
+     *     {@code PROBE_MISMATCH}
      */
     public static Classifier open(ClassifierConfig config) throws BundleException {
         Bundle bundle = Bundle.open(config.bundle());
-        TorchModel model = null;
+        InferenceModel model = null;
+        Path file = null;
         try {
-            model = TorchModel.load(bundle.modelFile(), config.engine());
+            InferenceEngine engine = engine(config.engine(), bundle);
+            if (engine == InferenceEngine.ONNXRUNTIME) {
+                file = bundle.modelFile(ModelFormat.ONNX).orElseThrow();
+                model = OnnxModel.load(file, config.threads());
+            } else {
+                file = bundle.modelFile(ModelFormat.TORCHSCRIPT).orElseThrow();
+                model = TorchModel.load(file, config.threads());
+            }
             Classifier classifier = new Classifier(bundle, model, config);
             classifier.topK.validate(config.defaults());
-            classifier.checkModel();
+            classifier.checkModel(file);
             return classifier;
         } catch (InferenceException e) {
             close(model, bundle);
-            throw new BundleException(BundleException.Problem.MODEL_REJECTED, bundle.modelFile(),
+            throw new BundleException(BundleException.Problem.MODEL_REJECTED, file,
                     e.getMessage(), e);
         } catch (BundleException | RuntimeException e) {
             close(model, bundle);
@@ -101,42 +117,117 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private static void close(TorchModel model, Bundle bundle) {
+    /** The engine to use: the configured one if the bundle serves it, ONNX Runtime for auto. */
+    private static InferenceEngine engine(InferenceEngine wanted, Bundle bundle)
+            throws BundleException {
+        Manifest manifest = bundle.manifest();
+        boolean onnx = manifest.serves(Manifest.RUNTIME_ONNXRUNTIME);
+        boolean torch = manifest.serves(Manifest.RUNTIME_PYTORCH);
+        InferenceEngine engine = wanted != InferenceEngine.AUTO ? wanted
+                : onnx ? InferenceEngine.ONNXRUNTIME : InferenceEngine.PYTORCH;
+        if (engine == InferenceEngine.ONNXRUNTIME && !onnx
+                || engine == InferenceEngine.PYTORCH && !torch) {
+            throw new BundleException(BundleException.Problem.RUNTIME_NOT_SERVED,
+                    bundle.directory().resolve(Manifest.FILE_NAME), "Bundle '" + manifest.name()
+                    + "' does not serve engine " + engine + " (it serves " + manifest.runtimes()
+                    + "); choose engine auto, or re-export it with tools/export_bundle.py, which "
+                    + "writes both model.pt and model.onnx");
+        }
+        return engine;
+    }
+
+    private static void close(InferenceModel model, Bundle bundle) {
         if (model != null) {
             model.close();
         }
         bundle.close();
     }
 
-    /** The dry forward passes: input spec accepted, one score per label, and warm-up. */
-    private void checkModel() throws BundleException {
+    /**
+     * The dry forward passes: input spec accepted, one score per label, the probe's scores
+     * within tolerance of PyTorch's, and warm-up.
+     */
+    private void checkModel(Path file) throws BundleException {
         Manifest manifest = bundle.manifest();
         InputSpec spec = manifest.input();
-        int runs = Math.max(1, config.warmupRuns());
-        for (int i = 0; i < runs; i++) {
-            float[][] scores;
+        Path manifestFile = bundle.directory().resolve(Manifest.FILE_NAME);
+        float[][] scores;
+        try {
+            scores = model.forward(new float[spec.tensorSize()], 1, shape);
+        } catch (InferenceException e) {
+            throw new BundleException(BundleException.Problem.MODEL_REJECTED, manifestFile,
+                    "The model " + file.getFileName() + " rejects a 1x" + shape[0] + "x"
+                    + shape[1] + "x" + shape[2] + " tensor, which the input spec in "
+                    + Manifest.FILE_NAME + " describes (" + spec.color() + " "
+                    + spec.width() + "x" + spec.height() + "); set input.color, width and "
+                    + "height to what the model was traced with. Engine said: "
+                    + e.getMessage(), e);
+        }
+        if (scores[0].length != manifest.labels().size()) {
+            throw new BundleException(BundleException.Problem.LABEL_COUNT_MISMATCH,
+                    manifestFile, Manifest.FILE_NAME + " lists " + manifest.labels().size()
+                    + " labels but the model outputs " + scores[0].length + " scores; list "
+                    + "exactly one label per output, in output order, for bundle '"
+                    + manifest.name() + "'");
+        }
+        if (manifest.probe().isPresent()) {
+            checkProbe(manifest.probe().get(), file, manifestFile);
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "bundle {0} has no probe; re-export it with "
+                    + "tools/export_bundle.py to have it checked at open", manifest.name());
+        }
+        for (int i = 1; i < config.warmupRuns(); i++) {
             try {
-                scores = model.forward(new float[spec.tensorSize()], 1, shape);
+                model.forward(new float[spec.tensorSize()], 1, shape);
             } catch (InferenceException e) {
-                throw new BundleException(BundleException.Problem.MODEL_REJECTED,
-                        bundle.directory().resolve(Manifest.FILE_NAME), "The model "
-                        + bundle.modelFile().getFileName() + " rejects a 1x" + shape[0] + "x"
-                        + shape[1] + "x" + shape[2] + " tensor, which the input spec in "
-                        + Manifest.FILE_NAME + " describes (" + spec.color() + " "
-                        + spec.width() + "x" + spec.height() + "); set input.color, width and "
-                        + "height to what the model was traced with. Engine said: "
-                        + e.getMessage(), e);
-            }
-            if (scores[0].length != manifest.labels().size()) {
-                throw new BundleException(BundleException.Problem.LABEL_COUNT_MISMATCH,
-                        bundle.directory().resolve(Manifest.FILE_NAME), Manifest.FILE_NAME
-                        + " lists " + manifest.labels().size() + " labels but the model outputs "
-                        + scores[0].length + " scores; list exactly one label per output, in "
-                        + "output order, for bundle '" + manifest.name() + "'");
+                throw new BundleException(BundleException.Problem.MODEL_REJECTED, file,
+                        e.getMessage(), e);
             }
         }
-        LOG.log(System.Logger.Level.INFO, "opened {0} {1} ({2} labels, input {3})",
-                manifest.name(), manifest.version(), manifest.labels().size(), spec);
+        LOG.log(System.Logger.Level.INFO, "opened {0} {1} with {2} ({3} labels, input {4})",
+                manifest.name(), manifest.version(), model.engine(), manifest.labels().size(),
+                spec);
+    }
+
+    private void checkProbe(Probe probe, Path file, Path manifestFile) throws BundleException {
+        float[][] scores;
+        try {
+            scores = model.forward(probe.input(preprocessor), probe.size(), shape);
+        } catch (InferenceException e) {
+            throw new BundleException(BundleException.Problem.MODEL_REJECTED, file, "The model "
+                    + file.getFileName() + " fails on a batch of " + probe.size() + " images "
+                    + "(the probe); export it with a dynamic batch axis (tools/export_bundle.py "
+                    + "does). Engine said: " + e.getMessage(), e);
+        }
+        if (scores[0].length != probe.classes()) {
+            throw new BundleException(BundleException.Problem.PROBE_MISMATCH, manifestFile,
+                    "The probe in " + Manifest.FILE_NAME + " holds " + probe.classes()
+                    + " scores per image but " + model.engine() + " gives " + scores[0].length
+                    + "; re-export the bundle");
+        }
+        Probe.Difference d = probe.compare(scores);
+        if (!d.within()) {
+            throw new BundleException(BundleException.Problem.PROBE_MISMATCH, file,
+                    model.engine() + " disagrees with PyTorch on the bundle's probe: score "
+                    + d.index() + " of probe image " + (d.image() + 1) + " differs by "
+                    + String.format(java.util.Locale.ROOT, "%.3g", d.largest()) + " (allowed "
+                    + String.format(java.util.Locale.ROOT, "%.3g", d.allowed()) + "). "
+                    + file.getFileName() + " does not compute what was exported, or the input "
+                    + "spec in " + Manifest.FILE_NAME + " was changed since; re-export the "
+                    + "bundle with tools/export_bundle.py, or choose another engine");
+        }
+        LOG.log(System.Logger.Level.DEBUG, "{0} matches the probe of {1}: largest difference "
+                + "{2} (allowed {3})", model.engine(), bundle.manifest().name(), d.largest(),
+                d.allowed());
+    }
+
+    /**
+     * Returns the engine that runs this classifier's model.
+     *
+     * @return {@link InferenceEngine#ONNXRUNTIME} or {@link InferenceEngine#PYTORCH}
+     */
+    public InferenceEngine engine() {
+        return model.engine();
     }
 
     /**

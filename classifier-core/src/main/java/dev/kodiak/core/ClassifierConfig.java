@@ -1,7 +1,8 @@
 package dev.kodiak.core;
 
 import dev.kodiak.core.decode.ImageDecoder;
-import dev.kodiak.core.infer.EngineSettings;
+import dev.kodiak.core.infer.InferenceEngine;
+import dev.kodiak.core.infer.Threads;
 import dev.kodiak.core.topk.TopKOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,22 +15,24 @@ import java.util.Set;
  *
  * <pre>{@code
  * ClassifierConfig config = ClassifierConfig.builder(Path.of("models/fashion-mnist"))
- *         .topK(3).threshold(0.5f).intraOpThreads(2).build();
+ *         .topK(3).threshold(0.5f).engine(InferenceEngine.ONNXRUNTIME).intraOpThreads(2).build();
  * }</pre>
  *
  * @param bundle the bundle directory or zip
  * @param defaults top-k options used when a call passes none
  * @param maxPixels the decoder's pixel limit
  * @param maxBatchSize the most images one forward pass takes; longer lists are split
- * @param engine libtorch thread settings
+ * @param engine the runtime that runs the model; {@code AUTO} prefers ONNX Runtime
+ * @param threads the forward pass's thread counts
  * @param warmupRuns forward passes run at open, so that the first real call is not slow
  */
 public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels,
-        int maxBatchSize, EngineSettings engine, int warmupRuns) {
+        int maxBatchSize, InferenceEngine engine, Threads threads, int warmupRuns) {
     /** Checks the values; use {@link #builder(Path)} to get one message for every problem. */
     public ClassifierConfig {
-        if (bundle == null || defaults == null || engine == null) {
-            throw new IllegalArgumentException("bundle, defaults and engine are required");
+        if (bundle == null || defaults == null || engine == null || threads == null) {
+            throw new IllegalArgumentException("bundle, defaults, engine and threads are "
+                    + "required");
         }
         if (maxPixels < 1 || maxBatchSize < 1 || warmupRuns < 0) {
             throw new IllegalArgumentException("Invalid limits: maxPixels " + maxPixels
@@ -55,6 +58,7 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         private Set<String> allowedLabels = Set.of();
         private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
         private int maxBatchSize = 32;
+        private InferenceEngine engine = InferenceEngine.AUTO;
         private int intraOpThreads;
         private int interOpThreads;
         private int warmupRuns = 2;
@@ -119,8 +123,20 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         }
 
         /**
-         * Sets libtorch's intra-op threads; default 0 (libtorch's choice). Process-wide: the
-         * first model loaded decides.
+         * Sets the runtime that runs the model; default {@link InferenceEngine#AUTO}, which takes
+         * ONNX Runtime when the bundle has an ONNX file and libtorch otherwise.
+         *
+         * @param engine the engine
+         * @return this builder
+         */
+        public Builder engine(InferenceEngine engine) {
+            this.engine = engine;
+            return this;
+        }
+
+        /**
+         * Sets the forward pass's intra-op threads; default 0 (one per available processor).
+         * Per model with ONNX Runtime; process-wide with libtorch (see {@link Threads}).
          *
          * @param threads 0 or more
          * @return this builder
@@ -131,7 +147,8 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         }
 
         /**
-         * Sets libtorch's inter-op threads; default 0 (libtorch's choice). Process-wide.
+         * Sets the forward pass's inter-op threads; default 0 (one). Per model with ONNX
+         * Runtime; process-wide, and fixed by the first model, with libtorch.
          *
          * @param threads 0 or more
          * @return this builder
@@ -179,6 +196,9 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
                 problems.add("thread counts must be 0 (default) or more, not " + intraOpThreads
                         + "/" + interOpThreads);
             }
+            if (engine == null) {
+                problems.add("engine is required (auto, onnxruntime or pytorch)");
+            }
             if (warmupRuns < 0) {
                 problems.add("warmupRuns must be 0 or more, not " + warmupRuns);
             }
@@ -187,8 +207,8 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
                         + String.join("; ", problems));
             }
             return new ClassifierConfig(bundle, new TopKOptions(topK, threshold,
-                    allowedLabels), maxPixels, maxBatchSize,
-                    new EngineSettings(intraOpThreads, interOpThreads), warmupRuns);
+                    allowedLabels), maxPixels, maxBatchSize, engine,
+                    new Threads(intraOpThreads, interOpThreads), warmupRuns);
         }
     }
 }

@@ -50,7 +50,11 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "kodiak-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            // not through java.util.logging: its own shutdown hook may have closed the handlers
+            System.err.println("kodiak: stopped; in-flight requests finished, models released");
+        }, "kodiak-shutdown"));
     }
 
     private static int check(ServerSettings settings) {

@@ -3,6 +3,7 @@ package dev.kodiak.server;
 import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.infer.InferenceEngine;
 import io.helidon.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +34,9 @@ import java.util.function.Function;
  * @param uploadTimeout how long reading a request body may take
  * @param maxConcurrentDecodes decodes running at once (bounds memory for large photos)
  * @param batching micro-batching settings
- * @param intraOpThreads libtorch intra-op threads, 0 for its default
- * @param interOpThreads libtorch inter-op threads, 0 for its default
+ * @param engine the runtime that runs the models; auto prefers ONNX Runtime
+ * @param intraOpThreads the forward pass's intra-op threads, 0 for Kodiak's default
+ * @param interOpThreads the forward pass's inter-op threads, 0 for Kodiak's default
  * @param corsOrigins origins allowed to call the API from a browser; {@code *} for any
  * @param site a directory holding a built site to serve at {@code /}, or empty for the blog
  *     built into the server
@@ -42,7 +44,8 @@ import java.util.function.Function;
  */
 public record ServerSettings(int port, String host, Map<String, Path> models, String defaultModel,
         long maxBodyBytes, long maxPixels, Duration requestTimeout, Duration uploadTimeout,
-        int maxConcurrentDecodes, Batching batching, int intraOpThreads, int interOpThreads,
+        int maxConcurrentDecodes, Batching batching, InferenceEngine engine,
+        int intraOpThreads, int interOpThreads,
         List<String> corsOrigins, Optional<Path> site, Duration shutdownGrace) {
 
     /**
@@ -67,7 +70,7 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
             "kodiak.limits.request-timeout", "kodiak.limits.upload-timeout",
             "kodiak.limits.max-concurrent-decodes", "kodiak.batching.enabled",
             "kodiak.batching.max-batch-size", "kodiak.batching.max-wait",
-            "kodiak.batching.queue-capacity", "kodiak.threads.intra-op",
+            "kodiak.batching.queue-capacity", "kodiak.engine", "kodiak.threads.intra-op",
             "kodiak.threads.inter-op", "kodiak.cors.allow-origins", "kodiak.site");
 
     /**
@@ -81,14 +84,15 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
     }
 
     /**
-     * How the server opens a model: its pixel limit, batch size and libtorch threads.
+     * How the server opens a model: its pixel limit, batch size, engine and threads.
      *
      * @param bundle one of {@link #models()}
      * @return the classifier configuration
      */
     public ClassifierConfig classifierConfig(Path bundle) {
         return ClassifierConfig.builder(bundle).maxPixels(maxPixels)
-                .maxBatchSize(batching.maxBatchSize()).intraOpThreads(intraOpThreads)
+                .maxBatchSize(batching.maxBatchSize()).engine(engine)
+                .intraOpThreads(intraOpThreads)
                 .interOpThreads(interOpThreads).build();
     }
 
@@ -191,6 +195,8 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
                 "kodiak.batching.max-wait", maxWait, "from 0 to 1 second");
         int queue = r.get("kodiak.batching.queue-capacity", "64", Integer::parseInt, "a count");
         r.check(queue >= 1, "kodiak.batching.queue-capacity", queue, "at least 1");
+        InferenceEngine engine = r.get("kodiak.engine", "auto", InferenceEngine::parse,
+                "auto, onnxruntime or pytorch");
         int intra = r.get("kodiak.threads.intra-op", "0", Integer::parseInt, "a count");
         int inter = r.get("kodiak.threads.inter-op", "0", Integer::parseInt, "a count");
         r.check(intra >= 0, "kodiak.threads.intra-op", intra, "0 (default) or more");
@@ -212,7 +218,7 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
                 requestTimeout, uploadTimeout, decodes,
                 new Batching(batching, batching ? maxBatch : 1, batching ? maxWait : Duration.ZERO,
                         queue),
-                intra, inter, origins, site, grace);
+                engine, intra, inter, origins, site, grace);
     }
 
     /** Looks a key up in the environment first, then in the configuration. */

@@ -154,6 +154,7 @@ class LifecycleTest {
 
         Path broken = Files.createDirectories(tmp.resolve("broken"));
         Files.copy(Fixtures.tinyBundle().resolve("kodiak.json"), broken.resolve("kodiak.json"));
+        Files.copy(Fixtures.tinyBundle().resolve("model.onnx"), broken.resolve("model.onnx"));
         Files.write(broken.resolve("model.pt"), new byte[] {1, 2, 3});
         ServerSettings settings = TestServer.settings(Map.of("KODIAK_MODELS",
                 "broken=" + broken));

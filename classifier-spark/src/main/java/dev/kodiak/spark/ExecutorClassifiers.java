@@ -20,12 +20,12 @@ final class ExecutorClassifiers {
 
     static Classifier get(Path bundle, ScoringOptions options) {
         String key = bundle.toAbsolutePath() + "|" + options.batchSize() + "|"
-                + options.maxPixels();
+                + options.maxPixels() + "|" + options.engine();
         return OPEN.computeIfAbsent(key, k -> {
             try {
                 Classifier classifier = Classifier.open(ClassifierConfig.builder(bundle)
                         .maxBatchSize(options.batchSize()).maxPixels(options.maxPixels())
-                        .build());
+                        .engine(options.engine()).build());
                 Runtime.getRuntime().addShutdownHook(new Thread(classifier::close,
                         "kodiak-classifier-close"));
                 return classifier;

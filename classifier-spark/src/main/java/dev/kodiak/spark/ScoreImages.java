@@ -2,6 +2,7 @@ package dev.kodiak.spark;
 
 import java.util.concurrent.Callable;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.infer.InferenceEngine;
 import dev.kodiak.core.decode.ImageDecoder;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
@@ -69,6 +70,19 @@ public final class ScoreImages implements Callable<Integer> {
             description = "larger images become error rows; default ${DEFAULT-VALUE}")
     long maxPixels;
 
+    @Option(names = "--engine", defaultValue = "auto", converter = EngineConverter.class,
+            description = "auto (ONNX Runtime when the bundle has model.onnx), onnxruntime or "
+                    + "pytorch; default ${DEFAULT-VALUE}")
+    InferenceEngine engine;
+
+    /** picocli's reading of {@code --engine}, with core's message for a wrong name. */
+    static final class EngineConverter implements CommandLine.ITypeConverter<InferenceEngine> {
+        @Override
+        public InferenceEngine convert(String value) {
+            return InferenceEngine.parse(value);
+        }
+    }
+
     @Spec
     CommandSpec spec;
 
@@ -87,7 +101,7 @@ public final class ScoreImages implements Callable<Integer> {
         ScoringOptions options;
         try {
             options = new ScoringOptions(input, output, bundle, !noShip, topK, threshold,
-                    batch, glob, format, maxPixels);
+                    batch, glob, format, maxPixels, engine);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

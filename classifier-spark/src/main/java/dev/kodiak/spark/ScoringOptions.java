@@ -1,6 +1,7 @@
 package dev.kodiak.spark;
 
 import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.infer.InferenceEngine;
 import java.io.Serializable;
 
 /**
@@ -17,10 +18,11 @@ import java.io.Serializable;
  * @param glob a file-name filter such as {@code *.jpg}, or null for every file
  * @param format {@code parquet} or {@code csv}
  * @param maxPixels the decoder's pixel limit
+ * @param engine the runtime that runs the model on the executors; auto prefers ONNX Runtime
  */
 public record ScoringOptions(String input, String output, String bundle, boolean shipBundle,
-        int topK, float threshold, int batchSize, String glob, String format, long maxPixels)
-        implements Serializable {
+        int topK, float threshold, int batchSize, String glob, String format, long maxPixels,
+        InferenceEngine engine) implements Serializable {
 
     /** Labels per row unless asked otherwise. */
     public static final int DEFAULT_TOP_K = 5;
@@ -34,8 +36,8 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      * @throws IllegalArgumentException naming the invalid value
      */
     public ScoringOptions {
-        if (input == null || output == null || bundle == null) {
-            throw new IllegalArgumentException("input, output and bundle are required");
+        if (input == null || output == null || bundle == null || engine == null) {
+            throw new IllegalArgumentException("input, output, bundle and engine are required");
         }
         if (topK < 1 || batchSize < 1 || maxPixels < 1 || !(threshold >= 0 && threshold <= 1)) {
             throw new IllegalArgumentException("Invalid options: top-k " + topK + ", batch "
@@ -49,7 +51,7 @@ public record ScoringOptions(String input, String output, String bundle, boolean
 
     /**
      * Options with the defaults: top 5, never unsure, batches of 32, every file, Parquet,
-     * bundle shipped with the job.
+     * bundle shipped with the job, engine auto.
      *
      * @param input the folder to score
      * @param output where the results go
@@ -58,7 +60,8 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      */
     public static ScoringOptions of(String input, String output, String bundle) {
         return new ScoringOptions(input, output, bundle, true, DEFAULT_TOP_K, 0f,
-                DEFAULT_BATCH_SIZE, null, "parquet", ImageDecoder.DEFAULT_MAX_PIXELS);
+                DEFAULT_BATCH_SIZE, null, "parquet", ImageDecoder.DEFAULT_MAX_PIXELS,
+                InferenceEngine.AUTO);
     }
 
     /**
@@ -69,6 +72,6 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      */
     public ScoringOptions withBundle(String path) {
         return new ScoringOptions(input, output, path, shipBundle, topK, threshold, batchSize,
-                glob, format, maxPixels);
+                glob, format, maxPixels, engine);
     }
 }

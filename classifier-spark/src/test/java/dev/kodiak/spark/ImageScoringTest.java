@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.google.gson.JsonObject;
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
+import dev.kodiak.core.infer.InferenceEngine;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.core.topk.TopKOptions;
 import java.awt.image.BufferedImage;
@@ -76,7 +77,7 @@ class ImageScoringTest {
     private static ScoringOptions options(Path output, int topK, String format) {
         return new ScoringOptions(input.toString(), output.toString(),
                 Fixtures.defaultBundle().toString(), true, topK, 0.5f, 16, null, format,
-                50_000_000L);
+                50_000_000L, InferenceEngine.AUTO);
     }
 
     private static List<Row> read(Path output, String format) {
@@ -147,18 +148,21 @@ class ImageScoringTest {
         assertThat(after.size(), is(before.size()));
         assertThat(List.of(after.get(0).schema().fieldNames()).contains("label_4"), is(true));
 
-        // a bundle whose files match their checksums but whose model libtorch cannot load:
+        // a bundle whose files match their checksums but whose model no engine can load:
         // the driver accepts it, every executor task fails
         Path broken = Files.createDirectories(tmp.resolve("broken-bundle"));
-        byte[] model = "not a torchscript file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] model = "not a model file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(model));
         Files.write(broken.resolve("model.pt"), model);
+        Files.write(broken.resolve("model.onnx"), model);
         String manifest = Files.readString(Fixtures.tinyBundle().resolve("kodiak.json"))
-                .replaceAll("\"model.pt\": \"[0-9a-f]{64}\"", "\"model.pt\": \""
-                        + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                        .digest(model)) + "\"");
+                .replaceAll("\"(model\\.pt|model\\.onnx)\": \"[0-9a-f]{64}\"",
+                        "\"$1\": \"" + sha + "\"");
         Files.writeString(broken.resolve("kodiak.json"), manifest);
         ScoringOptions failing = new ScoringOptions(input.toString(), output.toString(),
-                broken.toString(), true, 4, 0f, 16, null, "csv", 50_000_000L);
+                broken.toString(), true, 4, 0f, 16, null, "csv", 50_000_000L,
+                InferenceEngine.AUTO);
         Exception e = assertThrows(Exception.class,
                 () -> ImageScoring.write(spark, ImageScoring.score(spark, failing), failing));
         assertThat(String.valueOf(e.getMessage()), containsString("cannot be opened"));

@@ -200,7 +200,7 @@ public final class ClassifierWidget {
      */
     @JSExport
     public static JSObject resize(JSObject rgba, int width, int height, String specJson) {
-        InputSpec spec = SpecJson.read(Browser.parse(specJson));
+        InputSpec spec = JsJson.readSpec(Browser.parse(specJson));
         Pixels pixels = Pixels.fromRgba(width, height, bytes(rgba), spec.color());
         return view(new Preprocessor(spec).resize(pixels).data());
     }
@@ -219,7 +219,7 @@ public final class ClassifierWidget {
             @Override
             public void answer(JSObject json) {
                 try {
-                    preprocessor = new Preprocessor(SpecJson.read(Browser.get(json, "input")));
+                    preprocessor = new Preprocessor(JsJson.readSpec(Browser.get(json, "input")));
                     JSObject names = Browser.get(json, "labels");
                     List<String> list = new ArrayList<>();
                     for (int i = 0; i < Math.max(0, Browser.length(names)); i++) {

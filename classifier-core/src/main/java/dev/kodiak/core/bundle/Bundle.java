@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -280,12 +281,13 @@ public final class Bundle implements AutoCloseable {
     }
 
     /**
-     * Returns the TorchScript file.
+     * Returns the model file of one format.
      *
-     * @return an absolute path inside {@link #directory()}
+     * @param format the format
+     * @return an absolute path inside {@link #directory()}, or empty when the bundle has none
      */
-    public Path modelFile() {
-        return directory.resolve(manifest.modelFile());
+    public Optional<Path> modelFile(ModelFormat format) {
+        return manifest.modelFile(format).map(directory::resolve);
     }
 
     /** Deletes the unpacked copy of a zip bundle; does nothing for a directory bundle. */

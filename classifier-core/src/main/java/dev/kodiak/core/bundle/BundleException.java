@@ -23,6 +23,13 @@ public class BundleException extends Exception {
         LABEL_COUNT_MISMATCH,
         /** The model rejects a tensor of the manifest's input spec, or does not load. */
         MODEL_REJECTED,
+        /**
+         * The runtime's scores on the bundle's probe differ from PyTorch's at export: a broken
+         * export, a replaced model file or an edited input spec.
+         */
+        PROBE_MISMATCH,
+        /** The engine asked for needs a model file the bundle does not have. */
+        RUNTIME_NOT_SERVED,
         /** The bundle could not be read (I/O error, broken zip). */
         UNREADABLE
     }

@@ -1,33 +1,26 @@
 package dev.kodiak.core.bundle;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.InputSpecReader;
-import java.io.StringReader;
+import dev.kodiak.core.preprocess.JsonFields;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
- * Reads {@code kodiak.json} text into a {@link Manifest}, checking every field and reporting all
- * problems in one message. Also parses a bare input spec object (the widget's and the server's
- * view of a model). Stateless and thread-safe.
+ * Reads {@code kodiak.json} into a {@link Manifest}, checking every field and reporting all
+ * problems in one message. The checks are written against {@link JsonFields} in pure Java, so
+ * the JVM ({@link #read(String, Path)}, through Gson) and the browser widget
+ * ({@link #read(JsonFields)}, through the browser's JSON) accept and refuse the same manifests
+ * with the same words. Stateless and thread-safe.
  */
 public final class ManifestReader {
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-
     private ManifestReader() {
     }
 
@@ -41,14 +34,35 @@ public final class ManifestReader {
      *     {@code INVALID_MANIFEST} for anything else wrong, naming each field
      */
     public static Manifest read(String json, Path file) throws BundleException {
-        JsonObject root = parseObject(json, file);
-        Fields f = new Fields(root, "");
+        JsonFields root = parse(json, file);
+        try {
+            return read(root);
+        } catch (InvalidManifestException e) {
+            if (e.formatVersion() != 0) {
+                throw new BundleException(BundleException.Problem.UNSUPPORTED_FORMAT_VERSION,
+                        file, file + " declares bundle format version " + e.formatVersion()
+                        + " but this Kodiak reads version " + Manifest.FORMAT_VERSION
+                        + "; re-export the model with this Kodiak's tools/export_bundle.py, or "
+                        + "use the Kodiak release that wrote it", e);
+            }
+            throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
+                    "Invalid " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks a parsed manifest: the one reading of the format, for every JSON parser.
+     *
+     * @param root the manifest object's fields
+     * @return the manifest
+     * @throws InvalidManifestException naming every invalid field, or the format version this
+     *     Kodiak does not read
+     */
+    public static Manifest read(JsonFields root) throws InvalidManifestException {
+        Fields f = new Fields(root, "", new ArrayList<>());
         int format = f.integer("kodiak_bundle");
         if (format != Manifest.FORMAT_VERSION && f.problems.isEmpty()) {
-            throw new BundleException(BundleException.Problem.UNSUPPORTED_FORMAT_VERSION, file,
-                    file + " declares bundle format version " + format + " but this Kodiak reads "
-                    + "version " + Manifest.FORMAT_VERSION + "; re-export the model with this "
-                    + "Kodiak's tools/export_bundle.py, or use the Kodiak release that wrote it");
+            throw new InvalidManifestException(List.of(), format);
         }
         String name = f.string("name");
         if (name != null && !Manifest.isValidName(name)) {
@@ -58,36 +72,32 @@ public final class ManifestReader {
         String version = f.string("version");
         String description = f.optionalString("description", "");
         Fields model = f.object("model");
-        String modelFile = model == null ? null : model.string("file");
-        String format2 = model == null ? null : model.optionalString("format", "torchscript");
-        if (format2 != null && !format2.equals("torchscript")) {
-            f.problems.add("model.format '" + format2 + "' is not supported; export TorchScript");
-        }
+        Map<ModelFormat, String> models = new EnumMap<>(ModelFormat.class);
         ModelOutput output = null;
         if (model != null) {
-            String out = model.string("output");
-            if ("logits".equals(out)) {
-                output = ModelOutput.LOGITS;
-            } else if ("probabilities".equals(out)) {
-                output = ModelOutput.PROBABILITIES;
-            } else if (out != null) {
-                f.problems.add("model.output must be \"logits\" or \"probabilities\", not '"
-                        + out + "'");
-            }
+            models = models(model);
+            output = output(model);
         }
+        List<String> runtimes = runtimes(f, models);
         List<String> labels = labels(f);
         Fields input = f.object("input");
-        InputSpec spec = input == null ? null : spec(input);
+        InputSpec spec = input == null ? null
+                : InputSpecReader.read(input.json, input.prefix, input.problems);
         Provenance provenance = provenance(f);
+        Probe probe = probe(f);
         Map<String, String> files = files(f);
-        if (modelFile != null && files != null && !files.containsKey(modelFile)) {
-            f.problems.add("files has no sha256 for the model file '" + modelFile + "'");
+        if (files != null) {
+            for (String file : models.values()) {
+                if (!files.containsKey(file)) {
+                    f.problems.add("files has no sha256 for the model file '" + file + "'");
+                }
+            }
         }
         if (!f.problems.isEmpty()) {
-            throw invalid(file, f.problems);
+            throw new InvalidManifestException(f.problems, 0);
         }
-        return new Manifest(format, name, version, description, modelFile, output, labels, spec,
-                provenance, files);
+        return new Manifest(format, name, version, description, models, output, runtimes,
+                labels, spec, provenance, files, java.util.Optional.ofNullable(probe));
     }
 
     /**
@@ -98,121 +108,138 @@ public final class ManifestReader {
      * @throws IllegalArgumentException naming every invalid field
      */
     public static InputSpec readInputSpec(String json) {
-        JsonObject object;
+        JsonFields object;
         try {
-            object = parseObject(json, null);
+            object = parse(json, null);
         } catch (BundleException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        Fields fields = new Fields(object, "input.");
-        InputSpec spec = spec(fields);
-        if (!fields.problems.isEmpty()) {
+        List<String> problems = new ArrayList<>();
+        InputSpec spec = InputSpecReader.read(object, "input.", problems);
+        if (spec == null) {
             throw new IllegalArgumentException("Invalid input spec: "
-                    + String.join("; ", fields.problems));
+                    + String.join("; ", problems));
         }
         return spec;
     }
 
-    private static JsonObject parseObject(String json, Path file) throws BundleException {
+    private static JsonFields parse(String json, Path file) throws BundleException {
+        String where = file == null ? "the text" : file.toString();
         try {
-            JsonReader reader = new JsonReader(new StringReader(json));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement element = JsonParser.parseReader(reader);
-            if (!element.isJsonObject()) {
-                throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                        where(file) + " must hold a JSON object");
-            }
-            return element.getAsJsonObject();
+            return GsonFields.parse(json);
         } catch (JsonParseException e) {
             throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                    where(file) + " is not valid JSON (" + e.getMessage() + "); re-export the "
+                    where + " is not valid JSON (" + e.getMessage() + "); re-export the "
                     + "bundle with tools/export_bundle.py", e);
+        } catch (IllegalArgumentException e) {
+            throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
+                    where + " " + e.getMessage(), e);
         }
     }
 
-    private static String where(Path file) {
-        return file == null ? "the text" : file.toString();
+    /** {@code model.file} (TorchScript) and {@code model.onnx.file}: at least one. */
+    private static Map<ModelFormat, String> models(Fields model) {
+        Map<ModelFormat, String> models = new EnumMap<>(ModelFormat.class);
+        if (model.json.has("file")) {
+            String file = model.string("file");
+            String format = model.optionalString("format", ModelFormat.TORCHSCRIPT.id());
+            if (format != null && !format.equals(ModelFormat.TORCHSCRIPT.id())) {
+                model.problems.add("model.format '" + format + "' is not supported; the main "
+                        + "model file must be TorchScript (put an ONNX file under model.onnx)");
+            } else if (file != null) {
+                models.put(ModelFormat.TORCHSCRIPT, file);
+            }
+        }
+        if (model.json.has("onnx")) {
+            Fields onnx = model.object("onnx");
+            if (onnx != null) {
+                String file = onnx.string("file");
+                if (onnx.json.has("opset")) {
+                    int opset = onnx.integer("opset");
+                    if (opset != -1 && opset < 7) {
+                        onnx.problems.add("model.onnx.opset " + opset + " is too old; export "
+                                + "with opset 14 or later");
+                    }
+                }
+                if (file != null) {
+                    models.put(ModelFormat.ONNX, file);
+                }
+            }
+        }
+        if (!model.json.has("file") && !model.json.has("onnx")) {
+            model.problems.add("model has no model file: give model.file (TorchScript) and/or "
+                    + "model.onnx.file (ONNX)");
+        }
+        return models;
     }
 
-    private static BundleException invalid(Path file, List<String> problems) {
-        return new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                "Invalid " + where(file) + ": " + String.join("; ", problems)
-                + "; fix the manifest or re-export the bundle with tools/export_bundle.py");
+    private static ModelOutput output(Fields model) {
+        String out = model.string("output");
+        if ("logits".equals(out)) {
+            return ModelOutput.LOGITS;
+        }
+        if ("probabilities".equals(out)) {
+            return ModelOutput.PROBABILITIES;
+        }
+        if (out != null) {
+            model.problems.add("model.output must be \"logits\" or \"probabilities\", not '"
+                    + out + "'");
+        }
+        return null;
+    }
+
+    /** The declared runtimes, each backed by its file; all the files serve when not declared. */
+    private static List<String> runtimes(Fields f, Map<ModelFormat, String> models) {
+        if (!f.json.has("runtimes")) {
+            return Manifest.runtimesOf(models.keySet());
+        }
+        String[] names = f.json.strings("runtimes");
+        List<String> runtimes = new ArrayList<>();
+        if (names == null) {
+            f.problems.add("runtimes must be an array of runtime names");
+            return runtimes;
+        }
+        for (int i = 0; i < names.length; i++) {
+            ModelFormat format = names[i] == null ? null : Manifest.formatOf(names[i]);
+            if (format == null) {
+                f.problems.add("runtimes[" + i + "] must be one of "
+                        + Manifest.runtimesOf(List.of(ModelFormat.values())) + ", not "
+                        + (names[i] == null ? "a non-string" : "'" + names[i] + "'"));
+            } else if (!models.containsKey(format)) {
+                f.problems.add("runtimes[" + i + "] '" + names[i] + "' needs a "
+                        + format.id() + " model file, which the manifest does not list");
+            } else if (!runtimes.contains(names[i])) {
+                runtimes.add(names[i]);
+            }
+        }
+        return runtimes;
     }
 
     private static List<String> labels(Fields f) {
-        JsonArray array = f.array("labels");
         List<String> labels = new ArrayList<>();
-        if (array == null) {
+        if (!f.json.has("labels")) {
+            f.problems.add("labels is missing (an array)");
+            return labels;
+        }
+        String[] names = f.json.strings("labels");
+        if (names == null) {
+            f.problems.add("labels must be an array");
             return labels;
         }
         Set<String> seen = new HashSet<>();
-        for (int i = 0; i < array.size(); i++) {
-            JsonElement e = array.get(i);
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()
-                    || e.getAsString().isBlank()) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == null || names[i].isBlank()) {
                 f.problems.add("labels[" + i + "] must be a non-empty string");
-            } else if (!seen.add(e.getAsString())) {
-                f.problems.add("labels[" + i + "] '" + e.getAsString() + "' is a duplicate");
+            } else if (!seen.add(names[i])) {
+                f.problems.add("labels[" + i + "] '" + names[i] + "' is a duplicate");
             } else {
-                labels.add(e.getAsString());
+                labels.add(names[i]);
             }
         }
-        if (array.isEmpty()) {
+        if (names.length == 0) {
             f.problems.add("labels must not be empty");
         }
         return labels;
-    }
-
-    private static InputSpec spec(Fields in) {
-        return InputSpecReader.read(new SpecFields(in.object), in.prefix, in.problems);
-    }
-
-    /** A Gson object seen through {@link InputSpecReader.Fields}. */
-    private record SpecFields(JsonObject object) implements InputSpecReader.Fields {
-        @Override
-        public boolean has(String key) {
-            return object.has(key) && !object.get(key).isJsonNull();
-        }
-
-        private JsonPrimitive primitive(String key) {
-            JsonElement e = object.get(key);
-            return e != null && e.isJsonPrimitive() ? e.getAsJsonPrimitive() : null;
-        }
-
-        @Override
-        public String string(String key) {
-            JsonPrimitive p = primitive(key);
-            return p != null && p.isString() ? p.getAsString() : null;
-        }
-
-        @Override
-        public double number(String key) {
-            JsonPrimitive p = primitive(key);
-            return p != null && p.isNumber() ? p.getAsDouble() : Double.NaN;
-        }
-
-        @Override
-        public Boolean bool(String key) {
-            JsonPrimitive p = primitive(key);
-            return p != null && p.isBoolean() ? p.getAsBoolean() : null;
-        }
-
-        @Override
-        public double[] numbers(String key) {
-            JsonElement e = object.get(key);
-            if (e == null || !e.isJsonArray()) {
-                return null;
-            }
-            JsonArray array = e.getAsJsonArray();
-            double[] values = new double[array.size()];
-            for (int i = 0; i < values.length; i++) {
-                JsonElement v = array.get(i);
-                values[i] = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
-                        ? v.getAsDouble() : Double.NaN;
-            }
-            return values;
-        }
     }
 
     private static Provenance provenance(Fields f) {
@@ -222,8 +249,8 @@ public final class ManifestReader {
         }
         Accuracy accuracy = null;
         Map<String, String> other = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : p.object.entrySet()) {
-            switch (e.getKey()) {
+        for (String key : p.json.keys()) {
+            switch (key) {
                 case "exporter", "torch", "created", "dataset" -> {
                     // read (and checked) by optionalString below
                 }
@@ -241,13 +268,70 @@ public final class ManifestReader {
                         }
                     }
                 }
-                default -> other.put(e.getKey(), e.getValue().isJsonPrimitive()
-                        ? e.getValue().getAsString() : e.getValue().toString());
+                default -> other.put(key, p.json.text(key));
             }
         }
         return new Provenance(p.optionalString("exporter", ""), p.optionalString("torch", ""),
                 p.optionalString("created", ""), p.optionalString("dataset", ""), accuracy,
                 other);
+    }
+
+    /** The optional self-check: seeds, tolerance and PyTorch's scores. */
+    private static Probe probe(Fields f) {
+        if (!f.json.has("probe")) {
+            return null;
+        }
+        Fields p = f.object("probe");
+        if (p == null) {
+            return null;
+        }
+        int before = f.problems.size();
+        String generator = p.string("generator");
+        if (generator != null && !generator.equals(Probe.GENERATOR)) {
+            p.problems.add("probe.generator '" + generator + "' is unknown; this Kodiak makes "
+                    + "probe images with '" + Probe.GENERATOR + "' (re-export the bundle)");
+        }
+        double[] seeds = p.json.numbers("seeds");
+        int[] ints = seeds == null ? null : new int[seeds.length];
+        for (int i = 0; seeds != null && i < seeds.length; i++) {
+            ints[i] = (int) seeds[i];
+            if (ints[i] != seeds[i]) {
+                p.problems.add("probe.seeds must be whole numbers");
+                break;
+            }
+        }
+        if (seeds == null) {
+            p.problems.add("probe.seeds must be an array of whole numbers");
+        }
+        double tolerance = p.json.number("tolerance");
+        double[][] rows = p.json.rows("outputs");
+        float[][] outputs = rows == null ? null : new float[rows.length][];
+        for (int i = 0; rows != null && i < rows.length; i++) {
+            if (rows[i] == null) {
+                p.problems.add("probe.outputs[" + i + "] must be an array of numbers");
+                break;
+            }
+            outputs[i] = new float[rows[i].length];
+            for (int j = 0; j < rows[i].length; j++) {
+                if (Double.isNaN(rows[i][j])) {
+                    p.problems.add("probe.outputs[" + i + "][" + j + "] must be a number");
+                    break;
+                }
+                outputs[i][j] = (float) rows[i][j];
+            }
+        }
+        if (rows == null) {
+            p.problems.add("probe.outputs must be an array with one array of scores per seed");
+        }
+        if (f.problems.size() > before) {
+            return null;
+        }
+        try {
+            return new Probe(ints, tolerance, outputs);
+        } catch (IllegalArgumentException e) {
+            p.problems.add("probe: " + e.getMessage());
+            return null;
+        }
     }
 
     private static Map<String, String> files(Fields f) {
@@ -256,10 +340,9 @@ public final class ManifestReader {
             return null;
         }
         Map<String, String> result = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : files.object.entrySet()) {
-            String sha = e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : "";
-            String name = e.getKey();
-            if (!SHA256.matcher(sha).matches()) {
+        for (String name : files.json.keys()) {
+            String sha = files.json.string(name);
+            if (!isSha256(sha)) {
                 f.problems.add("files." + name + " must be a lower-case hex sha256");
             } else if (name.isEmpty() || name.startsWith("/") || name.contains("\\")
                     || List.of(name.split("/")).contains("..")) {
@@ -271,87 +354,76 @@ public final class ManifestReader {
         return result;
     }
 
+    private static boolean isSha256(String text) {
+        if (text == null || text.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Typed access to one JSON object's fields, collecting problems instead of throwing. */
     private static final class Fields {
-        final JsonObject object;
+        final JsonFields json;
         final String prefix;
         final List<String> problems;
 
-        Fields(JsonObject object, String prefix) {
-            this(object, prefix, new ArrayList<>());
-        }
-
-        Fields(JsonObject object, String prefix, List<String> problems) {
-            this.object = object;
+        Fields(JsonFields json, String prefix, List<String> problems) {
+            this.json = json;
             this.prefix = prefix;
             this.problems = problems;
         }
 
-        boolean has(String key) {
-            return object.has(key) && !object.get(key).isJsonNull();
-        }
-
-        private JsonPrimitive primitive(String key, String what) {
-            if (!has(key)) {
+        private boolean present(String key, String what) {
+            if (!json.has(key)) {
                 problems.add(prefix + key + " is missing (" + what + ")");
-                return null;
+                return false;
             }
-            JsonElement e = object.get(key);
-            if (!e.isJsonPrimitive()) {
-                problems.add(prefix + key + " must be " + what);
-                return null;
-            }
-            return e.getAsJsonPrimitive();
+            return true;
         }
 
         String string(String key) {
-            JsonPrimitive p = primitive(key, "a string");
-            if (p != null && !p.isString()) {
-                problems.add(prefix + key + " must be a string");
+            if (!present(key, "a string")) {
                 return null;
             }
-            return p == null ? null : p.getAsString();
+            String value = json.string(key);
+            if (value == null) {
+                problems.add(prefix + key + " must be a string");
+            }
+            return value;
         }
 
         String optionalString(String key, String fallback) {
-            return has(key) ? string(key) : fallback;
+            return json.has(key) ? string(key) : fallback;
         }
 
         int integer(String key) {
-            JsonPrimitive p = primitive(key, "a whole number");
-            if (p == null) {
+            if (!present(key, "a whole number")) {
                 return -1;
             }
-            if (!p.isNumber() || p.getAsDouble() != Math.rint(p.getAsDouble())
-                    || Math.abs(p.getAsDouble()) > Integer.MAX_VALUE) {
-                problems.add(prefix + key + " must be a whole number, not " + p);
+            double v = json.number(key);
+            if (Double.isNaN(v) || v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+                problems.add(prefix + key + " must be a whole number, not " + json.text(key));
                 return -1;
             }
-            return p.getAsInt();
-        }
-
-        JsonArray array(String key) {
-            if (!has(key)) {
-                problems.add(prefix + key + " is missing (an array)");
-                return null;
-            }
-            if (!object.get(key).isJsonArray()) {
-                problems.add(prefix + key + " must be an array");
-                return null;
-            }
-            return object.getAsJsonArray(key);
+            return (int) v;
         }
 
         Fields object(String key) {
-            if (!has(key)) {
-                problems.add(prefix + key + " is missing (an object)");
+            if (!present(key, "an object")) {
                 return null;
             }
-            if (!object.get(key).isJsonObject()) {
+            JsonFields object = json.object(key);
+            if (object == null) {
                 problems.add(prefix + key + " must be an object");
                 return null;
             }
-            return new Fields(object.getAsJsonObject(key), prefix + key + ".", problems);
+            return new Fields(object, prefix + key + ".", problems);
         }
     }
 }

@@ -8,8 +8,8 @@ import java.util.function.Function;
  * {@code "input"} of the server's model description, which has the same format.
  *
  * <p>The one reading of that format. The bundle reader hands it a Gson object and the browser
- * widget a JavaScript one, each through {@link Fields}; which keys exist, their defaults, and what
- * is wrong with a value are decided here, in pure Java, so both read a spec alike.
+ * widget a JavaScript one, each through {@link JsonFields}; which keys exist, their defaults, and
+ * what is wrong with a value are decided here, in pure Java, so both read a spec alike.
  *
  * <pre>{@code
  * List<String> problems = new ArrayList<>();
@@ -24,43 +24,6 @@ public final class InputSpecReader {
     }
 
     /**
-     * One JSON object's fields, as the parser at hand sees them. Implementations only look
-     * values up; they never throw for a missing or mistyped value.
-     */
-    public interface Fields {
-        /**
-         * @param key a field name
-         * @return whether the field is present and not {@code null}
-         */
-        boolean has(String key);
-
-        /**
-         * @param key a field name
-         * @return the value if it is a JSON string, otherwise {@code null}
-         */
-        String string(String key);
-
-        /**
-         * @param key a field name
-         * @return the value if it is a JSON number, otherwise {@code NaN}
-         */
-        double number(String key);
-
-        /**
-         * @param key a field name
-         * @return the value if it is a JSON boolean, otherwise {@code null}
-         */
-        Boolean bool(String key);
-
-        /**
-         * @param key a field name
-         * @return the values if the field is a JSON array, with {@code NaN} for each element
-         *     that is not a number; {@code null} if the field is not an array
-         */
-        double[] numbers(String key);
-    }
-
-    /**
      * Builds the spec, collecting every field's problem rather than stopping at the first
      * (within an array, its first non-number); the checks across fields (such as mean's length
      * against the colour mode) run once every field is valid.
@@ -70,7 +33,7 @@ public final class InputSpecReader {
      * @param problems receives one message per invalid or missing field
      * @return the spec, or {@code null} when a problem was added
      */
-    public static InputSpec read(Fields in, String prefix, List<String> problems) {
+    public static InputSpec read(JsonFields in, String prefix, List<String> problems) {
         Reader r = new Reader(in, prefix, problems);
         int before = problems.size();
         InputSpec.Builder b = InputSpec.builder(r.whole("width"), r.whole("height"));
@@ -120,11 +83,11 @@ public final class InputSpecReader {
 
     /** Typed access with problems collected under the prefix (a class: TeaVM compiles it). */
     private static final class Reader {
-        private final Fields in;
+        private final JsonFields in;
         private final String prefix;
         private final List<String> problems;
 
-        Reader(Fields in, String prefix, List<String> problems) {
+        Reader(JsonFields in, String prefix, List<String> problems) {
             this.in = in;
             this.prefix = prefix;
             this.problems = problems;

@@ -30,7 +30,9 @@ class BundleTest {
     private Path bundleWith(Consumer<JsonObject> edit) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("bundle"));
         Path source = Fixtures.tinyBundle();
-        Files.copy(source.resolve("model.pt"), dir.resolve("model.pt"));
+        for (String file : new String[] {"model.pt", "model.onnx"}) {
+            Files.copy(source.resolve(file), dir.resolve(file));
+        }
         JsonObject manifest = JsonParser.parseString(
                 Files.readString(source.resolve("kodiak.json"))).getAsJsonObject();
         edit.accept(manifest);

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.kodiak.core.testing.MapJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,38 +15,6 @@ import org.junit.jupiter.api.Test;
 
 /** The one reading of the input spec format; the Gson and browser adapters feed it. */
 class InputSpecReaderTest {
-    /** Plain Java values in place of a parser's objects. */
-    private record MapFields(Map<String, Object> map) implements InputSpecReader.Fields {
-        @Override
-        public boolean has(String key) {
-            return map.get(key) != null;
-        }
-
-        @Override
-        public String string(String key) {
-            return map.get(key) instanceof String s ? s : null;
-        }
-
-        @Override
-        public double number(String key) {
-            return map.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
-        }
-
-        @Override
-        public Boolean bool(String key) {
-            return map.get(key) instanceof Boolean b ? b : null;
-        }
-
-        @Override
-        public double[] numbers(String key) {
-            if (!(map.get(key) instanceof List<?> list)) {
-                return null;
-            }
-            return list.stream().mapToDouble(v -> v instanceof Number n ? n.doubleValue()
-                    : Double.NaN).toArray();
-        }
-    }
-
     private static Map<String, Object> imagenet() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("width", 224);
@@ -62,7 +31,7 @@ class InputSpecReaderTest {
     @Test
     void readsEveryFieldAndDefaultsTheOptionalOnes() {
         List<String> problems = new ArrayList<>();
-        InputSpec spec = InputSpecReader.read(new MapFields(imagenet()), "input.", problems);
+        InputSpec spec = InputSpecReader.read(new MapJson(imagenet()), "input.", problems);
         assertThat(problems, is(empty()));
         assertThat(spec, is(InputSpec.builder(224, 224).color(ColorMode.RGB)
                 .resize(ResizeMethod.CROP).resizeShorter(256)
@@ -84,7 +53,7 @@ class InputSpecReaderTest {
         m.put("std", 1);
         m.put("pad_fill", List.of(0, 0.5, 0));
         List<String> problems = new ArrayList<>();
-        InputSpec spec = InputSpecReader.read(new MapFields(m), "input.", problems);
+        InputSpec spec = InputSpecReader.read(new MapJson(m), "input.", problems);
         assertThat(spec, is(nullValue()));
         assertThat(problems, contains(
                 "input.width must be a whole number",
@@ -103,7 +72,7 @@ class InputSpecReaderTest {
         Map<String, Object> m = imagenet();
         m.put("resize_shorter", 100);
         List<String> problems = new ArrayList<>();
-        assertThat(InputSpecReader.read(new MapFields(m), "input.", problems), is(nullValue()));
+        assertThat(InputSpecReader.read(new MapJson(m), "input.", problems), is(nullValue()));
         assertThat(problems, contains("input.resize_shorter 100 must be at least 224 so the "
                 + "centre crop fits"));
     }

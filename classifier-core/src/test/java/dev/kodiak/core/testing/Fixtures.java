@@ -60,6 +60,19 @@ public final class Fixtures {
         return testdata().resolve("bundles/tiny-rgb");
     }
 
+    /**
+     * The bundles golden model outputs name: the default model, then the tiny test bundles,
+     * which together hold every input-spec form (squish, crop, pad) in RGB and L.
+     */
+    public static final List<String> BUNDLES = List.of("fashion-mnist", "tiny-rgb",
+            "tiny-rgb-squish", "tiny-rgb-pad", "tiny-gray-crop", "tiny-gray-pad");
+
+    /** @return a bundle by the name golden model outputs give it */
+    public static Path bundle(String name) {
+        return name.equals("fashion-mnist") ? defaultBundle()
+                : testdata().resolve("bundles").resolve(name);
+    }
+
     private static JsonObject load() {
         try {
             return JsonParser.parseString(Files.readString(testdata().resolve("golden.json")))

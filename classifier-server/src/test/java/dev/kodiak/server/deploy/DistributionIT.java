@@ -86,7 +86,8 @@ class DistributionIT {
             process.destroy(); // SIGTERM: drain and exit
             assertThat("stops within the grace period", process.waitFor(40, TimeUnit.SECONDS),
                     is(true));
-            assertThat(Files.readString(log), containsString("socket closed"));
+            assertThat(Files.readString(log), containsString("kodiak: stopped; in-flight "
+                    + "requests finished, models released"));
         } finally {
             process.destroyForcibly();
         }
