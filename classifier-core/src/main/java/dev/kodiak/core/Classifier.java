@@ -249,6 +249,15 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
+     * Returns the decoder this classifier decodes with (its pixel limit is the config's).
+     *
+     * @return the decoder
+     */
+    public ImageDecoder decoder() {
+        return decoder;
+    }
+
+    /**
      * Returns the preprocessor of this model's input spec (for callers that resize on their
      * side, such as the browser widget's server counterpart).
      *
@@ -381,35 +390,91 @@ public final class Classifier implements AutoCloseable {
      * @param images images prepared by this classifier
      * @param options one set of options per image
      * @return one classification per image, in order
-     * @throws InferenceException if the model fails
+     * @throws InferenceException if the model fails, on the batch or on any one image
      * @throws IllegalArgumentException if the lists differ in length or options name unknown
      *     labels
      */
     public List<Classification> infer(List<PreparedImage> images, List<TopKOptions> options)
+            throws InferenceException {
+        List<Classification> results = new ArrayList<>(images.size());
+        for (Outcome outcome : inferEach(images, options)) {
+            results.add(outcome.get());
+        }
+        return results;
+    }
+
+    /**
+     * The outcome of one image of a batch: its classification, or why the model failed on that
+     * image alone (scores that are not numbers). One bad image does not fail its neighbours.
+     *
+     * @param classification the answer, or null when {@code failure} is set
+     * @param failure what went wrong with this image, or null
+     */
+    public record Outcome(Classification classification, InferenceException failure) {
+        /**
+         * Checks that exactly one of the two is set.
+         *
+         * @throws IllegalArgumentException otherwise
+         */
+        public Outcome {
+            if ((classification == null) == (failure == null)) {
+                throw new IllegalArgumentException("an outcome is a classification or a "
+                        + "failure");
+            }
+        }
+
+        /**
+         * Returns the classification.
+         *
+         * @return the answer
+         * @throws InferenceException if the model failed on this image
+         */
+        public Classification get() throws InferenceException {
+            if (failure != null) {
+                throw failure;
+            }
+            return classification;
+        }
+    }
+
+    /**
+     * Runs the forward pass for prepared images with options per image, like
+     * {@link #infer(List, List)}, but answers each image on its own: an image whose scores are
+     * not numbers gets a failed {@link Outcome} and the others their classifications.
+     *
+     * @param images images prepared by this classifier
+     * @param options one set of options per image
+     * @return one outcome per image, in order
+     * @throws InferenceException if a forward pass fails as a whole
+     * @throws IllegalArgumentException if the lists differ in length or options name unknown
+     *     labels
+     */
+    public List<Outcome> inferEach(List<PreparedImage> images, List<TopKOptions> options)
             throws InferenceException {
         if (options.size() != images.size()) {
             throw new IllegalArgumentException("Invalid options: " + options.size() + " for "
                     + images.size() + " images");
         }
         options.forEach(topK::validate);
-        List<Classification> results = new ArrayList<>(images.size());
+        List<Outcome> results = new ArrayList<>(images.size());
         int from = 0;
         for (List<PreparedImage> chunk : chunks(images)) {
             long start = System.nanoTime();
             float[][] scores = forward(chunk);
-            List<TopK> ranked = new ArrayList<>(chunk.size());
-            for (int i = 0; i < scores.length; i++) {
-                try {
-                    ranked.add(topK.decode(scores[i], options.get(from + i)));
-                } catch (IllegalArgumentException e) {
-                    throw new InferenceException(e.getMessage(), e);
-                }
-            }
             long inference = System.nanoTime() - start;
             for (int i = 0; i < chunk.size(); i++) {
                 PreparedImage image = chunk.get(i);
-                results.add(new Classification(ranked.get(i), new Timings(image.decodeNanos(),
-                        image.preprocessNanos(), inference, chunk.size())));
+                try {
+                    TopK ranked = topK.decode(scores[i], options.get(from + i));
+                    results.add(new Outcome(new Classification(ranked, new Timings(
+                            image.decodeNanos(), image.preprocessNanos(), inference,
+                            chunk.size())), null));
+                } catch (IllegalArgumentException e) {
+                    results.add(new Outcome(null, new InferenceException("Model '"
+                            + manifest().name() + "' gave unusable scores for this image ("
+                            + e.getMessage() + "); the model may overflow on such inputs",
+                            e)));
+                }
             }
             from += chunk.size();
         }

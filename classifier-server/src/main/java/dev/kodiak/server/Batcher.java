@@ -15,11 +15,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * Coalesces concurrent requests for one model into batched forward passes: a bounded queue and
- * one worker thread that takes up to {@code maxBatchSize} requests, waiting at most
+ * Runs every forward pass of one model, on its own platform threads: a bounded queue and
+ * {@code workers} threads, each taking up to {@code maxBatchSize} requests, waiting at most
  * {@code maxWait} after the first one arrives, and only while more requests are being decoded
- * (a lone request does not wait for company that is not coming). Each request's future completes with its own
- * answer, by position in the batch.
+ * (a lone request does not wait for company that is not coming). Each request's future completes
+ * with its own answer, by position in the batch; an image the model fails on fails alone.
+ *
+ * <p>Forward passes never run on request (virtual) threads, where a native call would hold one
+ * of the few carrier threads; and since only the workers touch the model, the model is released
+ * only after they have stopped ({@link #drain}).
  *
  * <p>Back-pressure is explicit: {@link #submit} fails at once with {@link OverloadedException}
  * when the queue is full, and requests whose deadline passes while queued are dropped before the
@@ -69,20 +73,22 @@ final class Batcher {
     private final BlockingQueue<Item> queue;
     private final Listener listener;
     private final IntSupplier incoming;
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean accepting = true;
 
     /**
-     * Starts the worker.
+     * Starts the workers.
      *
+     * @param workers forward passes that may run at once, at least 1
      * @param incoming how many requests for this model are being decoded right now; while none
-     *     is, nobody can join a batch, so the worker does not wait out {@code maxWait}
+     *     is, nobody can join a batch, so a worker does not wait out {@code maxWait}
      */
-    Batcher(String model, Classifier classifier, int maxBatchSize, Duration maxWait,
+    Batcher(String model, Classifier classifier, int workers, int maxBatchSize, Duration maxWait,
             int queueCapacity, Listener listener, IntSupplier incoming) {
-        if (maxBatchSize < 1 || queueCapacity < 1 || maxWait.isNegative()) {
-            throw new IllegalArgumentException("Invalid batching: max batch " + maxBatchSize
-                    + ", max wait " + maxWait + ", queue " + queueCapacity);
+        if (workers < 1 || maxBatchSize < 1 || queueCapacity < 1 || maxWait.isNegative()) {
+            throw new IllegalArgumentException("Invalid batching: workers " + workers
+                    + ", max batch " + maxBatchSize + ", max wait " + maxWait + ", queue "
+                    + queueCapacity);
         }
         this.model = model;
         this.classifier = classifier;
@@ -91,8 +97,10 @@ final class Batcher {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.listener = listener;
         this.incoming = incoming;
-        this.worker = Thread.ofPlatform().name("kodiak-batcher-" + model).daemon(true)
-                .start(this::run);
+        for (int i = 1; i <= workers; i++) {
+            this.workers.add(Thread.ofPlatform().name("kodiak-forward-" + model + "-" + i)
+                    .daemon(true).start(this::run));
+        }
     }
 
     /**
@@ -134,8 +142,8 @@ final class Batcher {
 
     private void run() {
         List<Item> batch = new ArrayList<>(maxBatchSize);
-        while (accepting || !queue.isEmpty()) {
-            try {
+        try {
+            while (accepting || !queue.isEmpty()) {
                 Item first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
@@ -157,20 +165,25 @@ final class Batcher {
                     }
                     batch.add(next);
                 }
-                runBatch(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, "batch for model " + model + " failed", e);
-                batch.forEach(item -> item.future().completeExceptionally(e));
-            } finally {
+                try {
+                    runBatch(batch);
+                } catch (RuntimeException | Error e) {
+                    LOG.log(System.Logger.Level.ERROR, "batch for model " + model + " failed", e);
+                    batch.forEach(item -> item.future().completeExceptionally(e));
+                }
                 batch.clear();
             }
-        }
-        Item left;
-        while ((left = queue.poll()) != null) {
-            left.future().completeExceptionally(new DeadlineException("server stopped"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            // interrupted while collecting, or stopped: nobody is left waiting in vain
+            batch.forEach(item -> item.future().completeExceptionally(
+                    new DeadlineException("server stopped")));
+            if (!accepting || Thread.currentThread().isInterrupted()) {
+                for (Item left; (left = queue.poll()) != null; ) {
+                    left.future().completeExceptionally(new DeadlineException("server stopped"));
+                }
+            }
         }
     }
 
@@ -201,10 +214,16 @@ final class Batcher {
             options.add(live.get(i).options());
         }
         try {
-            List<Classification> results = classifier.infer(images, options);
+            List<Classifier.Outcome> results = classifier.inferEach(images, options);
             listener.batch(model, live.size(), waits);
             for (int i = 0; i < live.size(); i++) {
-                live.get(i).future().complete(new Result(results.get(i), waits[i]));
+                Classifier.Outcome outcome = results.get(i);
+                if (outcome.failure() != null) {
+                    live.get(i).future().completeExceptionally(outcome.failure());
+                } else {
+                    live.get(i).future().complete(new Result(outcome.classification(),
+                            waits[i]));
+                }
             }
         } catch (InferenceException e) {
             live.forEach(item -> item.future().completeExceptionally(e));
@@ -212,18 +231,29 @@ final class Batcher {
     }
 
     /**
-     * Stops accepting, lets the worker finish what is queued, and waits for it.
+     * Stops accepting, lets the workers finish what is queued, and waits for them.
      *
      * @param timeout how long to wait for the queue to drain
-     * @return true if the worker has finished (no forward pass runs any more)
+     * @return true if every worker has finished (no forward pass runs any more)
      */
     boolean drain(Duration timeout) {
         accepting = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            return worker.join(timeout);
+            for (Thread worker : workers) {
+                if (!worker.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    return false;
+                }
+            }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Interrupts the workers: for tests of an interrupted worker. */
+    void interruptWorkers() {
+        workers.forEach(Thread::interrupt);
     }
 }

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -45,7 +44,8 @@ final class ClassifyService implements HttpService {
     private final ModelRegistry registry;
     private final ServerSettings settings;
     private final ServerMetrics metrics;
-    private final Semaphore decodes;
+    private final BodyReader bodies;
+    private final DecodeStage decodes;
     private final byte[] openapi;
 
     ClassifyService(ModelRegistry registry, ServerSettings settings, ServerMetrics metrics) {
@@ -61,7 +61,16 @@ final class ClassifyService implements HttpService {
         this.registry = registry;
         this.settings = settings;
         this.metrics = metrics;
-        this.decodes = new Semaphore(settings.maxConcurrentDecodes(), true);
+        this.bodies = new BodyReader(settings.uploadTimeout(), settings.maxBodyBytes(),
+                new MemoryBudget("request bodies", settings.bodyMemory()));
+        this.decodes = new DecodeStage(settings.maxConcurrentDecodes(),
+                new MemoryBudget("decoding", settings.decodeMemory()), settings.admissionWait(),
+                settings.maxPixels());
+    }
+
+    /** Stops the decode threads; the server has stopped taking requests. */
+    void close() {
+        decodes.close();
     }
 
     /** {@inheritDoc} */
@@ -102,10 +111,12 @@ final class ClassifyService implements HttpService {
         long start = System.nanoTime();
         ModelRegistry.Model model = registry.require(name);
         Classifier classifier = model.classifier();
-        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout(),
-                settings.maxBodyBytes());
-        TopKOptions options = options(req, input.parameters(), classifier);
-        Answer answer = answer(model, classifier, input.image(), options, start);
+        Answer answer;
+        try (BodyReader.Body body = bodies.read(req)) {
+            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
+            TopKOptions options = options(req, input.parameters(), classifier);
+            answer = answer(model, classifier, input.image(), options, start);
+        }
         res.send(Responses.classification(model.manifest(), answer.classification(),
                 answer.width(), answer.height(), answer.queueWaitNanos(),
                 System.nanoTime() - start));
@@ -116,11 +127,13 @@ final class ClassifyService implements HttpService {
         long start = System.nanoTime();
         ModelRegistry.Model model = registry.require(registry.defaultModel());
         Classifier classifier = model.classifier();
-        ImageRequest input = ImageRequest.read(req, settings.uploadTimeout(),
-                settings.maxBodyBytes());
         List<String> labels = model.manifest().labels();
         TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
-        Classification c = answer(model, classifier, input.image(), all, start).classification();
+        Classification c;
+        try (BodyReader.Body body = bodies.read(req)) {
+            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
+            c = answer(model, classifier, input.image(), all, start).classification();
+        }
         float[] probabilities = new float[labels.size()];
         for (Prediction p : c.predictions()) {
             probabilities[p.index()] = p.probability();
@@ -138,33 +151,27 @@ final class ClassifyService implements HttpService {
         Batcher batcher = model.batcher();
         model.incoming().incrementAndGet();
         PreparedImage prepared;
-        CompletableFuture<Batcher.Result> queued = null;
+        CompletableFuture<Batcher.Result> queued;
         try {
-            prepared = prepare(classifier, image, deadline);
-            if (batcher != null) {
-                queued = batcher.submit(prepared, options, deadline);
-            }
+            prepared = decodes.prepare(classifier, image, deadline);
+            queued = batcher.submit(prepared, options, deadline);
         } catch (Batcher.OverloadedException e) {
             throw ApiException.overloaded("The server is busy (" + e.getMessage()
                     + "); retry in a second");
         } finally {
             model.incoming().decrementAndGet();
         }
-        Classification classification;
-        long queueWait = 0;
+        Batcher.Result result;
         try {
-            if (batcher == null) {
-                classification = classifier.infer(List.of(prepared), options).get(0);
-            } else {
-                Batcher.Result result = await(queued, deadline);
-                classification = result.classification();
-                queueWait = result.queueWaitNanos();
-            }
+            result = await(queued, deadline);
         } catch (InferenceException e) {
-            throw new IllegalStateException("model " + model.name() + " failed", e);
+            // the model failed on this image alone (scores that are not numbers)
+            throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "MODEL_FAILED",
+                    e.getMessage());
         }
-        metrics.prediction(model.name(), classification);
-        return new Answer(classification, prepared.width(), prepared.height(), queueWait);
+        metrics.prediction(model.name(), result.classification());
+        return new Answer(result.classification(), prepared.width(), prepared.height(),
+                result.queueWaitNanos());
     }
 
     private static Batcher.Result await(CompletableFuture<Batcher.Result> future, long deadline)
@@ -188,30 +195,10 @@ final class ClassifyService implements HttpService {
         }
     }
 
-    private static ApiException deadlineExceeded() {
+    static ApiException deadlineExceeded() {
         return new ApiException(Status.SERVICE_UNAVAILABLE_503, "DEADLINE_EXCEEDED",
                 "The server is too busy to answer within the request deadline; retry in a "
                 + "second", "1");
-    }
-
-    /** Decodes and preprocesses, at most {@code maxConcurrentDecodes} at once. */
-    private PreparedImage prepare(Classifier classifier, byte[] image, long deadline) {
-        try {
-            if (!decodes.tryAcquire(Math.max(0, deadline - System.nanoTime()),
-                    TimeUnit.NANOSECONDS)) {
-                throw deadlineExceeded();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiException.overloaded("The server is stopping; retry in a second");
-        }
-        try {
-            return classifier.prepare(image);
-        } catch (DecodeException e) {
-            throw decodeError(e);
-        } finally {
-            decodes.release();
-        }
     }
 
     static ApiException decodeError(DecodeException e) {

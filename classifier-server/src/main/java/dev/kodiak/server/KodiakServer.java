@@ -52,11 +52,14 @@ public final class KodiakServer {
 
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
+    private final ClassifyService api;
     private final WebServer server;
 
-    private KodiakServer(ModelRegistry registry, ServerMetrics metrics, WebServer server) {
+    private KodiakServer(ModelRegistry registry, ServerMetrics metrics, ClassifyService api,
+            WebServer server) {
         this.registry = registry;
         this.metrics = metrics;
+        this.api = api;
         this.server = server;
     }
 
@@ -85,7 +88,9 @@ public final class KodiakServer {
                 // Kodiak checks max-body-bytes itself, answers 413 and drains what the client
                 // still sends; Helidon's own check is the backstop for bodies too large to
                 // drain and for routes that do not read their body
-                .maxPayloadSize(ImageRequest.backstop(settings.maxBodyBytes()))
+                .maxPayloadSize(BodyReader.backstop(settings.maxBodyBytes()))
+                // more at once get a 503 from Helidon before they take any memory
+                .maxConcurrentRequests(settings.maxConcurrentRequests())
                 .shutdownGracePeriod(settings.shutdownGrace())
                 .shutdownHook(false)
                 .directHandlers(jsonDirectHandlers())
@@ -107,7 +112,7 @@ public final class KodiakServer {
         LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ with models "
                 + "{1} (default {2})", Integer.toString(server.port()),
                 settings.models().keySet(), settings.defaultModel());
-        return new KodiakServer(registry, metrics, server);
+        return new KodiakServer(registry, metrics, api, server);
     }
 
     /** The API routes, their error handling and the request metrics. */
@@ -132,7 +137,7 @@ public final class KodiakServer {
                 .error(NotFoundException.class, KodiakServer::notFound)
                 .error(HttpException.class, KodiakServer::httpError)
                 .error(RequestException.class, (req, res, e) ->
-                        apiError(req, res, ImageRequest.fromHelidon(e)))
+                        apiError(req, res, BodyReader.fromHelidon(e)))
                 .error(ServerConnectionException.class, KodiakServer::clientGone)
                 .error(DataReader.InsufficientDataAvailableException.class,
                         KodiakServer::clientGone)
@@ -167,13 +172,13 @@ public final class KodiakServer {
         if (e.retryAfterSeconds() != null) {
             res.header(HeaderNames.RETRY_AFTER, e.retryAfterSeconds());
         }
-        if (e instanceof ImageRequest.PayloadTooLargeException tooLarge) {
+        if (e instanceof BodyReader.PayloadTooLargeException tooLarge) {
             res.header(HeaderNames.CONNECTION, "close");
             sendJson(res, e.status(), e.code(), e.getMessage());
             tooLarge.drain();
             return;
         }
-        if (e instanceof ImageRequest.UploadTimeoutException timeout) {
+        if (e instanceof BodyReader.UploadTimeoutException timeout) {
             res.header(HeaderNames.CONNECTION, "close");
             try {
                 sendJson(res, e.status(), e.code(), e.getMessage());
@@ -256,7 +261,7 @@ public final class KodiakServer {
                     : status.code() == 503 ? "OVERLOADED"
                     : status.code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
             String text = status.code() == 413
-                    ? ImageRequest.PayloadTooLargeException.message("")
+                    ? BodyReader.PayloadTooLargeException.message("")
                     : status.code() >= 500 ? "The server could not handle the request"
                     : "The HTTP request is malformed"
                     + (message == null || message.isBlank() ? "" : " (" + message + ")");
@@ -332,6 +337,7 @@ public final class KodiakServer {
      */
     public void stop() {
         server.stop();
+        api.close();
         registry.close();
         metrics.close();
     }

@@ -115,12 +115,10 @@ final class ModelRegistry implements AutoCloseable {
                     long start = System.nanoTime();
                     Classifier classifier = Classifier.open(settings.classifierConfig(
                             model.bundle));
-                    if (settings.batching().enabled()) {
-                        model.batcher = new Batcher(model.name, classifier,
-                                settings.batching().maxBatchSize(), settings.batching().maxWait(),
-                                settings.batching().queueCapacity(), listener,
-                                model.incoming::get);
-                    }
+                    model.batcher = new Batcher(model.name, classifier,
+                            settings.batching().workers(), settings.batching().maxBatchSize(),
+                            settings.batching().maxWait(), settings.batching().queueCapacity(),
+                            listener, model.incoming::get);
                     model.classifier = classifier;
                     LOG.log(System.Logger.Level.INFO, "model {0} {1} ready in {2} ms",
                             model.name, model.manifest.version(),

@@ -32,7 +32,12 @@ import java.util.function.Function;
  * @param maxPixels the largest image, in pixels
  * @param requestTimeout the deadline of one classification, from arrival to answer
  * @param uploadTimeout how long reading a request body may take
- * @param maxConcurrentDecodes decodes running at once (bounds memory for large photos)
+ * @param maxConcurrentDecodes the platform threads decoding uploads at once; how many large
+ *     photos decode together is bounded by {@code decodeMemory}
+ * @param decodeMemory the heap all decodes in flight may take, by their estimated peak
+ * @param bodyMemory the heap all request bodies buffered at once may take
+ * @param admissionWait how long an upload may wait for decode memory before a 503
+ * @param maxConcurrentRequests requests served at once; more get a 503 from the server
  * @param batching micro-batching settings
  * @param engine the runtime that runs the models; auto prefers ONNX Runtime
  * @param intraOpThreads the forward pass's intra-op threads, 0 for Kodiak's default
@@ -44,20 +49,22 @@ import java.util.function.Function;
  */
 public record ServerSettings(int port, String host, Map<String, Path> models, String defaultModel,
         long maxBodyBytes, long maxPixels, Duration requestTimeout, Duration uploadTimeout,
-        int maxConcurrentDecodes, Batching batching, InferenceEngine engine,
+        int maxConcurrentDecodes, long decodeMemory, long bodyMemory, Duration admissionWait,
+        int maxConcurrentRequests, Batching batching, InferenceEngine engine,
         int intraOpThreads, int interOpThreads,
         List<String> corsOrigins, Optional<Path> site, Duration shutdownGrace) {
 
     /**
-     * Micro-batching settings.
+     * How forward passes run: every model has a queue and worker threads that take from it.
      *
-     * @param enabled false runs every request in its own forward pass
+     * @param enabled false runs every request in its own forward pass (a batch of one)
      * @param maxBatchSize the most requests per forward pass
      * @param maxWait how long the first request of a batch waits for company
      * @param queueCapacity requests that may wait per model before 503
+     * @param workers forward passes of one model that may run at once
      */
     public record Batching(boolean enabled, int maxBatchSize, Duration maxWait,
-            int queueCapacity) {
+            int queueCapacity, int workers) {
     }
 
     /**
@@ -68,9 +75,12 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
             "server.host", "server.shutdown-grace-period", "kodiak.models",
             "kodiak.default-model", "kodiak.limits.max-body-bytes", "kodiak.limits.max-pixels",
             "kodiak.limits.request-timeout", "kodiak.limits.upload-timeout",
-            "kodiak.limits.max-concurrent-decodes", "kodiak.batching.enabled",
+            "kodiak.limits.max-concurrent-decodes", "kodiak.limits.decode-memory",
+            "kodiak.limits.body-memory", "kodiak.limits.admission-wait",
+            "kodiak.limits.max-concurrent-requests", "kodiak.batching.enabled",
             "kodiak.batching.max-batch-size", "kodiak.batching.max-wait",
-            "kodiak.batching.queue-capacity", "kodiak.engine", "kodiak.threads.intra-op",
+            "kodiak.batching.queue-capacity", "kodiak.batching.workers", "kodiak.engine",
+            "kodiak.threads.intra-op",
             "kodiak.threads.inter-op", "kodiak.cors.allow-origins", "kodiak.site");
 
     /**
@@ -181,10 +191,25 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
                 "an ISO-8601 duration such as PT30S");
         r.check(!uploadTimeout.isNegative() && !uploadTimeout.isZero(),
                 "kodiak.limits.upload-timeout", uploadTimeout, "positive");
+        int cores = Runtime.getRuntime().availableProcessors();
         int decodes = r.get("kodiak.limits.max-concurrent-decodes",
-                Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors())),
-                Integer::parseInt, "a count");
+                Integer.toString(Math.max(4, 2 * cores)), Integer::parseInt, "a count");
         r.check(decodes >= 1, "kodiak.limits.max-concurrent-decodes", decodes, "at least 1");
+        long heap = Runtime.getRuntime().maxMemory();
+        long decodeMemory = r.get("kodiak.limits.decode-memory", Long.toString(heap / 2),
+                Long::parseLong, "a byte count");
+        r.check(decodeMemory >= 16L << 20, "kodiak.limits.decode-memory", decodeMemory,
+                "at least 16777216 (16 MiB)");
+        long bodyMemory = r.get("kodiak.limits.body-memory", Long.toString(heap / 8),
+                Long::parseLong, "a byte count");
+        Duration admissionWait = r.get("kodiak.limits.admission-wait", "PT0.5S",
+                Duration::parse, "an ISO-8601 duration such as PT0.5S");
+        r.check(!admissionWait.isNegative(), "kodiak.limits.admission-wait", admissionWait,
+                "0 or more");
+        int maxRequests = r.get("kodiak.limits.max-concurrent-requests", "256",
+                Integer::parseInt, "a count");
+        r.check(maxRequests >= 1, "kodiak.limits.max-concurrent-requests", maxRequests,
+                "at least 1");
         boolean batching = r.get("kodiak.batching.enabled", "true", Reader::bool, "true or false");
         int maxBatch = r.get("kodiak.batching.max-batch-size", "16", Integer::parseInt, "a count");
         r.check(maxBatch >= 1 && maxBatch <= 1024, "kodiak.batching.max-batch-size", maxBatch,
@@ -195,6 +220,9 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
                 "kodiak.batching.max-wait", maxWait, "from 0 to 1 second");
         int queue = r.get("kodiak.batching.queue-capacity", "64", Integer::parseInt, "a count");
         r.check(queue >= 1, "kodiak.batching.queue-capacity", queue, "at least 1");
+        int workers = r.get("kodiak.batching.workers", "1", Integer::parseInt, "a count");
+        r.check(workers >= 1 && workers <= 64, "kodiak.batching.workers", workers,
+                "from 1 to 64");
         InferenceEngine engine = r.get("kodiak.engine", "auto", InferenceEngine::parse,
                 "auto, onnxruntime or pytorch");
         int intra = r.get("kodiak.threads.intra-op", "0", Integer::parseInt, "a count");
@@ -214,10 +242,13 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
         Duration grace = r.get("server.shutdown-grace-period", "PT30S", Duration::parse,
                 "an ISO-8601 duration such as PT30S");
         r.fail();
+        r.check(bodyMemory >= maxBody, "kodiak.limits.body-memory", bodyMemory,
+                "at least kodiak.limits.max-body-bytes (" + maxBody + ")");
         return new ServerSettings(port, host, models, defaultModel, maxBody, maxPixels,
-                requestTimeout, uploadTimeout, decodes,
+                requestTimeout, uploadTimeout, decodes, decodeMemory, bodyMemory, admissionWait,
+                maxRequests,
                 new Batching(batching, batching ? maxBatch : 1, batching ? maxWait : Duration.ZERO,
-                        queue),
+                        queue, workers),
                 engine, intra, inter, origins, site, grace);
     }
 

@@ -9,11 +9,13 @@ import static org.hamcrest.Matchers.is;
 
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.core.topk.TopKOptions;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -28,19 +30,28 @@ import org.junit.jupiter.api.Test;
 
 /** Many concurrent clients: batching coalesces them, overload sheds load, nobody is mixed up. */
 class LoadTest {
+    /** Batched and single forward passes sum in different orders; answers agree this closely. */
+    static final double PROBABILITY_TOLERANCE = 1e-5;
+
     static Classifier fashion;
-    /** Fashion-MNIST test images as PNGs with their expected top-1 from core. */
+    /** The fixture images, with every label's probability from core, one at a time. */
     static List<byte[]> images = new ArrayList<>();
-    static List<String> expected = new ArrayList<>();
+    static List<Map<String, Float>> expected = new ArrayList<>();
 
     @BeforeAll
     static void prepare() throws Exception {
         fashion = Classifier.open(Fixtures.defaultBundle());
+        Set<Map<String, Float>> distinct = new java.util.HashSet<>();
         for (Fixtures.Image image : Fixtures.decodable()) {
             byte[] bytes = image.bytes();
+            Map<String, Float> probabilities = new java.util.HashMap<>();
+            fashion.classify(bytes, TopKOptions.DEFAULT.withK(10)).predictions()
+                    .forEach(p -> probabilities.put(p.label(), p.probability()));
             images.add(bytes);
-            expected.add(fashion.classify(bytes).top().label());
+            expected.add(probabilities);
+            distinct.add(probabilities);
         }
+        assertThat("a mix-up changes the probabilities", distinct.size(), greaterThan(20));
     }
 
     @AfterAll
@@ -98,7 +109,7 @@ class LoadTest {
                     for (int r = 0; r < rounds; r++) {
                         int i = (client * 7 + r) % images.size();
                         HttpResponse<String> response = server.post(
-                                "/api/v1/models/fashion-mnist/classify", "image/png",
+                                "/api/v1/models/fashion-mnist/classify?top_k=10", "image/png",
                                 images.get(i));
                         if (response.statusCode() == 503) {
                             if (response.headers().firstValue("Retry-After").isEmpty()
@@ -110,11 +121,20 @@ class LoadTest {
                         } else if (response.statusCode() != 200) {
                             wrong.add(response.statusCode() + ": " + response.body());
                         } else {
-                            String top = json(response).getJsonArray("predictions")
-                                    .getJsonObject(0).getString("label");
-                            if (!top.equals(expected.get(i))) {
-                                wrong.add("image " + i + " got " + top + " not "
-                                        + expected.get(i));
+                            var predictions = json(response).getJsonArray("predictions");
+                            if (predictions.size() != expected.get(i).size()) {
+                                wrong.add("image " + i + ": " + predictions.size() + " labels");
+                            }
+                            for (int p = 0; p < predictions.size(); p++) {
+                                var prediction = predictions.getJsonObject(p);
+                                Float want = expected.get(i).get(prediction.getString("label"));
+                                double got = prediction.getJsonNumber("probability")
+                                        .doubleValue();
+                                if (want == null
+                                        || Math.abs(got - want) > PROBABILITY_TOLERANCE) {
+                                    wrong.add("image " + i + " got " + prediction + " not "
+                                            + want);
+                                }
                             }
                             ok.incrementAndGet();
                         }

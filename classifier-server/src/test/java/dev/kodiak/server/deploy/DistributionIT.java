@@ -42,18 +42,7 @@ class DistributionIT {
         Process process = builder.start();
         try {
             HttpClient http = HttpClient.newHttpClient();
-            URI ready = URI.create("http://127.0.0.1:" + port + "/observe/health/ready");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            int status = 0;
-            while (status != 200 && System.nanoTime() < deadline && process.isAlive()) {
-                try {
-                    status = http.send(HttpRequest.newBuilder(ready).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (java.io.IOException e) {
-                    Thread.sleep(250);
-                }
-            }
-            assertThat(Files.readString(log), status, is(200));
+            awaitReady(http, port, process, log);
 
             byte[] image = Fixtures.image("png-gray8.png").bytes();
             String expected;
@@ -111,6 +100,23 @@ class DistributionIT {
                 "KODIAK_DEFAULT_MODEL", "bears"));
         assertThat(Files.readString(log), bad.start().waitFor(), is(2));
         assertThat(Files.readString(log), containsString("kodiak.models.bears"));
+    }
+
+    /** Waits until the server's readiness check answers 200 (at most two minutes). */
+    static void awaitReady(HttpClient http, int port, Process process, Path log)
+            throws Exception {
+        URI ready = URI.create("http://127.0.0.1:" + port + "/observe/health/ready");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        int status = 0;
+        while (status != 200 && System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                status = http.send(HttpRequest.newBuilder(ready).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (java.io.IOException e) {
+                TimeUnit.MILLISECONDS.sleep(100); // polling a port that is not open yet
+            }
+        }
+        assertThat(Files.readString(log), status, is(200));
     }
 
     private static long rssKb(long pid) throws Exception {

@@ -1,0 +1,56 @@
+package dev.kodiak.core.decode;
+
+/**
+ * The heap decoding an image takes at its peak, estimated from its header before any pixel is
+ * allocated: what a server reserves from a memory budget before it decodes, so that a few huge
+ * uploads cannot exhaust the heap and cheap requests keep being served.
+ *
+ * <pre>{@code
+ * ImageInfo info = decoder.probe(bytes);
+ * long bytesNeeded = DecodeMemory.estimate(info, bytes);
+ * }</pre>
+ *
+ * <p>The estimate covers the decoder's raster (its samples at their stored depth: a 16-bit RGBA
+ * PNG holds 8 bytes a pixel), the converted 8-bit pixels, a rotated copy for EXIF orientations
+ * other than 1, and the resize's working rows. It errs high. Stateless and thread-safe.
+ */
+public final class DecodeMemory {
+    /** Working memory besides the pixel buffers: resize rows, tensor, decoder state. */
+    static final long OVERHEAD = 8L << 20;
+
+    private DecodeMemory() {
+    }
+
+    /**
+     * Estimates the peak bytes of decoding and preprocessing an image.
+     *
+     * @param info what {@link ImageDecoder#probe(byte[])} read from the header
+     * @param image the encoded bytes (PNG headers tell the sample depth)
+     * @return bytes, at least {@link #OVERHEAD}
+     */
+    public static long estimate(ImageInfo info, byte[] image) {
+        long raster = switch (info.format()) {
+            case PNG -> pngBytesPerPixel(image);
+            case JPEG -> 4; // up to four 8-bit components
+            default -> 4; // GIF, BMP and WebP decode to 32-bit pixels
+        };
+        long converted = 3;
+        long rotated = info.orientation() > 1 ? 3 : 0;
+        return info.pixels() * (raster + converted + rotated) + OVERHEAD;
+    }
+
+    /** Samples per pixel times bytes per sample, from the IHDR chunk. */
+    private static long pngBytesPerPixel(byte[] b) {
+        if (b.length < 26) {
+            return 8;
+        }
+        int depth = b[24] & 0xFF;
+        int channels = switch (b[25] & 0xFF) {
+            case 0, 3 -> 1; // gray, palette indices
+            case 2 -> 3;
+            case 4 -> 2;
+            default -> 4; // RGBA, or unknown: the largest
+        };
+        return (long) channels * (depth > 8 ? 2 : 1) + ((b[25] & 0xFF) == 3 ? 3 : 0);
+    }
+}

@@ -1,0 +1,161 @@
+package dev.kodiak.server;
+
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.decode.DecodeMemory;
+import dev.kodiak.core.decode.ImageInfo;
+import io.helidon.http.Status;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Decodes and preprocesses uploads so that an expensive one cannot starve cheap ones.
+ *
+ * <p>Admission follows what a decode costs: each image reserves its estimated peak heap
+ * ({@link DecodeMemory}, from the header) in a {@link MemoryBudget} before it is decoded, and
+ * waits at most {@code admissionWait} for room; an image that cannot start by then gets a quick
+ * 503 with Retry-After, and one that could never fit the budget a 422. The work runs on platform
+ * threads, not on the request's virtual thread: a long CPU-bound decode (or a native one) would
+ * otherwise hold one of the few carrier threads every request shares, while the operating
+ * system time-slices platform threads, so a small JPEG is decoded at once next to a 49-megapixel
+ * PNG. Thread-safe.
+ */
+final class DecodeStage implements AutoCloseable {
+    private final MemoryBudget budget;
+    private final long admissionWaitNanos;
+    private final long maxPixels;
+    private final ExecutorService pool;
+
+    /**
+     * Starts the decode threads.
+     *
+     * @param threads platform threads decoding at once (more than the cores lets small images
+     *     in while large ones decode)
+     * @param budget the heap all decodes share
+     * @param admissionWait the longest an image waits for room in the budget
+     * @param maxPixels the pixel limit (images above it are refused by the decoder, not here)
+     */
+    DecodeStage(int threads, MemoryBudget budget, Duration admissionWait, long maxPixels) {
+        this.budget = budget;
+        this.admissionWaitNanos = admissionWait.toNanos();
+        this.maxPixels = maxPixels;
+        AtomicInteger count = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform()
+                .name("kodiak-decode-" + count.incrementAndGet()).daemon(true).unstarted(r));
+    }
+
+    /**
+     * Decodes and preprocesses one image for a model.
+     *
+     * @param classifier the model's classifier (its decoder and input spec)
+     * @param image the encoded bytes
+     * @param deadlineNanos the request's {@link System#nanoTime()} deadline
+     * @return the prepared tensor
+     * @throws ApiException 4xx for an image that cannot be used, 503 when the server is too
+     *     busy to decode it in time
+     */
+    PreparedImage prepare(Classifier classifier, byte[] image, long deadlineNanos) {
+        long cost = cost(classifier, image);
+        if (cost > budget.capacity()) {
+            throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "IMAGE_TOO_LARGE",
+                    "Decoding this image needs about " + mib(cost) + " MiB, more than this "
+                    + "server sets aside for decoding (" + mib(budget.capacity()) + " MiB, "
+                    + "kodiak.limits.decode-memory); scale it down before sending (the model "
+                    + "needs only a few hundred pixels a side)");
+        }
+        boolean admitted;
+        try {
+            admitted = budget.tryReserve(cost, MemoryBudget.waitFor(deadlineNanos,
+                    admissionWaitNanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.overloaded("The server is stopping; retry in a second");
+        }
+        if (!admitted) {
+            throw new ApiException(Status.SERVICE_UNAVAILABLE_503, "OVERLOADED", "The server is "
+                    + "busy decoding other large images (this one needs about " + mib(cost)
+                    + " MiB); retry in a few seconds, or send a smaller image", "2");
+        }
+        try {
+            Future<PreparedImage> task = pool.submit(() -> decode(classifier, image,
+                    deadlineNanos));
+            return await(task, deadlineNanos);
+        } finally {
+            budget.release(cost);
+        }
+    }
+
+    /**
+     * The estimated peak heap; 0 for what the decoder will refuse from the header anyway (too
+     * many pixels, or a header it cannot read), so that the decoder names the problem.
+     */
+    private long cost(Classifier classifier, byte[] image) {
+        try {
+            ImageInfo info = classifier.decoder().probe(image);
+            return info.pixels() > maxPixels ? 0 : DecodeMemory.estimate(info, image);
+        } catch (DecodeException e) {
+            return 0;
+        }
+    }
+
+    private static PreparedImage decode(Classifier classifier, byte[] image, long deadline)
+            throws DecodeException {
+        if (System.nanoTime() - deadline > 0) {
+            throw new DeadlineError();
+        }
+        return classifier.prepare(image);
+    }
+
+    private static PreparedImage await(Future<PreparedImage> task, long deadlineNanos) {
+        try {
+            return task.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            throw ClassifyService.deadlineExceeded();
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            throw ApiException.overloaded("The server is stopping; retry in a second");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DecodeException de) {
+                throw ClassifyService.decodeError(de);
+            }
+            if (e.getCause() instanceof DeadlineError) {
+                throw ClassifyService.deadlineExceeded();
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** The request's deadline passed while it waited for a decode thread. */
+    private static final class DeadlineError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DeadlineError() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static long mib(long bytes) {
+        return (bytes + (1 << 20) - 1) >> 20;
+    }
+
+    /** Stops the decode threads (queued decodes are dropped; their requests are answered). */
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kodiak.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.instanceOf;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.core.topk.TopKOptions;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The forward-pass workers: every request's future completes, whatever happens to them. */
+class BatcherTest {
+    static Classifier tiny;
+    static PreparedImage image;
+
+    @BeforeAll
+    static void open() throws Exception {
+        tiny = Classifier.open(Fixtures.tinyBundle());
+        image = tiny.prepare(Fixtures.image("png-rgb8.png").bytes());
+    }
+
+    @AfterAll
+    static void close() {
+        tiny.close();
+    }
+
+    private static final Batcher.Listener QUIET = (model, size, waits) -> { };
+
+    @Test
+    void aWorkerInterruptedWhileCollectingABatchCompletesItsRequests() throws Exception {
+        // the worker waits for company: someone is always "being decoded", and max wait is long
+        Batcher batcher = new Batcher("tiny", tiny, 1, 8, Duration.ofSeconds(30), 16, QUIET,
+                () -> 1);
+        CompletableFuture<Batcher.Result> first = batcher.submit(image, TopKOptions.DEFAULT,
+                System.nanoTime() + TimeUnit.MINUTES.toNanos(1));
+        // the worker takes the request into its batch, then waits for more
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (batcher.queueDepth() > 0 && System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        assertThat("the worker took the request", batcher.queueDepth(), is(0));
+        batcher.interruptWorkers();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> first.get(10, TimeUnit.SECONDS));
+        assertThat(e.getCause(), instanceOf(Batcher.DeadlineException.class));
+        assertThat(batcher.drain(Duration.ofSeconds(5)), is(true));
+    }
+
+    @Test
+    void severalWorkersAnswerEveryRequestAndStopWhenDrained() throws Exception {
+        Batcher batcher = new Batcher("tiny", tiny, 3, 4, Duration.ZERO, 64, QUIET, () -> 0);
+        java.util.List<CompletableFuture<Batcher.Result>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            futures.add(batcher.submit(image, TopKOptions.DEFAULT,
+                    System.nanoTime() + TimeUnit.MINUTES.toNanos(1)));
+        }
+        float expected = tiny.classify(Fixtures.image("png-rgb8.png").bytes()).top()
+                .probability();
+        for (CompletableFuture<Batcher.Result> f : futures) {
+            assertThat((double) f.get(30, TimeUnit.SECONDS).classification().top()
+                    .probability(), org.hamcrest.Matchers.closeTo(expected, 1e-5));
+        }
+        assertThat(batcher.drain(Duration.ofSeconds(5)), is(true));
+        assertThrows(Batcher.OverloadedException.class, () -> batcher.submit(image,
+                TopKOptions.DEFAULT, System.nanoTime() + TimeUnit.MINUTES.toNanos(1)));
+    }
+}
