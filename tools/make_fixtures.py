@@ -21,6 +21,7 @@ What it writes (all small, committed):
                               PyTorch's top-1 for all 10,000 Fashion-MNIST test images and the
                               logits of the first 1,000
   testdata/bundles/tiny-rgb/  a tiny random-weight RGB bundle (crop + bicubic + probabilities)
+  testdata/bundles/tiny-nan/  a model whose scores are NaN for dark images
   testdata/bundles/tiny-*/    tiny random-weight bundles for the other input-spec forms
                               (squish, crop, pad x RGB, L), so every form is checked against
                               PyTorch under every engine
@@ -48,6 +49,7 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
 sys.path.insert(0, TOOLS)
 import export_bundle as eb  # noqa: E402
+from fixture_models import NanNet, TinyNet, TinyRgbNet  # noqa: E402
 import train_default  # noqa: E402
 
 OUT = os.path.join(ROOT, "testdata")
@@ -383,19 +385,6 @@ def make_preprocess():
 
 # ---------------------------------------------------------------- models
 
-class TinyRgbNet(torch.nn.Module):
-    """Random-weight 3-class CNN that ends in softmax (bundle output: probabilities)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
-        self.fc = torch.nn.Linear(8 * 16 * 16, 3)
-
-    def forward(self, x):
-        x = torch.relu(self.conv(x))
-        return torch.softmax(self.fc(x.flatten(1)), dim=1)
-
-
 def make_tiny_bundle():
     torch.manual_seed(7)
     model = TinyRgbNet()
@@ -409,21 +398,6 @@ def make_tiny_bundle():
                      provenance={"dataset": "none: random weights, for tests only"},
                      description="Tiny random-weight RGB model for Kodiak's tests.")
     return path
-
-
-class TinyNet(torch.nn.Module):
-    """Random-weight 4-class CNN with batch norm, any input size and channel count (logits)."""
-
-    def __init__(self, channels, width, height):
-        super().__init__()
-        self.conv = torch.nn.Conv2d(channels, 8, 3, stride=2, padding=1)
-        self.norm = torch.nn.BatchNorm2d(8)
-        self.pool = torch.nn.AdaptiveAvgPool2d(1)  # global: exports for any input size
-        self.fc = torch.nn.Linear(8, 4)
-
-    def forward(self, x):
-        x = torch.relu(self.norm(self.conv(x)))
-        return self.fc(self.pool(x).flatten(1))
 
 
 # name: (color, width, height, input_spec arguments), one per spec form not covered above
@@ -459,7 +433,17 @@ def make_tiny_form_bundles():
     return paths
 
 
+def make_nan_bundle():
+    path = os.path.join(OUT, "bundles", "tiny-nan")
+    eb.export_bundle(NanNet(), ["bright", "dark"],
+                     spec(8, 8, color="L", resize="squish", interpolation="box"), path,
+                     "tiny-nan", "0.1.0", output="logits",
+                     provenance={"dataset": "none: a formula, for tests only"},
+                     description="Gives NaN scores for dark images, for Kodiak's tests.")
+
+
 def make_model_goldens(records):
+    make_nan_bundle()
     bundles = {"fashion-mnist": os.path.join(ROOT, "models", "fashion-mnist"),
                "tiny-rgb": make_tiny_bundle(), **make_tiny_form_bundles()}
     out_dir = os.path.join(GOLDEN, "logits")

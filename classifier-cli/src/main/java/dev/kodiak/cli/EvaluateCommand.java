@@ -193,10 +193,16 @@ final class EvaluateCommand implements Callable<Integer> {
                         unreadable.add(ImageFiles.Unreadable.of(chunk.get(i), de));
                     }
                 }
-                List<Classification> answers = ready.isEmpty() ? List.of()
-                        : classifier.infer(ready, all);
+                List<Classifier.Outcome> answers = ready.isEmpty() ? List.of()
+                        : classifier.inferEach(ready, java.util.Collections.nCopies(
+                                ready.size(), all));
                 for (int i = 0; i < answers.size(); i++) {
-                    Classification c = answers.get(i);
+                    if (answers.get(i).failure() != null) { // this image alone
+                        unreadable.add(new ImageFiles.Unreadable(readyPaths.get(i),
+                                "MODEL_FAILED", answers.get(i).failure().getMessage()));
+                        continue;
+                    }
+                    Classification c = answers.get(i).classification();
                     int actual = files.get(readyPaths.get(i));
                     float actualProbability = 0;
                     for (Prediction p : c.predictions()) {

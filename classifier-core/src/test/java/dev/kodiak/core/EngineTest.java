@@ -11,6 +11,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.infer.InferenceEngine;
+import dev.kodiak.core.infer.InferenceException;
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Pixels;
+import dev.kodiak.core.topk.TopKOptions;
 import dev.kodiak.core.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,6 +133,27 @@ class EngineTest {
         assertThat(e.problem(), is(BundleException.Problem.PROBE_MISMATCH));
         assertThat(e.getMessage(), containsString("the input spec in kodiak.json was changed "
                 + "since"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void anImageWithNanScoresFailsAloneInItsBatch(InferenceEngine engine) throws Exception {
+        try (Classifier c = open(Fixtures.bundle("tiny-nan"), engine)) {
+            byte[] white = new byte[64];
+            java.util.Arrays.fill(white, (byte) 255);
+            PreparedImage bright = c.prepare(new Pixels(8, 8, ColorMode.L, white));
+            PreparedImage dark = c.prepare(new Pixels(8, 8, ColorMode.L, new byte[64]));
+            java.util.List<Classifier.Outcome> outcomes = c.inferEach(
+                    java.util.List.of(bright, dark, bright),
+                    java.util.Collections.nCopies(3, TopKOptions.DEFAULT));
+            assertThat(outcomes.get(0).get().top().label(), is("bright"));
+            assertThat(outcomes.get(2).get().top().label(), is("bright"));
+            assertThat(outcomes.get(1).failure().getMessage(), startsWith("Model 'tiny-nan' gave "
+                    + "unusable scores for this image (The model produced NaN scores"));
+            InferenceException e = assertThrows(InferenceException.class,
+                    () -> c.infer(java.util.List.of(bright, dark), TopKOptions.DEFAULT));
+            assertThat(e.getMessage(), is(outcomes.get(1).failure().getMessage()));
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -56,6 +56,45 @@ class BatcherTest {
     }
 
     @Test
+    void anImageTheModelFailsOnFailsAloneInItsBatch() throws Exception {
+        try (Classifier nan = Classifier.open(Fixtures.bundle("tiny-nan"))) {
+            byte[] white = new byte[64];
+            java.util.Arrays.fill(white, (byte) 255);
+            PreparedImage bright = nan.prepare(new dev.kodiak.core.preprocess.Pixels(8, 8,
+                    dev.kodiak.core.preprocess.ColorMode.L, white));
+            PreparedImage dark = nan.prepare(new dev.kodiak.core.preprocess.Pixels(8, 8,
+                    dev.kodiak.core.preprocess.ColorMode.L, new byte[64]));
+            java.util.concurrent.atomic.AtomicInteger batches =
+                    new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger largest =
+                    new java.util.concurrent.atomic.AtomicInteger();
+            // one worker that waits long enough for all three to share its batch
+            java.util.concurrent.atomic.AtomicInteger coming =
+                    new java.util.concurrent.atomic.AtomicInteger(3);
+            Batcher batcher = new Batcher("tiny-nan", nan, 1, 3, Duration.ofSeconds(20), 8,
+                    (model, size, waits) -> {
+                        batches.incrementAndGet();
+                        largest.accumulateAndGet(size, Math::max);
+                    }, coming::get);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            java.util.List<CompletableFuture<Batcher.Result>> futures = new java.util.ArrayList<>();
+            for (PreparedImage image : java.util.List.of(bright, dark, bright)) {
+                futures.add(batcher.submit(image, TopKOptions.DEFAULT, deadline));
+                coming.decrementAndGet();
+            }
+            assertThat(futures.get(0).get(30, TimeUnit.SECONDS).classification().top().label(),
+                    is("bright"));
+            assertThat(futures.get(2).get(30, TimeUnit.SECONDS).classification().top().label(),
+                    is("bright"));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> futures.get(1).get(30, TimeUnit.SECONDS));
+            assertThat(e.getCause(), instanceOf(dev.kodiak.core.infer.InferenceException.class));
+            assertThat("the three shared one forward pass", largest.get(), is(3));
+            assertThat(batcher.drain(Duration.ofSeconds(5)), is(true));
+        }
+    }
+
+    @Test
     void severalWorkersAnswerEveryRequestAndStopWhenDrained() throws Exception {
         Batcher batcher = new Batcher("tiny", tiny, 3, 4, Duration.ZERO, 64, QUIET, () -> 0);
         java.util.List<CompletableFuture<Batcher.Result>> futures = new java.util.ArrayList<>();

@@ -289,9 +289,10 @@ public final class ImageScoring {
             if (images.isEmpty()) {
                 return;
             }
-            List<Classification> answers;
+            List<Classifier.Outcome> answers;
             try {
-                answers = classifier.infer(images, topK);
+                answers = classifier.inferEach(images,
+                        java.util.Collections.nCopies(images.size(), topK));
             } catch (dev.kodiak.core.infer.InferenceException e) {
                 for (String path : paths) {
                     out.add(row(path, null, "INFERENCE_FAILED: " + e.getMessage()));
@@ -299,7 +300,11 @@ public final class ImageScoring {
                 return;
             }
             for (int i = 0; i < answers.size(); i++) {
-                out.add(row(paths.get(i), answers.get(i), null));
+                Classifier.Outcome outcome = answers.get(i);
+                out.add(outcome.failure() == null
+                        ? row(paths.get(i), outcome.classification(), null)
+                        : row(paths.get(i), null, "INFERENCE_FAILED: "
+                                + outcome.failure().getMessage())); // this image alone
             }
         }
 
