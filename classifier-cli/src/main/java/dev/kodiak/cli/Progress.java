@@ -1,5 +1,6 @@
 package dev.kodiak.cli;
 
+import java.io.Console;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -19,11 +20,29 @@ final class Progress {
     private int done;
 
     /**
-     * A bar on {@code out} that is drawn only when a console is attached and {@code quiet} is
-     * false.
+     * A bar on {@code out} that is drawn only when the process runs in a terminal and
+     * {@code quiet} is false.
      */
     static Progress forPeople(PrintStream out, String what, int total, boolean quiet) {
-        return new Progress(out, what, total, !quiet && System.console() != null);
+        return new Progress(out, what, total, !quiet && terminal(System.console()));
+    }
+
+    /**
+     * Whether the process talks to a terminal. From JDK 22 {@code System.console()} is not null
+     * when output is redirected too, and only {@code Console.isTerminal()} (JDK 22+, read by
+     * reflection since the CLI runs on 21 as well) tells; on JDK 21 a console means a terminal.
+     */
+    static boolean terminal(Console console) {
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     Progress(PrintStream out, String what, int total, boolean shown) {

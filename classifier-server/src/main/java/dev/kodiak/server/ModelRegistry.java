@@ -24,6 +24,12 @@ import java.util.function.Consumer;
 final class ModelRegistry implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelRegistry.class.getName());
 
+    /**
+     * How long stopping may take after the web server's grace period: a model still loading,
+     * then the queued forward passes of every model. Deployment files add it to their grace.
+     */
+    static final Duration DRAIN = Duration.ofSeconds(10);
+
     /** One served model; its classifier and batcher appear once it is loaded. */
     static final class Model {
         private final String name;
@@ -177,23 +183,24 @@ final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Stops loading, drains the batchers, then releases the models; a model whose batcher is
-     * still inside a forward pass after 10 s is left to the process's exit rather than freed
-     * under it.
+     * Stops loading, drains the batchers, then releases the models, all within {@link #DRAIN}
+     * (after the web server's own grace period); a model whose workers are still inside a
+     * forward pass by then is left to the process's exit rather than freed under it.
      */
     @Override
     public void close() {
         closed = true;
+        long deadline = System.nanoTime() + DRAIN.toNanos();
         Thread t = loader;
         if (t != null) {
             try {
-                t.join(Duration.ofSeconds(30));
+                t.join(left(deadline));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         for (Model model : models.values()) {
-            boolean idle = model.batcher == null || model.batcher.drain(Duration.ofSeconds(10));
+            boolean idle = model.batcher == null || model.batcher.drain(left(deadline));
             if (model.classifier != null && idle) {
                 model.classifier.close();
             } else if (model.classifier != null) {
@@ -201,5 +208,9 @@ final class ModelRegistry implements AutoCloseable {
                         + "not closing it", model.name);
             }
         }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
     }
 }

@@ -322,7 +322,10 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
         }
 
         void problem(String key, String value, String expected) {
-            problems.add(key + " (env " + envName(key) + ") is '" + value + "' but must be "
+            // one model's entry is set through the whole map: KODIAK_MODELS=name=path,...
+            String env = key.startsWith("kodiak.models.") ? envName("kodiak.models")
+                    + " (name=path pairs)" : envName(key);
+            problems.add(key + " (env " + env + ") is '" + value + "' but must be "
                     + expected);
         }
 

@@ -2,12 +2,17 @@ package dev.kodiak.server;
 
 import io.helidon.health.HealthCheckResponse;
 
-/** Test access to the readiness check. */
-final class KodiakServerAccess {
+/** Test access to the server's package-private parts. */
+public final class KodiakServerAccess {
     private KodiakServerAccess() {
     }
 
     static HealthCheckResponse readiness(ModelRegistry registry) {
         return KodiakServer.readiness(registry);
+    }
+
+    /** @return how long stopping the models may take after the web server's grace period */
+    public static java.time.Duration modelDrain() {
+        return ModelRegistry.DRAIN;
     }
 }

@@ -30,6 +30,21 @@ class LifecycleTest {
     @TempDir
     Path tmp;
 
+    /** Every "(env NAME)" in a message is a variable the server reads. */
+    static void assertHintsNameVariablesTheServerReads(String message) {
+        java.util.Set<String> read = new java.util.HashSet<>();
+        ServerSettings.KEYS.forEach(k -> read.add(ServerSettings.environmentVariable(k)));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(env ([A-Z_]+)")
+                .matcher(message);
+        int hints = 0;
+        while (m.find()) {
+            hints++;
+            assertThat(m.group(1) + " is read by the server", read.contains(m.group(1)),
+                    is(true));
+        }
+        assertThat("the message names variables", hints > 0, is(true));
+    }
+
     @Test
     void stopLetsInFlightRequestsFinishAndRefusesNewOnes() throws Exception {
         TestServer server = TestServer.start(Map.of());
@@ -38,25 +53,49 @@ class LifecycleTest {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
+            // Expect: 100-continue makes the handler say when it starts reading the body
             out.write(("POST /api/v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
-                    + "Content-Length: " + image.length + "\r\n\r\n")
+                    + "Expect: 100-continue\r\nContent-Length: " + image.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            assertThat("the request is in flight", readUntil(in, "\r\n\r\n"),
+                    containsString("100 Continue"));
             out.write(image, 0, image.length / 2);
             out.flush();
-            Thread.sleep(200); // the request is now in flight
 
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::close);
-            Thread.sleep(500);
-            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(),
-                    "new connections are refused while stopping");
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            boolean refused = false;
+            while (!refused && System.nanoTime() < until) {
+                try {
+                    new Socket("127.0.0.1", port).close();
+                } catch (ConnectException e) {
+                    refused = true; // the listener has closed
+                }
+            }
+            assertThat("new connections are refused while stopping", refused, is(true));
+            assertThat("the in-flight request is still being waited for", stopping.isDone(),
+                    is(false));
 
             out.write(image, image.length / 2, image.length - image.length / 2);
             out.flush();
-            String response = readResponse(socket.getInputStream());
+            String response = readResponse(in);
             assertThat(response, response.startsWith("HTTP/1.1 200"), is(true));
             assertThat(response, containsString("\"predictions\""));
             stopping.get();
         }
+    }
+
+    private static String readUntil(InputStream in, String end) throws Exception {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) >= 0; ) {
+            got.write(b);
+            if (got.toString(StandardCharsets.ISO_8859_1).endsWith(end)) {
+                break;
+            }
+        }
+        return got.toString(StandardCharsets.ISO_8859_1);
     }
 
     private static String readResponse(InputStream in) throws Exception {
@@ -141,6 +180,7 @@ class LifecycleTest {
             "kodiak.cors.allow-origins (env KODIAK_CORS_ALLOW_ORIGINS) is 'blog.example'"}) {
             assertThat(e.getMessage(), containsString(part));
         }
+        assertHintsNameVariablesTheServerReads(e.getMessage());
     }
 
     @Test
@@ -148,9 +188,10 @@ class LifecycleTest {
         ServerSettings.InvalidSettingsException missing = assertThrows(
                 ServerSettings.InvalidSettingsException.class, () -> TestServer.settings(Map.of(
                         "KODIAK_MODELS", "pets=nowhere/pets")));
-        assertThat(missing.getMessage(), containsString("kodiak.models.pets (env KODIAK_MODELS_PETS)"
-                + " is '" + Fixtures.root().resolve("nowhere/pets") + "' but must be the path "
-                + "of an existing bundle directory or zip"));
+        assertThat(missing.getMessage(), containsString("kodiak.models.pets (env KODIAK_MODELS "
+                + "(name=path pairs)) is '" + Fixtures.root().resolve("nowhere/pets") + "' but "
+                + "must be the path of an existing bundle directory or zip"));
+        assertHintsNameVariablesTheServerReads(missing.getMessage());
 
         Path broken = Files.createDirectories(tmp.resolve("broken"));
         Files.copy(Fixtures.tinyBundle().resolve("kodiak.json"), broken.resolve("kodiak.json"));

@@ -3,7 +3,15 @@ package dev.kodiak.spark;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,6 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * One {@link Classifier} per bundle per executor JVM, opened by the first task that needs it and
  * reused by every later task and partition (tasks of one executor run as threads of one JVM,
  * and a Classifier is thread-safe). Released when the JVM exits.
+ *
+ * <p>A bundle is known by its content, not its path: the key holds the sha256 of its manifest
+ * (which holds the sha256 of every other file) or of the zip, so a bundle replaced in place is
+ * opened again instead of the old model scoring on under the new manifest's name.
  */
 final class ExecutorClassifiers {
     private static final Map<String, Classifier> OPEN = new ConcurrentHashMap<>();
@@ -19,8 +31,8 @@ final class ExecutorClassifiers {
     }
 
     static Classifier get(Path bundle, ScoringOptions options) {
-        String key = bundle.toAbsolutePath() + "|" + options.batchSize() + "|"
-                + options.maxPixels() + "|" + options.engine();
+        String key = bundle.toAbsolutePath() + "|" + fingerprint(bundle) + "|"
+                + options.batchSize() + "|" + options.maxPixels() + "|" + options.engine();
         return OPEN.computeIfAbsent(key, k -> {
             try {
                 Classifier classifier = Classifier.open(ClassifierConfig.builder(bundle)
@@ -34,5 +46,23 @@ final class ExecutorClassifiers {
                         + "executor: " + e.getMessage(), e);
             }
         });
+    }
+
+    /** The sha256 of the manifest of a bundle directory, or of a zip bundle. */
+    static String fingerprint(Path bundle) {
+        Path file = Files.isDirectory(bundle) ? bundle.resolve(Manifest.FILE_NAME) : bundle;
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("The model bundle cannot be read on this executor: "
+                    + file + " (" + e.getMessage() + ")", e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
     }
 }

@@ -245,6 +245,13 @@ public final class ImageScoring {
             Path bundle = shippedName != null ? Path.of(SparkFiles.get(shippedName))
                     : Path.of(options.bundle());
             Classifier classifier = ExecutorClassifiers.get(bundle, options);
+            if (!classifier.manifest().modelSha256().equals(identity.sha256())) {
+                throw new IllegalStateException("The model bundle changed while the job ran: "
+                        + "the driver read " + identity.name() + " " + identity.version()
+                        + " (sha256 " + identity.sha256() + ") but this executor finds sha256 "
+                        + classifier.manifest().modelSha256() + " at " + bundle + "; run the "
+                        + "job again once the bundle is in place");
+            }
             TopKOptions topK = new TopKOptions(options.topK(), options.threshold(), Set.of());
             return new Iterator<>() {
                 private final List<Row> ready = new ArrayList<>();

@@ -86,6 +86,56 @@ class ImageScoringTest {
     }
 
     @Test
+    void aBundleReplacedInPlaceIsOpenedAgain() throws Exception {
+        // executors read the bundle where it is (--no-ship); between two jobs it is replaced
+        Path bundle = tmp.resolve("replaced-bundle");
+        copyTree(Fixtures.defaultBundle(), bundle);
+        Path output = tmp.resolve("replaced-scores");
+        ScoringOptions options = new ScoringOptions(input.toString(), output.toString(),
+                bundle.toString(), false, 1, 0f, 16, "*.png", "csv", 50_000_000L,
+                InferenceEngine.AUTO);
+        ImageScoring.write(spark, ImageScoring.score(spark, options), options);
+        assertThat(read(output, "csv").get(0).<String>getAs("model_name"), is("fashion-mnist"));
+
+        deleteTree(bundle);
+        copyTree(Fixtures.tinyBundle(), bundle);
+        ImageScoring.write(spark, ImageScoring.score(spark, options), options);
+        List<Row> rows = read(output, "csv");
+        java.util.Set<String> tinyLabels = java.util.Set.of("red-ish", "green-ish", "blue-ish");
+        String tinySha;
+        try (dev.kodiak.core.Classifier tiny = dev.kodiak.core.Classifier.open(bundle)) {
+            tinySha = tiny.manifest().modelSha256();
+        }
+        assertThat(rows.stream().filter(r -> r.getAs("error") == null).count(),
+                org.hamcrest.Matchers.greaterThan(3L));
+        for (Row row : rows) {
+            if (row.getAs("error") != null) {
+                continue;
+            }
+            assertThat(row.<String>getAs("model_sha256"), is(tinySha));
+            assertThat("scored by the new model, not the cached old one",
+                    tinyLabels.contains(row.<String>getAs("label_1")), is(true));
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    @Test
     void everyRowIsWhatCoreAnswersAndBadFilesAreErrorRows() throws Exception {
         Path output = tmp.resolve("scores");
         ScoringOptions options = options(output, 3, "parquet");

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.not;
 
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.server.KodiakServer;
+import dev.kodiak.server.KodiakServerAccess;
 import dev.kodiak.server.ServerSettings;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -105,9 +106,10 @@ class DeploymentFilesTest {
         List<String> preStop = (List<String>) ((Map<String, Object>) ((Map<String, Object>)
                 ((Map<String, Object>) container.get("lifecycle")).get("preStop")).get("exec"))
                 .get("command");
-        long drain = settings.shutdownGrace().toSeconds() + Long.parseLong(preStop.get(1));
-        assertThat("the pod outlives the preStop pause plus the server's drain", (long) grace,
-                greaterThanOrEqualTo(drain));
+        long stop = Long.parseLong(preStop.get(1)) + settings.shutdownGrace().toSeconds()
+                + KodiakServerAccess.modelDrain().toSeconds();
+        assertThat("the pod outlives the preStop pause, the server's grace period and the "
+                + "models' drain, with a margin", (long) grace, greaterThanOrEqualTo(stop + 5));
     }
 
     @Test
