@@ -63,7 +63,7 @@ class CliTest {
             BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
             image.getRaster().setDataElements(0, 0, 28, 28,
                     java.util.Arrays.copyOfRange(images, 16 + i * 784, 16 + (i + 1) * 784));
-            Path dir = Files.createDirectories(root.resolve(EvaluateCommand.slug(
+            Path dir = Files.createDirectories(root.resolve(LabelledFolder.slug(
                     names.get(labels[8 + i]))));
             ImageIO.write(image, "png", dir.resolve(String.format("%05d.png", i)).toFile());
         }
