@@ -242,7 +242,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("evaluate", "verify", "dedupe")) {
+        for (String command : List.of("evaluate", "verify", "dedupe", "clean")) {
             Run help = run(command, "--help");
             assertThat(help.exit(), is(Exit.OK));
             assertThat(help.out(), containsString("Usage: kodiak " + command));
