@@ -223,10 +223,13 @@ final class Journal implements AutoCloseable {
     <T> T transact(Work<T> work) throws Refused, IOException {
         synchronized (monitor) {
             synchronized (this) {
-                try (FileLock lock = channel.lock()) {
+                FileLock lock = channel.lock();
+                try {
                     readNew(true);
                     recover();
                     return work.run(new Tx());
+                } finally {
+                    lock.release();
                 }
             }
         }
