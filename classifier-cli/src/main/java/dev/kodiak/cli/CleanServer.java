@@ -46,6 +46,8 @@ final class CleanServer implements AutoCloseable {
     static final String TOKEN_HEADER = "X-Kodiak-Token";
     /** The thumbnails' box, as the evaluate report's. */
     static final int THUMBNAIL = 112;
+    /** The box of the larger view a card opens ({@code ?size=512}). */
+    static final int PREVIEW = 512;
 
     private static final System.Logger LOG = System.getLogger(CleanServer.class.getName());
     private static final int MAX_BODY = 64 * 1024;
@@ -58,6 +60,7 @@ final class CleanServer implements AutoCloseable {
     private final Set<String> hosts;
     private final Set<String> origins;
     private final ThumbnailCache thumbnails;
+    private final ThumbnailCache previews;
     private final String page;
     private final SecureRandom random;
 
@@ -73,7 +76,8 @@ final class CleanServer implements AutoCloseable {
         int port = server.getAddress().getPort();
         this.hosts = Set.of("127.0.0.1:" + port, "localhost:" + port);
         this.origins = Set.of("http://127.0.0.1:" + port, "http://localhost:" + port);
-        this.thumbnails = new ThumbnailCache(THUMBNAIL, 256L << 20);
+        this.thumbnails = new ThumbnailCache(THUMBNAIL, 192L << 20);
+        this.previews = new ThumbnailCache(PREVIEW, 64L << 20);
         try (InputStream in = CleanServer.class.getResourceAsStream("clean.html")) {
             this.page = new String(in.readAllBytes(), StandardCharsets.UTF_8)
                     .replace("/*{{REPORT_CSS}}*/", EvaluationReport.CSS);
@@ -267,8 +271,15 @@ final class CleanServer implements AutoCloseable {
             throw new CleanSession.Refused(404, "Thumbnails are named by a sha256 (64 hex "
                     + "digits), not '" + sha256 + "'");
         }
+        String size = query(x).getOrDefault("size", String.valueOf(THUMBNAIL));
+        ThumbnailCache cache = switch (size) {
+            case "" + THUMBNAIL -> thumbnails;
+            case "" + PREVIEW -> previews;
+            default -> throw new CleanSession.Refused(400, "size is " + THUMBNAIL + " or "
+                    + PREVIEW + ", not " + size);
+        };
         Path file = session.locate(sha256);
-        byte[] png = file == null ? null : thumbnails.get(sha256, file);
+        byte[] png = file == null ? null : cache.get(sha256, file);
         if (png == null) {
             throw new CleanSession.Refused(404, "No readable image with sha256 " + sha256
                     + " in the folder");

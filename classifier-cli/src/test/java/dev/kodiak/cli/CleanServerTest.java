@@ -53,8 +53,8 @@ class CleanServerTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private static CleanCommand.Running start(Path data) throws Exception {
-        return CleanTest.start(new PrintStream(CleanTest.OutputStreamSink.INSTANCE), data.toString(),
-                "--bundle", Fixtures.defaultBundle().toString(), "-q");
+        return CleanTest.start(new PrintStream(CleanTest.OutputStreamSink.INSTANCE),
+                data.toString(), "--bundle", Fixtures.defaultBundle().toString(), "-q");
     }
 
     private static String base(CleanCommand.Running running) {
@@ -183,6 +183,16 @@ class CleanServerTest {
             assertThat(post(running, "/api/act", "{\"item\":0,\"action\":\"keep\"}", "Origin",
                     "http://127.0.0.1:" + port).statusCode(), is(200));
 
+            // a second page on a port in use, or on a folder that is not there, is refused
+            CliTest.Run taken = CliTest.run("clean", planted.root().toString(), "--bundle",
+                    Fixtures.defaultBundle().toString(), "-q", "--port", String.valueOf(port));
+            assertThat(taken.exit(), is(Exit.USAGE));
+            assertThat(taken.err(), containsString("Port " + port + " on 127.0.0.1 is in use; "
+                    + "choose another with --port"));
+            CliTest.Run missing = CliTest.run("clean", tmp.resolve("nowhere").toString(), "-q");
+            assertThat(missing.exit(), is(Exit.USAGE));
+            assertThat(missing.err(), containsString("No folder at"));
+
             // nothing listens on this machine's other addresses
             for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
                 for (InetAddress address : Collections.list(nic.getInetAddresses())) {
@@ -295,7 +305,8 @@ class CleanServerTest {
                                 + ",\"action\":\"" + action + "\",\"label\":" + random.nextInt(10)
                                 + ",\"last\":0}");
                         if (r.statusCode() == 200) {
-                            succeeded.computeIfAbsent(item, k -> new AtomicInteger()).incrementAndGet();
+                            succeeded.computeIfAbsent(item, k -> new AtomicInteger())
+                                    .incrementAndGet();
                         } else if (r.statusCode() != 409) {
                             unexpected.add(r.statusCode() + " " + r.body());
                         }

@@ -26,6 +26,7 @@ import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
@@ -72,6 +73,11 @@ class CleanTest {
         Path dir = Files.createDirectories(Fixtures.root().resolve(
                 "classifier-cli/target/screenshots"));
         Files.write(dir.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /** @return the label a slugged folder name stands for */
+    private static String labels(String folder) {
+        return TestFolders.labels().get(LabelledFolder.labelOf(folder, TestFolders.labels()));
     }
 
     private static WebElement focused(ChromeDriver browser) {
@@ -308,6 +314,36 @@ class CleanTest {
                 assertThat(Files.exists(data.resolve(Journal.QUARANTINE)), is(false));
                 assertThat(TestFolders.journal(data), is(empty()));
                 screenshot(browser, "clean-refused");
+
+                // the mouse works too: the menu relabels, the button undoes
+                WebElement other = browser.findElements(By.cssSelector("#cards .card")).get(1);
+                String otherKey = other.getAttribute("data-key");
+                String otherFile = path(other);
+                String right = planted.mislabels().get(otherFile);
+                String label = labels(right);
+                new org.openqa.selenium.support.ui.Select(other.findElement(By.tagName("select")))
+                        .selectByVisibleText(CleanSession.LABEL_KEYS.charAt(
+                                LabelledFolder.labelOf(right, TestFolders.labels())) + " · "
+                                + label);
+                awaitState(browser, otherKey, "relabel");
+                String moved = right + otherFile.substring(otherFile.indexOf('/'));
+                assertThat(Files.exists(data.resolve(moved)), is(true));
+                browser.findElement(By.cssSelector(".card[data-key='" + otherKey + "'] button"))
+                        .click();
+                awaitState(browser, otherKey, "");
+                assertThat(Files.exists(data.resolve(otherFile)), is(true));
+
+                // Enter (or a double click) opens a larger view of the focused card
+                browser.findElement(By.cssSelector(".card[data-key='" + otherKey + "'] img"))
+                        .click();
+                press(browser, Keys.ENTER);
+                waiting(browser).until(d -> d.findElement(By.id("preview")).isDisplayed()
+                        && ((Number) ((ChromeDriver) d).executeScript("return document"
+                        + ".getElementById('preview-image').naturalWidth")).intValue() == 504);
+                assertThat(browser.findElement(By.id("preview-title")).getText(),
+                        is(otherFile));
+                press(browser, Keys.ESCAPE);
+                waiting(browser).until(d -> !d.findElement(By.id("preview")).isDisplayed());
             } finally {
                 browser.quit();
             }
