@@ -275,6 +275,45 @@ class CleanServerTest {
     }
 
     @Test
+    void whatWasKeptOrMovedStaysReviewedInTheNextRun() throws Exception {
+        TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
+        Path data = planted.root();
+        long keptAction;
+        String kept;
+        try (CleanCommand.Running first = start(data)) {
+            JsonObject wrong = cards(first, "mislabeled").get(0).getAsJsonObject();
+            int right = LabelledFolder.labelOf(planted.mislabels().get(wrong.get("path")
+                    .getAsString()), TestFolders.labels());
+            assertThat(post(first, "/api/act", "{\"item\":" + wrong.get("item").getAsInt()
+                    + ",\"action\":\"relabel\",\"label\":" + right + "}").statusCode(), is(200));
+            JsonObject fine = cards(first, "all").get(5).getAsJsonObject();
+            kept = fine.get("path").getAsString();
+            HttpResponse<String> keep = post(first, "/api/act", "{\"item\":"
+                    + fine.get("item").getAsInt() + ",\"action\":\"keep\"}");
+            assertThat(json(keep).get("message").getAsString(), is("Kept " + kept
+                    + "; it will not be shown again"));
+            keptAction = json(keep).getAsJsonObject("card").getAsJsonObject("action")
+                    .get("id").getAsLong();
+        }
+        try (CleanCommand.Running second = start(data)) {
+            JsonObject views = json(get(base(second) + "/api/state", second.server().token()))
+                    .getAsJsonObject("views");
+            assertThat(views.get("mislabeled").getAsInt(), is(2));
+            assertThat("24 images less the relabelled and the kept one",
+                    views.get("all").getAsInt(), is(22));
+            assertThat(views.get("done").getAsInt(), is(2));
+            JsonArray done = cards(second, "done");
+            assertThat(done.get(0).getAsJsonObject().get("path").getAsString(), is(kept));
+            assertThat(done.get(0).getAsJsonObject().getAsJsonObject("action").get("action")
+                    .getAsString(), is("keep"));
+            HttpResponse<String> undo = post(second, "/api/undo", "{\"action\":" + keptAction
+                    + "}");
+            assertThat(json(undo).get("message").getAsString(), is("Undid keep of " + kept));
+            assertThat(json(undo).getAsJsonObject("views").get("all").getAsInt(), is(23));
+        }
+    }
+
+    @Test
     void twoPagesOnEachOfTwoServersActingAtOnceKeepTheJournalAndTreeIntact() throws Exception {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         Path data = planted.root();
