@@ -342,6 +342,7 @@ class CleanTest {
                         + ".getElementById('preview-image').naturalWidth")).intValue() == 504);
                 assertThat(browser.findElement(By.id("preview-title")).getText(),
                         is(otherFile));
+                screenshot(browser, "clean-preview");
                 press(browser, Keys.ESCAPE);
                 waiting(browser).until(d -> !d.findElement(By.id("preview")).isDisplayed());
             } finally {
