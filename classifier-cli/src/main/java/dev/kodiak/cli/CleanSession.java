@@ -3,12 +3,10 @@ package dev.kodiak.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.kodiak.core.Classifier;
-import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -672,8 +670,9 @@ final class CleanSession implements AutoCloseable {
         } catch (CommandException e) {
             throw new Refused(409, e.getMessage());
         }
-        Progress progress = new Progress(new PrintStream(OutputStream.nullOutputStream()),
-                "re-evaluate", folder.files().size(), false);
+        // the page polls its count; a person at the terminal also sees the bar
+        Progress progress = Progress.forPeople(stderr, "re-evaluate", folder.files().size(),
+                quiet);
         rescoring = progress;
         rescoringError = null;
         Thread.ofPlatform().name("kodiak-clean-rescore").daemon().start(() -> {
