@@ -209,10 +209,11 @@ final class CleanCommand implements Callable<Integer> {
         for (String r : refused) {
             stdout.println("left: " + r);
         }
+        String actions = undone == 1 ? " action" : " actions";
         stdout.println(refused.isEmpty()
-                ? "Undid " + undone + " actions; the folder is as it was before kodiak clean. "
+                ? "Undid " + undone + actions + "; the folder is as it was before kodiak clean. "
                         + "The journal keeps the history."
-                : "Undid " + undone + " actions; " + refused.size() + " could not be undone "
+                : "Undid " + undone + actions + "; " + refused.size() + " could not be undone "
                         + "(listed above)");
         return refused.isEmpty() ? Exit.OK : Exit.FOUND;
     }
