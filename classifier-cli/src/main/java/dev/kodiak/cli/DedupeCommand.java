@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.preprocess.Pixels;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,12 +59,52 @@ final class DedupeCommand implements Callable<Integer> {
         this.stderr = stderr;
     }
 
-    /** One readable image. */
+    /**
+     * One readable image, as duplicates are found.
+     *
+     * @param path the file
+     * @param sha256 its bytes' hash (hex)
+     * @param hash its {@link PerceptualHash}
+     * @param pixels width times height
+     * @param bytes its size
+     */
     record Entry(Path path, String sha256, long hash, long pixels, long bytes) {
+        /**
+         * The entry of a decoded file.
+         *
+         * @param path the file
+         * @param bytes its bytes
+         * @param rgb its decoded pixels
+         * @return the entry
+         */
+        static Entry of(Path path, byte[] bytes, Pixels rgb) {
+            return new Entry(path, DedupeCommand.sha256(bytes), PerceptualHash.of(rgb),
+                    (long) rgb.width() * rgb.height(), bytes.length);
+        }
     }
 
-    /** Duplicates: the image kept and the others, with how each matches the kept one. */
+    /**
+     * Duplicates: the image kept and the others, with how each matches the kept one.
+     *
+     * @param keep the largest image
+     * @param extras the others
+     * @param how per extra, {@code same bytes} or {@code near (N bits)}
+     */
     record Group(Entry keep, List<Entry> extras, List<String> how) {
+    }
+
+    /**
+     * The SHA-256 of some bytes.
+     *
+     * @param bytes the bytes
+     * @return the hash as lower-case hex
+     */
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     @Override
@@ -81,11 +122,8 @@ final class DedupeCommand implements Callable<Integer> {
         List<Entry> entries = new ArrayList<>();
         int unreadable = ImageFiles.decodeEach(files, new ImageDecoder(),
                 Progress.forPeople(stderr, "dedupe", files.size(), quiet), (file, bytes, pixels) ->
-                        entries.add(new Entry(file, HexFormat.of().formatHex(MessageDigest
-                                .getInstance("SHA-256").digest(bytes)), PerceptualHash.of(pixels),
-                                (long) pixels.width() * pixels.height(), bytes.length)))
-                .size();
-        List<Group> groups = group(entries);
+                        entries.add(Entry.of(file, bytes, pixels))).size();
+        List<Group> groups = group(entries, threshold);
         int extras = 0;
         for (Group g : groups) {
             stdout.println("keep " + root.relativize(g.keep().path()));
@@ -111,8 +149,14 @@ final class DedupeCommand implements Callable<Integer> {
         return groups.isEmpty() ? Exit.OK : Exit.FOUND;
     }
 
-    /** Union-find over exact and near matches; the largest image of each group is kept. */
-    List<Group> group(List<Entry> entries) {
+    /**
+     * Union-find over exact and near matches; the largest image of each group is kept.
+     *
+     * @param entries the images
+     * @param threshold the most differing hash bits of a near duplicate
+     * @return the groups of two or more, by the kept image's path
+     */
+    static List<Group> group(List<Entry> entries, int threshold) {
         int n = entries.size();
         int[] parent = new int[n];
         for (int i = 0; i < n; i++) {

@@ -1,30 +1,15 @@
 package dev.kodiak.cli;
 
-import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
-import dev.kodiak.core.ClassifierConfig;
-import dev.kodiak.core.PreparedImage;
-import dev.kodiak.core.bundle.BundleException;
-import dev.kodiak.core.decode.DecodeException;
-import dev.kodiak.core.topk.Prediction;
-import dev.kodiak.core.topk.TopKOptions;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,18 +31,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FOLDER", description = "the labelled folder")
     Path folder;
 
-    @Option(names = {"-b", "--bundle"}, paramLabel = "BUNDLE",
-            defaultValue = "${env:KODIAK_BUNDLE:-models/fashion-mnist}",
-            description = "the model bundle (directory or .zip); default ${DEFAULT-VALUE}")
-    Path bundle;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "kodiak-evaluation",
             description = "where report.html and report.json go; default ${DEFAULT-VALUE}")
     Path out;
-
-    @Option(names = "--batch", defaultValue = "64",
-            description = "images per forward pass; default ${DEFAULT-VALUE}")
-    int batch;
 
     @Option(names = "--top-losses", defaultValue = "24",
             description = "how many top losses to show; default ${DEFAULT-VALUE}")
@@ -65,9 +44,6 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
-
-    @Mixin
-    EngineOption engine;
 
     private final PrintStream stdout;
     private final PrintStream stderr;
@@ -79,15 +55,17 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1 || topLosses < 0) {
+        if (model.batch < 1 || topLosses < 0) {
             throw new CommandException(Exit.USAGE, "--batch must be at least 1 and --top-losses"
                     + " at least 0");
         }
         Path root = ImageFiles.folder(folder);
-        try (Classifier classifier = open()) {
-            List<String> labels = classifier.manifest().labels();
-            Map<Path, Integer> files = labelledFiles(root, labels);
-            Evaluation evaluation = evaluate(classifier, files);
+        try (Classifier classifier = model.open()) {
+            Map<Path, Integer> files = LabelledFolder.read(root, classifier.manifest().labels())
+                    .files();
+            Evaluation evaluation = Scoring.score(classifier, files, model.batch,
+                    Progress.forPeople(stderr, "evaluate", files.size(), quiet),
+                    (file, bytes) -> classifier.prepare(bytes));
             List<Evaluation.Sample> losses = evaluation.topLosses(topLosses);
             print(evaluation);
             Files.createDirectories(out);
@@ -98,132 +76,6 @@ final class EvaluateCommand implements Callable<Integer> {
             stdout.println("Wrote " + out.resolve("report.html") + " and report.json");
             return Exit.OK;
         }
-    }
-
-    private Classifier open() {
-        try {
-            return Classifier.open(ClassifierConfig.builder(bundle).maxBatchSize(batch)
-                    .engine(engine.engine).build());
-        } catch (BundleException e) {
-            throw new CommandException(Exit.BUNDLE, e.getMessage());
-        }
-    }
-
-    /** The image files under each label folder, with their label index. */
-    private static Map<Path, Integer> labelledFiles(Path root, List<String> labels)
-            throws IOException {
-        Map<String, Integer> bySlug = new LinkedHashMap<>();
-        for (int i = 0; i < labels.size(); i++) {
-            bySlug.put(slug(labels.get(i)), i);
-        }
-        Map<Path, Integer> files = new LinkedHashMap<>();
-        Set<String> unknown = new TreeSet<>();
-        int folders = 0;
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root)) {
-            stream.forEach(children::add);
-        }
-        children.sort(null);
-        for (Path child : children) {
-            String name = child.getFileName().toString();
-            if (!Files.isDirectory(child) || name.startsWith(".")) {
-                continue;
-            }
-            folders++;
-            Integer label = labels.contains(name) ? Integer.valueOf(labels.indexOf(name))
-                    : bySlug.get(slug(name));
-            if (label == null) {
-                unknown.add(name);
-                continue;
-            }
-            for (Path file : ImageFiles.list(child, null)) {
-                files.put(file, label);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new CommandException(Exit.USAGE, "Label folders the model does not know: "
-                    + unknown + "; this model knows " + labels + " (folder names match labels "
-                    + "exactly or ignoring case and punctuation, e.g. "
-                    + slug(labels.get(0)) + " for " + labels.get(0) + ")");
-        }
-        if (folders == 0) {
-            throw new CommandException(Exit.USAGE, root + " has no label folders; put the "
-                    + "images of each label in a sub-folder named after it");
-        }
-        if (files.isEmpty()) {
-            throw new CommandException(Exit.USAGE, root + " has label folders but no images "
-                    + "in them");
-        }
-        return files;
-    }
-
-    static String slug(String label) {
-        return label.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "-")
-                .replaceAll("^-|-$", "");
-    }
-
-    private Evaluation evaluate(Classifier classifier, Map<Path, Integer> files)
-            throws Exception {
-        List<String> labels = classifier.manifest().labels();
-        List<Evaluation.Sample> samples = new ArrayList<>(files.size());
-        List<ImageFiles.Unreadable> unreadable = new ArrayList<>();
-        TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
-        List<Path> paths = new ArrayList<>(files.keySet());
-        Progress progress = Progress.forPeople(stderr, "evaluate", paths.size(), quiet);
-        ExecutorService decoders = Executors.newFixedThreadPool(
-                Math.max(1, Runtime.getRuntime().availableProcessors()));
-        try {
-            for (int from = 0; from < paths.size(); from += batch) {
-                List<Path> chunk = paths.subList(from, Math.min(paths.size(), from + batch));
-                List<Future<PreparedImage>> futures = new ArrayList<>(chunk.size());
-                for (Path path : chunk) {
-                    futures.add(decoders.submit(() -> classifier.prepare(
-                            Files.readAllBytes(path))));
-                }
-                List<PreparedImage> ready = new ArrayList<>();
-                List<Path> readyPaths = new ArrayList<>();
-                for (int i = 0; i < chunk.size(); i++) {
-                    try {
-                        ready.add(futures.get(i).get());
-                        readyPaths.add(chunk.get(i));
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        if (!(e.getCause() instanceof DecodeException de)) {
-                            throw e;
-                        }
-                        unreadable.add(ImageFiles.Unreadable.of(chunk.get(i), de));
-                    }
-                }
-                List<Classifier.Outcome> answers = ready.isEmpty() ? List.of()
-                        : classifier.inferEach(ready, java.util.Collections.nCopies(
-                                ready.size(), all));
-                for (int i = 0; i < answers.size(); i++) {
-                    if (answers.get(i).failure() != null) { // this image alone
-                        unreadable.add(new ImageFiles.Unreadable(readyPaths.get(i),
-                                "MODEL_FAILED", answers.get(i).failure().getMessage()));
-                        continue;
-                    }
-                    Classification c = answers.get(i).classification();
-                    int actual = files.get(readyPaths.get(i));
-                    float actualProbability = 0;
-                    for (Prediction p : c.predictions()) {
-                        if (p.index() == actual) {
-                            actualProbability = p.probability();
-                        }
-                    }
-                    samples.add(new Evaluation.Sample(readyPaths.get(i), actual, c.top().index(),
-                            c.top().probability(), actualProbability));
-                }
-                progress.advance(chunk.size());
-            }
-        } finally {
-            decoders.shutdownNow();
-            progress.finish();
-        }
-        if (samples.isEmpty()) {
-            throw new CommandException(Exit.USAGE, "None of the " + paths.size() + " files is "
-                    + "a readable image; run kodiak verify on the folder");
-        }
-        return Evaluation.of(labels, samples, unreadable);
     }
 
     private void print(Evaluation e) {

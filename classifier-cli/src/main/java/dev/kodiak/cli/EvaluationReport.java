@@ -189,7 +189,8 @@ final class EvaluationReport {
         return out.toString();
     }
 
-    private static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;"
+    /** The report's look, shared by {@code clean}'s page. */
+    static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;"
             + "max-width:72rem;padding:0 1rem;color:#1f2328}h1{font-size:1.5rem}"
             + "code{font-size:.85em}.meta,.note{color:#59636e;font-size:.9rem}"
             + ".summary{font-size:1.2rem}.scroll{overflow-x:auto}"

@@ -77,26 +77,33 @@ final class ImageFiles {
         Path relative = folder.relativize(file);
         Path target = quarantine.resolve(relative);
         Files.createDirectories(target.getParent());
-        String name = target.getFileName().toString();
-        if (Files.exists(target)) {
-            target = numbered(target, name);
-        }
         // a plain move: never replaces a file that appeared meanwhile, and works across disks
         while (true) {
             try {
-                return Files.move(file, target);
+                return Files.move(file, unused(target));
             } catch (FileAlreadyExistsException e) {
-                target = numbered(target, name);
+                // taken between the look and the move: look again
             }
         }
     }
 
-    private static Path numbered(Path target, String name) {
+    /**
+     * A name no file has yet: {@code target} itself, else the first free of
+     * {@code name.1.ext}, {@code name.2.ext}...
+     *
+     * @param target the wanted path
+     * @return a path where nothing exists (at the time of the call)
+     */
+    static Path unused(Path target) {
+        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return target;
+        }
+        String name = target.getFileName().toString();
         int dot = name.lastIndexOf('.');
         for (int n = 1; ; n++) {
             Path candidate = target.resolveSibling(dot > 0 ? name.substring(0, dot) + "." + n
                     + name.substring(dot) : name + "." + n);
-            if (!Files.exists(candidate)) {
+            if (!Files.exists(candidate, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return candidate;
             }
         }

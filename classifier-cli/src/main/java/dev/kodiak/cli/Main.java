@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
  *   kodiak evaluate data/valid --bundle models/bears     accuracy, confusion, top losses
  *   kodiak verify data/ --quarantine data-broken/        unreadable files
  *   kodiak dedupe data/ --quarantine data-duplicates/    exact and near duplicates
+ *   kodiak clean data/train --bundle models/bears        review and fix it in the browser
  * </pre>
  */
 @Command(name = "kodiak", mixinStandardHelpOptions = true, version = "kodiak 0.1.0",
@@ -46,7 +47,8 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main())
                 .addSubcommand(new EvaluateCommand(out, err))
                 .addSubcommand(new VerifyCommand(out, err))
-                .addSubcommand(new DedupeCommand(out, err));
+                .addSubcommand(new DedupeCommand(out, err))
+                .addSubcommand(new CleanCommand(out, err));
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
         // picocli answers bad usage with 2 (Exit.USAGE); failures inside a command come here

@@ -63,6 +63,16 @@ final class Progress {
         }
     }
 
+    /** @return how many items are done */
+    synchronized int done() {
+        return done;
+    }
+
+    /** @return how many items there are */
+    int total() {
+        return total;
+    }
+
     /** Ends the line. */
     synchronized void finish() {
         if (shown) {

@@ -14,18 +14,32 @@ import java.nio.file.Path;
 import java.util.Base64;
 import javax.imageio.ImageIO;
 
-/** Small PNG thumbnails as data: URLs, so that an HTML report is one self-contained file. */
+/**
+ * Small PNG thumbnails of image files, EXIF orientation applied: as data: URLs, so that an HTML
+ * report is one self-contained file, or as bytes for {@code clean}'s page.
+ */
 final class Thumbnails {
     private Thumbnails() {
     }
 
     /**
-     * A thumbnail that fits in a {@code box} x {@code box} square: tiny images are enlarged by
-     * whole factors with nearest neighbour (crisp pixels), large ones shrunk with PIL's bilinear.
+     * A thumbnail as a data: URL (see {@link #thumbnail}).
      *
      * @return a {@code data:image/png;base64,...} URL, or null when the file cannot be read
      */
     static String dataUrl(Path file, int box) {
+        byte[] png = thumbnail(file, box);
+        return png == null ? null : "data:image/png;base64," + Base64.getEncoder()
+                .encodeToString(png);
+    }
+
+    /**
+     * A PNG thumbnail that fits in a {@code box} x {@code box} square: tiny images are enlarged by
+     * whole factors with nearest neighbour (crisp pixels), large ones shrunk with PIL's bilinear.
+     *
+     * @return the PNG, or null when the file cannot be read or is not an image
+     */
+    static byte[] thumbnail(Path file, int box) {
         try {
             Pixels pixels = new ImageDecoder().decode(Files.readAllBytes(file), ColorMode.RGB);
             int longest = Math.max(pixels.width(), pixels.height());
@@ -40,7 +54,7 @@ final class Thumbnails {
                         * scale)), Math.max(1, (int) Math.round(pixels.height() * scale)),
                         Interpolation.BILINEAR);
             }
-            return "data:image/png;base64," + Base64.getEncoder().encodeToString(png(small));
+            return png(small);
         } catch (IOException | DecodeException e) {
             return null;
         }

@@ -49,30 +49,9 @@ class CliTest {
                 err.toString(StandardCharsets.UTF_8));
     }
 
-    /** The 10,000 Fashion-MNIST test images as PNGs, one folder per label (slugged names). */
-    private Path fashionFolder() throws Exception {
-        Path root = tmp.resolve("fashion-test");
-        JsonObject facts = Fixtures.fashionMnist();
-        byte[] images = Fixtures.gunzip(facts.get("images").getAsString());
-        byte[] labels = Fixtures.gunzip(facts.get("labels").getAsString());
-        List<String> names;
-        try (Bundle bundle = Bundle.open(Fixtures.defaultBundle())) {
-            names = bundle.manifest().labels();
-        }
-        for (int i = 0; i < facts.get("total").getAsInt(); i++) {
-            BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
-            image.getRaster().setDataElements(0, 0, 28, 28,
-                    java.util.Arrays.copyOfRange(images, 16 + i * 784, 16 + (i + 1) * 784));
-            Path dir = Files.createDirectories(root.resolve(EvaluateCommand.slug(
-                    names.get(labels[8 + i]))));
-            ImageIO.write(image, "png", dir.resolve(String.format("%05d.png", i)).toFile());
-        }
-        return root;
-    }
-
     @Test
     void evaluateGivesTheManifestsAccuracyAndAConsistentReport() throws Exception {
-        Path folder = fashionFolder();
+        Path folder = TestFolders.fashion(tmp.resolve("fashion-test"), 10_000);
         Path out = tmp.resolve("report");
         Run run = run("evaluate", folder.toString(), "--bundle",
                 Fixtures.defaultBundle().toString(), "--out", out.toString(), "--quiet");
@@ -263,7 +242,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("evaluate", "verify", "dedupe")) {
+        for (String command : List.of("evaluate", "verify", "dedupe", "clean")) {
             Run help = run(command, "--help");
             assertThat(help.exit(), is(Exit.OK));
             assertThat(help.out(), containsString("Usage: kodiak " + command));

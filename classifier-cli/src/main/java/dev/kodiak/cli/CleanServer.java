@@ -1,0 +1,377 @@
+package dev.kodiak.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The local web server of {@code kodiak clean}: the page, its JSON API and the thumbnails, on
+ * the JDK's own HTTP server, bound to 127.0.0.1 only.
+ *
+ * <p>Every request must carry the random token printed with the URL (query parameter
+ * {@code token}, or header {@code X-Kodiak-Token}), compared in constant time; the Host header
+ * must name this server (so a DNS-rebinding page cannot reach it); requests another site makes
+ * (by {@code Sec-Fetch-Site} or {@code Origin}) are refused; and actions are JSON POSTs. Every
+ * refusal is a 403 with a JSON error, as every other error:
+ * {@code {"error": {"code": "...", "message": "..."}}}.
+ *
+ * <p>Thread-safe; requests run on virtual threads.
+ */
+final class CleanServer implements AutoCloseable {
+    /** The header the page sends its token in. */
+    static final String TOKEN_HEADER = "X-Kodiak-Token";
+    /** The thumbnails' box, as the evaluate report's. */
+    static final int THUMBNAIL = 112;
+    /** The box of the larger view a card opens ({@code ?size=512}). */
+    static final int PREVIEW = 512;
+
+    private static final System.Logger LOG = System.getLogger(CleanServer.class.getName());
+    private static final int MAX_BODY = 64 * 1024;
+    private static final int MAX_CARDS = 500;
+
+    private final CleanSession session;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final String token;
+    private final Set<String> hosts;
+    private final Set<String> origins;
+    private final ThumbnailCache thumbnails;
+    private final ThumbnailCache previews;
+    private final String page;
+    private final SecureRandom random;
+
+    private CleanServer(CleanSession session, HttpServer server, ExecutorService executor,
+            SecureRandom random) {
+        this.session = session;
+        this.server = server;
+        this.executor = executor;
+        this.random = random;
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        int port = server.getAddress().getPort();
+        this.hosts = Set.of("127.0.0.1:" + port, "localhost:" + port);
+        this.origins = Set.of("http://127.0.0.1:" + port, "http://localhost:" + port);
+        this.thumbnails = new ThumbnailCache(THUMBNAIL, 192L << 20);
+        this.previews = new ThumbnailCache(PREVIEW, 64L << 20);
+        try (InputStream in = CleanServer.class.getResourceAsStream("clean.html")) {
+            this.page = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("/*{{REPORT_CSS}}*/", EvaluationReport.CSS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("clean.html is missing from the jar", e);
+        }
+    }
+
+    /**
+     * Starts serving a session on 127.0.0.1.
+     *
+     * @param session what to serve
+     * @param port the port, or 0 for any free one
+     * @return the running server; close it to stop
+     * @throws IOException if the port cannot be bound
+     */
+    static CleanServer start(CleanSession session, int port) throws IOException {
+        InetAddress loopback = InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
+        HttpServer http = HttpServer.create(new InetSocketAddress(loopback, port), 64);
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        CleanServer server = new CleanServer(session, http, executor, new SecureRandom());
+        http.createContext("/", server::handle);
+        http.setExecutor(executor);
+        http.start();
+        return server;
+    }
+
+    /** @return the port the server listens on */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** @return the page's address, token included */
+    URI url() {
+        return URI.create("http://127.0.0.1:" + port() + "/?token=" + token);
+    }
+
+    /** @return the token (for tests and the page's own requests) */
+    String token() {
+        return token;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange x) {
+        try (x) {
+            Headers h = x.getResponseHeaders();
+            h.set("X-Content-Type-Options", "nosniff");
+            h.set("Referrer-Policy", "no-referrer");
+            h.set("X-Frame-Options", "DENY");
+            h.set("Cross-Origin-Resource-Policy", "same-origin");
+            h.set("Cache-Control", "no-store");
+            String refusal = refusal(x);
+            if (refusal != null) {
+                error(x, 403, "forbidden", refusal);
+                return;
+            }
+            try {
+                route(x);
+            } catch (CleanSession.Refused e) {
+                error(x, e.status(), switch (e.status()) {
+                    case 400 -> "bad_request";
+                    case 404 -> "not_found";
+                    case 405 -> "method_not_allowed";
+                    case 413 -> "too_large";
+                    case 415 -> "unsupported_media_type";
+                    default -> "conflict";
+                }, e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "kodiak clean: " + x.getRequestMethod() + " "
+                        + x.getRequestURI().getPath() + " failed", e);
+                error(x, 500, "internal", "The server failed: " + e + " (a bug of kodiak "
+                        + "clean; nothing was changed unless the journal says so)");
+            }
+        } catch (IOException e) {
+            // the page went away mid-answer
+        }
+    }
+
+    /** @return why the request is refused (403), or null if it may go on */
+    private String refusal(HttpExchange x) {
+        Headers in = x.getRequestHeaders();
+        String host = in.getFirst("Host");
+        if (host == null || !hosts.contains(host.toLowerCase(java.util.Locale.ROOT))) {
+            return "The Host header (" + host + ") is not this server's (127.0.0.1:" + port()
+                    + "); open the address kodiak clean printed";
+        }
+        String given = in.getFirst(TOKEN_HEADER);
+        if (given == null) {
+            given = query(x).get("token");
+        }
+        if (given == null || given.isEmpty()) {
+            return "No token: open the address kodiak clean printed, which carries it "
+                    + "(http://127.0.0.1:" + port() + "/?token=...)";
+        }
+        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8))) {
+            return "Wrong token: open the address this run of kodiak clean printed (each run "
+                    + "has a new one)";
+        }
+        String site = in.getFirst("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            return "Refused a request made by another site (Sec-Fetch-Site: " + site + ")";
+        }
+        String origin = in.getFirst("Origin");
+        if (origin != null && !x.getRequestMethod().equals("GET")
+                && !origins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+            return "Refused a request from " + origin + "; only kodiak clean's own page may act";
+        }
+        return null;
+    }
+
+    private void route(HttpExchange x) throws CleanSession.Refused, IOException {
+        String path = x.getRequestURI().getPath();
+        String method = x.getRequestMethod();
+        if (path.startsWith("/thumb/")) {
+            allow(method, "GET");
+            thumbnail(x, path.substring("/thumb/".length()));
+            return;
+        }
+        switch (path) {
+            case "/" -> {
+                allow(method, "GET");
+                byte[] nonce = new byte[18];
+                random.nextBytes(nonce);
+                String n = Base64.getEncoder().encodeToString(nonce);
+                x.getResponseHeaders().set("Content-Security-Policy", "default-src 'none'; "
+                        + "script-src 'nonce-" + n + "'; style-src 'nonce-" + n + "'; "
+                        + "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                        + "form-action 'none'; frame-ancestors 'none'");
+                send(x, 200, "text/html; charset=utf-8", page.replace("{{NONCE}}", n)
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            case "/api/state" -> {
+                allow(method, "GET");
+                json(x, 200, session.state());
+            }
+            case "/api/view" -> {
+                allow(method, "GET");
+                String name = query(x).getOrDefault("name", "");
+                JsonObject o = new JsonObject();
+                o.addProperty("name", name);
+                JsonArray keys = new JsonArray();
+                session.view(name).forEach(keys::add);
+                o.add("keys", keys);
+                json(x, 200, o);
+            }
+            case "/api/cards" -> {
+                allow(method, "GET");
+                String keys = query(x).getOrDefault("keys", "");
+                List<String> list = keys.isEmpty() ? List.of() : Arrays.asList(keys.split(","));
+                if (list.size() > MAX_CARDS) {
+                    throw new CleanSession.Refused(400, "Ask for at most " + MAX_CARDS
+                            + " cards at once, not " + list.size());
+                }
+                JsonObject o = new JsonObject();
+                o.add("cards", session.cards(list));
+                json(x, 200, o);
+            }
+            case "/api/act" -> {
+                allow(method, "POST");
+                JsonObject body = body(x);
+                json(x, 200, session.act(integer(body, "item"), text(body, "action"),
+                        body.has("label") && !body.get("label").isJsonNull()
+                                ? integer(body, "label") : null,
+                        body.has("last") ? integer(body, "last") : -1));
+            }
+            case "/api/undo" -> {
+                allow(method, "POST");
+                json(x, 200, session.undo(integer(body(x), "action")));
+            }
+            case "/api/reevaluate" -> {
+                allow(method, "POST");
+                body(x);
+                JsonObject o = new JsonObject();
+                o.addProperty("started", session.reevaluate());
+                json(x, 202, o);
+            }
+            default -> throw new CleanSession.Refused(404, "Nothing at " + path + "; the page "
+                    + "is at /");
+        }
+    }
+
+    private void thumbnail(HttpExchange x, String sha256) throws CleanSession.Refused,
+            IOException {
+        if (!sha256.matches("[0-9a-f]{64}")) {
+            throw new CleanSession.Refused(404, "Thumbnails are named by a sha256 (64 hex "
+                    + "digits), not '" + sha256 + "'");
+        }
+        String size = query(x).getOrDefault("size", String.valueOf(THUMBNAIL));
+        ThumbnailCache cache = switch (size) {
+            case "" + THUMBNAIL -> thumbnails;
+            case "" + PREVIEW -> previews;
+            default -> throw new CleanSession.Refused(400, "size is " + THUMBNAIL + " or "
+                    + PREVIEW + ", not " + size);
+        };
+        Path file = session.locate(sha256);
+        byte[] png = file == null ? null : cache.get(sha256, file);
+        if (png == null) {
+            throw new CleanSession.Refused(404, "No readable image with sha256 " + sha256
+                    + " in the folder");
+        }
+        // the address names the content, so the browser may keep it
+        x.getResponseHeaders().set("Cache-Control", "private, max-age=86400, immutable");
+        send(x, 200, "image/png", png);
+    }
+
+    private static void allow(String method, String allowed) throws CleanSession.Refused {
+        if (!method.equals(allowed)) {
+            throw new CleanSession.Refused(405, method + " is not allowed here; use "
+                    + allowed);
+        }
+    }
+
+    private static JsonObject body(HttpExchange x) throws CleanSession.Refused, IOException {
+        String type = x.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT)
+                .startsWith("application/json")) {
+            throw new CleanSession.Refused(415, "Send a JSON body (Content-Type: "
+                    + "application/json), not " + type);
+        }
+        byte[] bytes = x.getRequestBody().readNBytes(MAX_BODY + 1);
+        if (bytes.length > MAX_BODY) {
+            throw new CleanSession.Refused(413, "The body is over " + MAX_BODY + " bytes");
+        }
+        try {
+            JsonElement e = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
+            return e.isJsonObject() ? e.getAsJsonObject() : new JsonObject();
+        } catch (JsonParseException e) {
+            throw new CleanSession.Refused(400, "The body is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static int integer(JsonObject body, String key) throws CleanSession.Refused {
+        try {
+            return body.get(key).getAsInt();
+        } catch (RuntimeException e) {
+            throw new CleanSession.Refused(400, "The body needs \"" + key + "\" as a number");
+        }
+    }
+
+    private static String text(JsonObject body, String key) throws CleanSession.Refused {
+        try {
+            return body.get(key).getAsString();
+        } catch (RuntimeException e) {
+            throw new CleanSession.Refused(400, "The body needs \"" + key + "\" as a string");
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange x) {
+        Map<String, String> params = new HashMap<>();
+        String raw = x.getRequestURI().getRawQuery();
+        if (raw == null) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            try {
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq),
+                        StandardCharsets.UTF_8);
+                params.putIfAbsent(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1),
+                        StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                // a malformed %-escape: the parameter is ignored (a token then counts as absent)
+            }
+        }
+        return params;
+    }
+
+    private static void json(HttpExchange x, int status, JsonElement body) throws IOException {
+        send(x, status, "application/json; charset=utf-8",
+                body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void error(HttpExchange x, int status, String code, String message)
+            throws IOException {
+        JsonObject error = new JsonObject();
+        error.addProperty("code", code);
+        error.addProperty("message", message);
+        JsonObject o = new JsonObject();
+        o.add("error", error);
+        json(x, status, o);
+    }
+
+    private static void send(HttpExchange x, int status, String type, byte[] body)
+            throws IOException {
+        x.getResponseHeaders().set("Content-Type", type);
+        x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            x.getResponseBody().write(body);
+        }
+    }
+}

@@ -1,0 +1,591 @@
+package dev.kodiak.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The record of everything {@code kodiak clean} did to a folder, and the only way it moves files:
+ * an append-only file of JSON lines, {@code DATA/.kodiak-clean/journal.jsonl}.
+ *
+ * <p>Each move is written as an {@code intent} line, made durable (fsync), then done, then
+ * written again as a {@code done} line (or {@code failed}). A process that stops between the two
+ * leaves an intent without an outcome; the next writer, holding the lock, looks where the file is
+ * and writes the outcome for it. Nothing is ever replaced or deleted: a move goes to a free name,
+ * and only empty folders a move itself created are removed when it is undone.
+ *
+ * <pre>
+ * {"id":4,"phase":"intent","time":"2026-11-26T10:00:00Z","action":"relabel",
+ *  "from":"trouser/00012.png","to":"bag/00012.png","sha256":"9f…","label":"Bag","pid":4242}
+ * {"id":4,"phase":"done", … the same fields …}
+ * </pre>
+ *
+ * <p>Thread-safe, and safe across processes: writers take turns on a lock of the journal file
+ * ({@link FileChannel#lock()}), after a JVM-wide monitor per file, because file locks are held
+ * per JVM.
+ */
+final class Journal implements AutoCloseable {
+    /** The folder, inside DATA, that holds the journal and the quarantine. */
+    static final String DIR = ".kodiak-clean";
+    /** Where quarantined files go, inside {@link #DIR}, keeping their paths. */
+    static final String QUARANTINE = DIR + "/quarantine";
+
+    /** One monitor per journal file in this JVM; the file lock then serialises processes. */
+    private static final Map<Path, Object> MONITORS = new ConcurrentHashMap<>();
+
+    private final Path root;
+    private final Path file;
+    private final FileChannel channel;
+    private final Object monitor;
+    private final List<Entry> entries = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+    private long offset;
+    private long nextId = 1;
+
+    /**
+     * One line of the journal.
+     *
+     * @param id the action's number; its intent and outcome lines share it
+     * @param phase {@code intent}, {@code done} or {@code failed}
+     * @param time when the line was written (UTC, ISO-8601)
+     * @param action {@code relabel}, {@code quarantine}, {@code keep} or {@code undo}
+     * @param from the file's path relative to DATA, with {@code /}
+     * @param to where it goes ({@code from} for a keep)
+     * @param sha256 the file's content hash
+     * @param label the new label of a relabel, else null
+     * @param undoes the action an undo undoes, else null
+     * @param created the topmost folder the move created (removed again, if empty, by its undo)
+     * @param note why an action failed or how it was recovered, else null
+     * @param pid the process that wrote the line
+     */
+    record Entry(long id, String phase, String time, String action, String from, String to,
+            String sha256, String label, Long undoes, String created, String note, long pid) {
+
+        /** @return whether the action moves a file */
+        boolean moves() {
+            return !from.equals(to);
+        }
+
+        JsonObject json() {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", id);
+            o.addProperty("phase", phase);
+            o.addProperty("time", time);
+            o.addProperty("action", action);
+            o.addProperty("from", from);
+            o.addProperty("to", to);
+            o.addProperty("sha256", sha256);
+            if (label != null) {
+                o.addProperty("label", label);
+            }
+            if (undoes != null) {
+                o.addProperty("undoes", undoes);
+            }
+            if (created != null) {
+                o.addProperty("created", created);
+            }
+            if (note != null) {
+                o.addProperty("note", note);
+            }
+            o.addProperty("pid", pid);
+            return o;
+        }
+
+        static Entry of(JsonObject o) {
+            return new Entry(o.get("id").getAsLong(), o.get("phase").getAsString(),
+                    o.get("time").getAsString(), o.get("action").getAsString(),
+                    o.get("from").getAsString(), o.get("to").getAsString(),
+                    o.get("sha256").getAsString(), text(o, "label"),
+                    o.has("undoes") ? o.get("undoes").getAsLong() : null, text(o, "created"),
+                    text(o, "note"), o.has("pid") ? o.get("pid").getAsLong() : 0);
+        }
+
+        private static String text(JsonObject o, String key) {
+            return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : null;
+        }
+
+        Entry with(String phase, String note) {
+            return new Entry(id, phase, Instant.now().toString(), action, from, to, sha256, label,
+                    undoes, created, note, ProcessHandle.current().pid());
+        }
+    }
+
+    /** An action that cannot be done as asked; the message says why and what to do. */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Work done while holding the journal's lock. */
+    interface Work<T> {
+        /**
+         * Does the work.
+         *
+         * @param tx the open transaction
+         * @return the result
+         * @throws Refused if the work is refused
+         * @throws IOException if the disk fails
+         */
+        T run(Tx tx) throws Refused, IOException;
+    }
+
+    private Journal(Path root, Path file, FileChannel channel) {
+        this.root = root;
+        this.file = file;
+        this.channel = channel;
+        this.monitor = MONITORS.computeIfAbsent(file, k -> new Object());
+    }
+
+    /**
+     * Opens (or starts) the journal of a folder and settles what a stopped process left
+     * unfinished.
+     *
+     * @param root DATA, absolute
+     * @return the journal; close it when done
+     * @throws IOException if it cannot be created or read
+     */
+    static Journal open(Path root) throws IOException {
+        Path dir = Files.createDirectories(root.resolve(DIR));
+        Path file = dir.toRealPath().resolve("journal.jsonl");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Journal journal = new Journal(root, file, channel);
+        try {
+            journal.transact(tx -> null);
+        } catch (Refused e) {
+            throw new IllegalStateException(e);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return journal;
+    }
+
+    /** @return the journal file */
+    Path file() {
+        return file;
+    }
+
+    /** @return the folder the journal is about */
+    Path root() {
+        return root;
+    }
+
+    /**
+     * Reads what other processes wrote since the last look (complete lines only; no lock).
+     *
+     * @return every line so far, in file order
+     * @throws IOException if the file cannot be read
+     */
+    List<Entry> entries() throws IOException {
+        synchronized (monitor) {
+            synchronized (this) {
+                readNew(false);
+                return List.copyOf(entries);
+            }
+        }
+    }
+
+    /** @return lines that could not be read (a line cut by a crash), with their offsets */
+    synchronized List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /**
+     * Runs work while holding the lock: first the journal is read to its end and unfinished
+     * moves of stopped processes are settled, so the work sees the folder as it is.
+     *
+     * @param work the work
+     * @param <T> its result
+     * @return what the work returned
+     * @throws Refused if the work refused
+     * @throws IOException if the disk fails
+     */
+    <T> T transact(Work<T> work) throws Refused, IOException {
+        synchronized (monitor) {
+            synchronized (this) {
+                FileLock lock = channel.lock();
+                try {
+                    readNew(true);
+                    recover();
+                    return work.run(new Tx());
+                } finally {
+                    lock.release();
+                }
+            }
+        }
+    }
+
+    /** Reads complete new lines; under the lock, a cut last line is closed off and skipped. */
+    private void readNew(boolean locked) throws IOException {
+        long size = channel.size();
+        if (size <= offset) {
+            return;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(size - offset));
+        long at = offset;
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, at);
+            if (n < 0) {
+                break;
+            }
+            at += n;
+        }
+        byte[] bytes = buffer.array();
+        int length = buffer.position();
+        int start = 0;
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] == '\n') {
+                parse(new String(bytes, start, i - start, StandardCharsets.UTF_8), offset + start);
+                start = i + 1;
+            }
+        }
+        offset += start;
+        if (locked && start < length) {
+            // a writer stopped in the middle of a line: end it so the next line stands alone
+            problems.add("offset " + offset + ": a line cut short (" + (length - start)
+                    + " bytes), skipped");
+            write("\n");
+            offset = channel.size();
+        }
+    }
+
+    private void parse(String line, long at) {
+        if (line.isBlank()) {
+            return;
+        }
+        try {
+            Entry e = Entry.of(JsonParser.parseString(line).getAsJsonObject());
+            entries.add(e);
+            nextId = Math.max(nextId, e.id() + 1);
+        } catch (RuntimeException e) {
+            problems.add("offset " + at + ": not a journal line, skipped: " + e.getMessage());
+        }
+    }
+
+    /** Settles moves whose process stopped between intent and outcome (we hold the lock). */
+    private void recover() throws IOException {
+        for (Entry intent : pending()) {
+            Path from = root.resolve(intent.from());
+            Path to = root.resolve(intent.to());
+            boolean atFrom = intent.sha256().equals(sha256OrNull(from));
+            boolean atTo = intent.sha256().equals(sha256OrNull(to));
+            if (atFrom) {
+                append(intent.with("failed", "recovered: the process stopped before the move"
+                        + (atTo ? "; a complete copy was left at " + intent.to() : "")));
+            } else if (atTo) {
+                append(intent.with("done", "recovered: the process stopped after the move"));
+            } else {
+                append(intent.with("failed", "recovered: the process stopped during the move "
+                        + "and the file is at neither place; look for sha256 " + intent.sha256()));
+            }
+        }
+    }
+
+    private List<Entry> pending() {
+        Map<Long, Entry> open = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            if (e.phase().equals("intent")) {
+                open.put(e.id(), e);
+            } else {
+                open.remove(e.id());
+            }
+        }
+        return List.copyOf(open.values());
+    }
+
+    private Entry append(Entry e) throws IOException {
+        write(e.json() + "\n");
+        offset = channel.size();
+        entries.add(e);
+        nextId = Math.max(nextId, e.id() + 1);
+        return e;
+    }
+
+    /** Appends text at the end and makes it durable before returning. */
+    private void write(String text) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        long at = channel.size();
+        while (bytes.hasRemaining()) {
+            at += channel.write(bytes, at);
+        }
+        channel.force(true);
+    }
+
+    /**
+     * The actions in effect: done, not an undo, and not undone, oldest first.
+     *
+     * @param entries journal lines
+     * @return the actions in effect
+     */
+    static List<Entry> effective(List<Entry> entries) {
+        Map<Long, Entry> done = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            if (!e.phase().equals("done")) {
+                continue;
+            }
+            if (e.action().equals("undo")) {
+                done.remove(e.undoes());
+            } else {
+                done.put(e.id(), e);
+            }
+        }
+        return List.copyOf(done.values());
+    }
+
+    /**
+     * The SHA-256 of a file's bytes.
+     *
+     * @param file a file
+     * @return its hash, lower-case hex
+     * @throws IOException if it cannot be read
+     */
+    static String sha256(Path file) throws IOException {
+        return DedupeCommand.sha256(Files.readAllBytes(file));
+    }
+
+    private static String sha256OrNull(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            return sha256(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** @return the path relative to the folder, with {@code /} */
+    String relative(Path path) {
+        return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    /** The lock is held: read the current state and move files, each move journaled. */
+    final class Tx {
+        private Tx() {
+        }
+
+        /** @return every line, up to date */
+        List<Entry> entries() {
+            return List.copyOf(entries);
+        }
+
+        /** @return the actions in effect, oldest first */
+        List<Entry> effective() {
+            return Journal.effective(entries);
+        }
+
+        /**
+         * Moves a file, journaled: intent, move to a free name, done. The file must be where
+         * it is said to be, with the content it is said to have.
+         *
+         * @param action {@code relabel}, {@code quarantine} or {@code undo}
+         * @param from the file
+         * @param to where it should go; a free name next to it when taken
+         * @param sha256 the content the caller saw
+         * @param label the new label, for a relabel
+         * @param undoes the action undone, for an undo
+         * @param since what the content is compared with, for the message ("scored",
+         *     "moved")
+         * @return the done line
+         * @throws Refused if the file is not there or changed
+         * @throws IOException if the move fails (a failed line is written first)
+         */
+        Entry move(String action, Path from, Path to, String sha256, String label, Long undoes,
+                String since) throws Refused, IOException {
+            check(from, sha256, since);
+            while (true) {
+                Path target = ImageFiles.unused(to);
+                String created = null;
+                for (Path dir = target.getParent(); dir.startsWith(root) && !dir.equals(root)
+                        && !Files.isDirectory(dir); dir = dir.getParent()) {
+                    created = relative(dir);
+                }
+                Entry intent = append(new Entry(nextId, "intent", Instant.now().toString(),
+                        action, relative(from), relative(target), sha256, label, undoes, created,
+                        null, ProcessHandle.current().pid()));
+                try {
+                    Files.createDirectories(target.getParent());
+                    Files.move(from, target);
+                } catch (FileAlreadyExistsException e) {
+                    append(intent.with("failed", "the name was taken meanwhile; trying another"));
+                    continue;
+                } catch (IOException e) {
+                    append(intent.with("failed", e.toString()));
+                    throw e;
+                }
+                syncFolder(target.getParent());
+                syncFolder(from.getParent());
+                return append(intent.with("done", null));
+            }
+        }
+
+        /**
+         * Records an action that moves nothing (keep, or the undo of a keep).
+         *
+         * @param action {@code keep} or {@code undo}
+         * @param path the file
+         * @param sha256 its content as the caller saw it
+         * @param undoes the action undone, for an undo
+         * @param since what the content is compared with, for the message
+         * @return the done line
+         * @throws Refused if the file is not there or changed
+         * @throws IOException if the journal cannot be written
+         */
+        Entry record(String action, Path path, String sha256, Long undoes, String since)
+                throws Refused, IOException {
+            check(path, sha256, since);
+            return append(new Entry(nextId, "done", Instant.now().toString(), action,
+                    relative(path), relative(path), sha256, null, undoes, null, null,
+                    ProcessHandle.current().pid()));
+        }
+
+        /**
+         * Undoes an action in effect: moves the file back (to a free name if its old place is
+         * taken), or forgets a keep. Empty folders the action created are removed.
+         *
+         * @param id the action
+         * @return the undo's done line
+         * @throws Refused if it is not in effect, or the file moved on or changed since
+         * @throws IOException if the disk fails
+         */
+        Entry undo(long id) throws Refused, IOException {
+            Entry target = null;
+            List<Entry> effective = effective();
+            for (Entry e : effective) {
+                if (e.id() == id) {
+                    target = e;
+                }
+            }
+            if (target == null) {
+                boolean known = entries.stream().anyMatch(e -> e.id() == id
+                        && e.phase().equals("done") && !e.action().equals("undo"));
+                throw new Refused(known ? "Action " + id + " is already undone"
+                        : "There is no action " + id + " to undo in " + relative(file));
+            }
+            for (Entry later : effective) {
+                if (later.id() > id && later.from().equals(target.to())
+                        && later.sha256().equals(target.sha256())) {
+                    throw new Refused("Cannot undo action " + id + " (" + target.action() + " of "
+                            + target.from() + "): action " + later.id() + " (" + later.action()
+                            + ") came after it on the same file; undo that one first");
+                }
+            }
+            if (!target.moves()) {
+                return record("undo", root.resolve(target.from()), target.sha256(), id,
+                        "kept");
+            }
+            Entry done = move("undo", root.resolve(target.to()), root.resolve(target.from()),
+                    target.sha256(), null, id, "moved");
+            if (target.created() != null) {
+                removeEmpty(root.resolve(target.to()).getParent(), root.resolve(target.created()));
+            }
+            return done;
+        }
+
+        private void check(Path path, String sha256, String since) throws Refused, IOException {
+            String actual = sha256OrNull(path);
+            if (actual == null) {
+                throw new Refused(relative(path) + " is no longer there (moved or deleted "
+                        + "outside kodiak clean); nothing was changed. Re-evaluate to see the "
+                        + "folder as it is now.");
+            }
+            if (!actual.equals(sha256)) {
+                throw new Refused(relative(path) + " changed on disk since it was " + since
+                        + " (its sha256 differs); nothing was changed. Re-evaluate to see it "
+                        + "as it is now.");
+            }
+        }
+
+        /** Removes empty folders from {@code dir} up to and including {@code top}. */
+        private void removeEmpty(Path dir, Path top) throws IOException {
+            for (Path d = dir; d != null && d.startsWith(top); d = d.getParent()) {
+                try (var children = Files.list(d)) {
+                    if (children.findAny().isPresent()) {
+                        return;
+                    }
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                Files.delete(d);
+                syncFolder(d.getParent());
+            }
+        }
+    }
+
+    /**
+     * What {@link #undoAll} did.
+     *
+     * @param undone per action undone, newest first: {@code undo ID ACTION: FROM -> TO}
+     * @param refused per action left as it is, why
+     */
+    record UndoAll(List<String> undone, List<String> refused) {
+        UndoAll {
+            undone = List.copyOf(undone);
+            refused = List.copyOf(refused);
+        }
+    }
+
+    /**
+     * Undoes every action in effect, newest first, under one lock: the folder goes back to what
+     * it was before the first action, except where a file changed or moved on meanwhile.
+     *
+     * @return what was undone and what was not, with why
+     * @throws IOException if the disk fails
+     */
+    UndoAll undoAll() throws IOException {
+        try {
+            return transact(tx -> {
+                List<Entry> effective = new ArrayList<>(tx.effective());
+                java.util.Collections.reverse(effective);
+                List<String> undone = new ArrayList<>();
+                List<String> refused = new ArrayList<>();
+                for (Entry e : effective) {
+                    try {
+                        Entry u = tx.undo(e.id());
+                        undone.add("undo " + e.id() + " " + e.action() + ": "
+                                + (e.moves() ? e.to() + " -> " + u.to() : e.from()));
+                    } catch (Refused r) {
+                        refused.add(r.getMessage());
+                    }
+                }
+                return new UndoAll(undone, refused);
+            });
+        } catch (Refused e) {
+            throw new IllegalStateException("undoAll refuses per action, never as a whole", e);
+        }
+    }
+
+    /** Makes a folder's entries (a rename) durable; not every platform can, and that is fine. */
+    private static void syncFolder(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Windows cannot open a folder as a channel; its renames are durable on their own
+        }
+    }
+}
