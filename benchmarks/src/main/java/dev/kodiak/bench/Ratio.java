@@ -18,6 +18,18 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
 
     /** The ratios Kodiak tracks; those with a budget are enforced by {@link Guard}. */
     static final List<Ratio> ALL = List.of(
+            new Ratio("in-server-over-standalone-forward.resnet18.onnxruntime",
+                    "Forward pass in the server / standalone (ResNet-18, ONNX Runtime; paired)",
+                    "InServerForwardBench.measureInServerThenStandalone"
+                            + "[engine=onnxruntime]:inServer", 1,
+                    "InServerForwardBench.measureInServerThenStandalone"
+                            + "[engine=onnxruntime]:standalone"),
+            new Ratio("in-server-over-standalone-forward.resnet18.pytorch",
+                    "Forward pass in the server / standalone (ResNet-18, libtorch; paired)",
+                    "InServerForwardBench.measureInServerThenStandalone"
+                            + "[engine=pytorch]:inServer", 1,
+                    "InServerForwardBench.measureInServerThenStandalone"
+                            + "[engine=pytorch]:standalone"),
             new Ratio("onnxruntime-over-libtorch-forward.resnet18",
                     "ONNX Runtime forward / libtorch forward (ResNet-18, batch 1)",
                     "ForwardBench.measureForward[batch=1,engine=onnxruntime,model=resnet18]", 1,

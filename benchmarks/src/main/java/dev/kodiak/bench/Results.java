@@ -112,7 +112,7 @@ final class Results {
             // not Linux: leave it unknown
         }
         return String.format(Locale.ROOT, "%s; %d cores visible to the JVM; %s %s (%s); %s %s; "
-                + "libtorch %d intra-op / 1 inter-op threads; %d MB max heap", cpu,
+                + "forward passes on %d intra-op / 1 inter-op threads; %d MB max heap", cpu,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), System.getProperty("java.vendor"),
                 System.getProperty("os.name"), System.getProperty("os.version"), Engine.THREADS,
