@@ -20,7 +20,8 @@ class BenchmarkSmokeTest {
         Collection<RunResult> results = new Runner(Results.smoke(Results.options()
                 .include("dev\\.kodiak\\.bench\\..*")).build()).run();
         // 8 decode + 18 preprocess + 6 forward + 18 classifier + 3 DJL + 12 server + 2 paired
-        assertThat(results.size(), is(67));
+        // + 4 side by side with PIL
+        assertThat(results.size(), is(71));
         Map<String, Double> scores = Results.scores(results);
         for (RunResult r : results) {
             assertThat(Results.id(r), r.getPrimaryResult().getScore(), greaterThan(0.0));
