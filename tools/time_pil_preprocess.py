@@ -61,7 +61,10 @@ def main():
     parser.add_argument("--serve", action="store_true", help="answer paths on stdin")
     args = parser.parse_args()
     spec = json.loads(args.spec) if args.spec else RESNET18
-    torch.set_num_threads(2)
+    # PIL decodes and resizes on one thread; so does torch here, as in a DataLoader worker. Two
+    # OpenMP threads gained nothing on a 3x224x224 tensor and, on a busy machine, waited for
+    # each other.
+    torch.set_num_threads(1)
     if args.serve:
         serve(spec)
         return
