@@ -250,6 +250,9 @@ public final class ImageDecoder {
                 return null;
             }
             throw corrupt(format, e);
+        } catch (RuntimeException e) {
+            // as on ImageIO's path: whatever breaks on hostile bytes is the bytes' fault
+            throw corrupt(format, e);
         }
     }
 
@@ -279,8 +282,8 @@ public final class ImageDecoder {
     }
 
     /**
-     * {@code n} decoded pixels to the wanted mode by PIL's rules, into {@code out}
-     * from pixel {@code at}.
+     * {@code n} decoded pixels to the wanted mode by PIL's rules, into {@code out} from pixel
+     * {@code at}: CMYK to RGB or L, or RGB to L (the only conversions {@link #copyOut} needs).
      */
     private static void convert(byte[] band, int n, NativeJpeg.Layout layout, ColorMode mode,
             byte[] out, int at) {
