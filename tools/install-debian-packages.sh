@@ -5,14 +5,17 @@
 #   jekyll, jekyll-theme-minima   build the blog in site/ (no network at build time)
 #   chromium, chromium-driver     the browser tests (headless, offline)
 #   dataset-fashion-mnist         the Fashion-MNIST test set the core tests classify
-#   python3-torch, -torchvision, -skimage
-#                                 only for tools/*.py (training, fixtures, benchmark models);
+#   libturbojpeg0                 libjpeg-turbo's TurboJPEG library, which classifier-core calls
+#                                 to decode JPEGs on Java 22+ (a run-time need, not only tests')
+#   python3-torch, -torchvision, -skimage, libjpeg-turbo-progs
+#                                 only for tools/*.py (training, fixtures, benchmark models;
+#                                 jpegtran and cjpeg write the JPEG fixtures PIL cannot);
 #                                 installed with --with-python-tools
 set -euo pipefail
 
-packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist)
+packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist libturbojpeg0)
 if [[ "${1:-}" == "--with-python-tools" ]]; then
-  packages+=(python3-torch python3-torchvision python3-skimage)
+  packages+=(python3-torch python3-torchvision python3-skimage libjpeg-turbo-progs)
 fi
 
 missing=()

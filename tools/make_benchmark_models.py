@@ -4,7 +4,9 @@
     /usr/bin/python3 tools/make_benchmark_models.py [--out benchmarks/models]
 
 Writes benchmarks/models/{resnet18,efficientnet_b2}/ and benchmarks/images/ (a real photo from
-scikit-image's data at 224x224, 640x480 and 4000x3000 as JPEG, plus PNG and WebP at 640x480).
+scikit-image's data at 224x224, 640x480 and 4000x3000 as JPEG, plus PNG and WebP at 640x480, and
+the 4000x3000 JPEG again with EXIF orientation 6, as a phone held upright stores it).
+--images-only writes the photos and skips the models.
 
 Weights are random (seeded), the models are in eval mode and traced; only their speed matters.
 They are too large for git (45 MB and 36 MB), so the benchmarks call this script when the
@@ -49,6 +51,12 @@ def make_images(out_dir):
         if name == "640x480":
             image.save(os.path.join(out_dir, f"photo-{name}.png"))
             image.save(os.path.join(out_dir, f"photo-{name}.webp"), quality=85)
+        if name == "4000x3000":
+            # the sensor's landscape pixels, shown portrait: decoders must rotate 12 MP
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            image.save(os.path.join(out_dir, f"photo-{name}-exif6.jpg"), quality=90,
+                       exif=exif.tobytes())
     print(f"wrote {out_dir}")
 
 
@@ -57,9 +65,12 @@ def main():
     parser.add_argument("--out", default=os.path.join(os.path.dirname(TOOLS), "benchmarks",
                                                       "models"))
     parser.add_argument("models", nargs="*", default=list(MODELS))
+    parser.add_argument("--images-only", action="store_true", help="write the photos only")
     args = parser.parse_args()
     torch.set_num_threads(2)
     make_images(os.path.join(os.path.dirname(os.path.abspath(args.out)), "images"))
+    if args.images_only:
+        return
     for name in args.models:
         factory, spec = MODELS[name]
         torch.manual_seed(0)

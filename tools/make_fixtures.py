@@ -2,6 +2,7 @@
 """Make Kodiak's golden test fixtures with PIL and PyTorch, into testdata/.
 
     /usr/bin/python3 tools/make_fixtures.py      # needs python3-torch, -torchvision, -skimage,
+                                                 # libjpeg-turbo-progs (jpegtran, cjpeg),
                                                  # dataset-fashion-mnist and models/fashion-mnist
 
 What it writes (all small, committed):
@@ -178,6 +179,35 @@ def ycck_jpeg(image):
             return f.read()
 
 
+def jpeg_tool(command, payload):
+    """Run one of libjpeg-turbo's command line tools (Debian's libjpeg-turbo-progs) on bytes.
+
+    They write JPEGs PIL cannot: restart markers (cjpeg) and 4:4:0 chroma subsampling, which is
+    what a lossless 90-degree rotation (jpegtran) makes of a 4:2:2 photo.
+    """
+    try:
+        return subprocess.run(command, input=payload, stdout=subprocess.PIPE,
+                              check=True).stdout
+    except FileNotFoundError:
+        sys.exit(f"{command[0]} is missing; install Debian's libjpeg-turbo-progs "
+                 "(tools/install-debian-packages.sh --with-python-tools)")
+
+
+def rotated_440(jpeg_422):
+    """A 4:2:2 JPEG turned by 90 degrees without re-encoding: 4:4:0, as phones' editors do."""
+    return jpeg_tool(["jpegtran", "-rotate", "90", "-perfect", "-copy", "none"], jpeg_422)
+
+
+def restart_jpeg(image):
+    """A JPEG with a restart marker after every row of MCUs (cjpeg -restart 1)."""
+    return jpeg_tool(["cjpeg", "-quality", "90", "-restart", "1"], save(image, "PPM"))
+
+
+def jpeg_410(image):
+    """4:1:0 chroma (luma sampled 4x2), rare: TurboJPEG's API has no name for it."""
+    return jpeg_tool(["cjpeg", "-quality", "90", "-sample", "4x2"], save(image, "PPM"))
+
+
 # ---------------------------------------------------------------- the formats
 
 def save(image, fmt, **params):
@@ -228,6 +258,13 @@ def valid_images():
     yield "jpeg-progressive.jpg", "jpeg", save(CAT, "JPEG", quality=85, progressive=True,
                                                optimize=True), ("RGB",), True
     yield "jpeg-444.jpg", "jpeg", save(ASTRONAUT, "JPEG", quality=92, subsampling=0), ("RGB",), True
+    # 240x160 is a whole number of MCUs either way round, so the rotation is lossless
+    jpeg_422 = save(CAT, "JPEG", quality=90, subsampling=1)
+    yield "jpeg-422.jpg", "jpeg", jpeg_422, ("RGB", "L"), True
+    yield "jpeg-440.jpg", "jpeg", rotated_440(jpeg_422), ("RGB", "L"), True
+    # 200x200 ends in partial MCUs, so the last interval of each row is a short one
+    yield "jpeg-restart.jpg", "jpeg", restart_jpeg(ASTRONAUT), ("RGB", "L"), True
+    yield "jpeg-410.jpg", "jpeg", jpeg_410(CAT), ("RGB",), True
     yield "jpeg-gray.jpg", "jpeg", save(CAMERA, "JPEG", quality=90), ("RGB", "L"), True
     yield "jpeg-cmyk.jpg", "jpeg", save(ASTRONAUT.convert("CMYK"), "JPEG", quality=95), \
         ("RGB", "L"), True

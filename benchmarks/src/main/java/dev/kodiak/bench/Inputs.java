@@ -33,15 +33,15 @@ final class Inputs {
             return root().resolve("models/fashion-mnist");
         }
         Path bundle = root().resolve("benchmarks/models").resolve(name.replace('-', '_'));
-        ensure(bundle.resolve("kodiak.json"));
-        ensure(bundle.resolve("model.onnx")); // bundles made before the exporter wrote ONNX
+        ensure(bundle.resolve("kodiak.json"), false);
+        ensure(bundle.resolve("model.onnx"), false); // bundles made before ONNX was exported
         return bundle;
     }
 
     /** A benchmark photo such as {@code photo-4000x3000.jpg}. */
     static byte[] image(String file) {
         Path path = root().resolve("benchmarks/images").resolve(file);
-        ensure(path);
+        ensure(path, true);
         try {
             return Files.readAllBytes(path);
         } catch (IOException e) {
@@ -49,12 +49,14 @@ final class Inputs {
         }
     }
 
-    private static synchronized void ensure(Path file) {
+    private static synchronized void ensure(Path file, boolean imageOnly) {
         if (Files.exists(file)) {
             return;
         }
         Path script = root().resolve("tools/make_benchmark_models.py");
-        List<String> command = List.of("/usr/bin/python3", script.toString());
+        List<String> command = imageOnly
+                ? List.of("/usr/bin/python3", script.toString(), "--images-only")
+                : List.of("/usr/bin/python3", script.toString());
         System.err.println("benchmarks: " + file + " is missing; running " + String.join(" ",
                 command) + " (needs Debian's python3-torch, python3-torchvision, "
                 + "python3-skimage)");

@@ -48,6 +48,18 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
                     "Decode + preprocess of a 4000x3000 JPEG / ResNet-18 forward (paired)",
                     "OverheadBench.measurePrepare12mpThenForward:prepare", 1,
                     "OverheadBench.measurePrepare12mpThenForward:forward"),
+            pil("turbojpeg", "photo-4000x3000.jpg", "12mp-jpeg",
+                    "Decode + preprocess of a 4000x3000 JPEG / PIL + torchvision (TurboJPEG; "
+                            + "paired)"),
+            pil("turbojpeg", "photo-4000x3000-exif6.jpg", "12mp-jpeg-exif6",
+                    "Decode + preprocess of a 4000x3000 JPEG, EXIF orientation 6 / PIL + "
+                            + "torchvision (TurboJPEG; paired)"),
+            pil("java", "photo-4000x3000.jpg", "12mp-jpeg.java",
+                    "Decode + preprocess of a 4000x3000 JPEG / PIL + torchvision (ImageIO; "
+                            + "paired)"),
+            pil("java", "photo-4000x3000-exif6.jpg", "12mp-jpeg-exif6.java",
+                    "Decode + preprocess of a 4000x3000 JPEG, EXIF orientation 6 / PIL + "
+                            + "torchvision (ImageIO; paired)"),
             new Ratio("core-e2e-over-forward.resnet18-224-jpeg.separate-forks",
                     "Core end to end / raw forward (ResNet-18, 224-px JPEG; separate forks)",
                     "ClassifierBench.measureSingle[image=photo-224x224.jpg,model=resnet18]", 1,
@@ -84,6 +96,14 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
                     "Server, 1 client, per request / core end to end (HTTP overhead)",
                     "ServerBench.measureRequests[batching=true,clients=1,model=resnet18]", 1,
                     "ClassifierBench.measureSingle[image=photo-640x480.jpg,model=resnet18]"));
+
+    /** Kodiak's decode + preprocess over PIL's, paired in {@link PilParityBench}. */
+    private static Ratio pil(String decoder, String image, String key, String title) {
+        String id = "PilParityBench.measureKodiakThenPil[decoder=" + decoder + ",image=" + image
+                + "]";
+        return new Ratio("decode-preprocess-over-pil." + key, title, id + ":kodiak", 1,
+                id + ":pil");
+    }
 
     /**
      * Computes the ratio from scores by benchmark id.

@@ -82,6 +82,35 @@ final class Headers {
         return new Jpeg(jfif, adobe, ids, exif);
     }
 
+    /**
+     * Whether an EOI marker (FF D9) follows the first scan's header. Entropy-coded data never
+     * holds FF D9 (an FF there is followed by 00 or a restart marker), so a JPEG without one is
+     * cut short, whatever warning a decoder gave first: libjpeg reports only its first warning,
+     * and a damaged file may warn about something else before its data runs out.
+     */
+    static boolean jpegHasEndAfterScan(byte[] b) {
+        // skip the segments before the first scan (an EXIF thumbnail has an EOI of its own)
+        int i = 2;
+        while (i + 4 <= b.length && (b[i] & 0xFF) == 0xFF) {
+            int marker = b[i + 1] & 0xFF;
+            if (marker == 0xFF) {
+                i++;
+            } else if (marker == 0xD8 || marker >= 0xD0 && marker <= 0xD7 || marker == 0x01) {
+                i += 2;
+            } else if (marker == 0xD9 || marker == 0xDA) {
+                break;
+            } else {
+                i += 2 + u16be(b, i + 2);
+            }
+        }
+        for (int j = i; j + 1 < b.length; j++) {
+            if (b[j] == (byte) 0xFF && b[j + 1] == (byte) 0xD9) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The eXIf chunk of a PNG, wherever it is, or null. */
     static byte[] pngExif(byte[] b) {
         int i = 8;

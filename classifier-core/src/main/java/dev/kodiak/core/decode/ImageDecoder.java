@@ -38,10 +38,20 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * 16-bit grayscale without alpha is clipped at 255 (PIL's mode "I" conversion). The first frame
  * of an animated GIF or WebP is used.
  *
+ * <p>JPEGs are decoded by libjpeg-turbo's TurboJPEG library through the FFM API when it can be
+ * used (Java 22 or later, the library installed: Debian's {@code libturbojpeg0}), the very
+ * library PIL decodes with, so every chroma subsampling is bit-exact and 12 MP photos decode as
+ * fast as PIL does; otherwise by ImageIO over the JDK's libjpeg, exact except for 4:4:0 chroma.
+ * The system property {@code kodiak.jpeg.decoder} ({@code auto}, the default, {@code turbojpeg}
+ * or {@code java}) chooses; {@link #jpegDecoder()} says which is in use. On Java 24 and later
+ * the JVM warns about native access unless it runs with
+ * {@code --enable-native-access=ALL-UNNAMED} (DJL needs that flag anyway). Other formats use
+ * ImageIO.
+ *
  * <p>Safety: the format is recognised from the bytes, the size is read from the header and
  * checked against {@link #maxPixels()} before pixels are allocated, truncated files are errors,
  * and decoder crashes on hostile input become {@link DecodeException}s. Thread-safe: each call
- * uses its own ImageIO reader.
+ * uses its own ImageIO reader or TurboJPEG handle.
  */
 public final class ImageDecoder {
     /** The default pixel limit: 50 megapixels, above 48 MP phone photos. */
@@ -56,9 +66,20 @@ public final class ImageDecoder {
     private static final System.Logger LOG = System.getLogger(ImageDecoder.class.getName());
     private static final String SUPPORTED = "send a JPEG, PNG, GIF, BMP or WebP image";
 
-    private final long maxPixels;
+    /** Rows of decoded JPEG converted at a time: about this many bytes of them. */
+    private static final int BAND_BYTES = 1 << 18;
 
-    /** Creates a decoder with the {@link #DEFAULT_MAX_PIXELS} limit. */
+    private final long maxPixels;
+    /** TurboJPEG, or null for ImageIO. */
+    private final NativeJpeg jpeg;
+
+    /**
+     * Creates a decoder with the {@link #DEFAULT_MAX_PIXELS} limit.
+     *
+     * @throws IllegalArgumentException if the system property {@code kodiak.jpeg.decoder} is not
+     *     {@code auto}, {@code turbojpeg} or {@code java}
+     * @throws IllegalStateException if it says {@code turbojpeg} and that cannot be used here
+     */
     public ImageDecoder() {
         this(DEFAULT_MAX_PIXELS);
     }
@@ -67,14 +88,37 @@ public final class ImageDecoder {
      * Creates a decoder.
      *
      * @param maxPixels the most pixels (width times height) an image may have
-     * @throws IllegalArgumentException if the limit is not positive
+     * @throws IllegalArgumentException if the limit is not positive, or the system property
+     *     {@code kodiak.jpeg.decoder} is not {@code auto}, {@code turbojpeg} or {@code java}
+     * @throws IllegalStateException if that property says {@code turbojpeg} and it cannot be
+     *     used here (Java 21, or the library is missing)
      */
     public ImageDecoder(long maxPixels) {
+        this(maxPixels, JpegDecoderChoice.fromProperty());
+    }
+
+    /**
+     * Creates a decoder with a given JPEG library, for tests.
+     *
+     * @param maxPixels the most pixels an image may have
+     * @param jpeg the native JPEG library, or null for ImageIO
+     */
+    ImageDecoder(long maxPixels, NativeJpeg jpeg) {
         if (maxPixels < 1) {
             throw new IllegalArgumentException("Invalid maxPixels: " + maxPixels
                     + "; it must be at least 1");
         }
         this.maxPixels = maxPixels;
+        this.jpeg = jpeg;
+    }
+
+    /**
+     * Says which decoder this instance uses for JPEGs.
+     *
+     * @return {@code "turbojpeg"} (libjpeg-turbo through the FFM API) or {@code "java"} (ImageIO)
+     */
+    public String jpegDecoder() {
+        return jpeg != null ? "turbojpeg" : "java";
     }
 
     /**
@@ -118,6 +162,12 @@ public final class ImageDecoder {
      */
     public Pixels decode(byte[] bytes, ColorMode mode) throws DecodeException {
         ImageFormat format = recognise(bytes);
+        if (format == ImageFormat.JPEG && jpeg != null) {
+            Pixels pixels = decodeNative(bytes, mode);
+            if (pixels != null) {
+                return pixels;
+            }
+        }
         long claimed = switch (format) {
             case GIF -> Headers.gifScreenPixels(bytes);
             case BMP -> Headers.bmpPixels(bytes);
@@ -138,26 +188,13 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             Headers.Jpeg jpegHeader = format == ImageFormat.JPEG ? Headers.jpeg(bytes) : null;
             ImageInfo info = info(format, reader, bytes, jpegHeader);
-            if (info.pixels() > maxPixels) {
-                throw tooLarge(format, "is " + info.width() + "x" + info.height() + " ("
-                        + info.pixels() + " pixels)", info.pixels());
-            }
-            int longer = Math.max(info.width(), info.height());
-            int shorter = Math.min(info.width(), info.height());
-            if (longer > (long) MAX_ASPECT_RATIO * shorter) {
-                throw new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format
-                        + " image is " + info.width() + "x" + info.height() + ": one side is "
-                        + "more than " + MAX_ASPECT_RATIO + " times the other; crop it to the "
-                        + "part that shows something");
-            }
+            checkSize(format, info.width(), info.height(), mode);
             Pixels pixels = format == ImageFormat.JPEG
                     ? jpeg(reader, jpegHeader, mode)
                     : convert(reader.read(0, reader.getDefaultReadParam()), mode);
             for (String warning : warnings) {
-                String lower = warning.toLowerCase(Locale.ROOT);
-                if (lower.contains("premature end") || lower.contains("truncated")) {
-                    throw new DecodeException(DecodeException.Reason.CORRUPT, "The " + format
-                            + " file is truncated (" + warning + "); send the whole file");
+                if (saysTruncated(warning)) {
+                    throw truncated(format, warning);
                 }
                 LOG.log(System.Logger.Level.DEBUG, "decoder warning on {0} image: {1}",
                         format, warning);
@@ -170,6 +207,142 @@ public final class ImageDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    /**
+     * A JPEG through TurboJPEG: header, limits, decode into native memory, PIL's colour rules
+     * while copying out, then the EXIF orientation.
+     *
+     * @return the pixels, or null when TurboJPEG cannot take this (valid) JPEG and ImageIO
+     *     should try: a chroma subsampling its API has no name for, such as 4:1:0
+     */
+    private Pixels decodeNative(byte[] bytes, ColorMode mode) throws DecodeException {
+        ImageFormat format = ImageFormat.JPEG;
+        try (NativeJpeg.Image image = jpeg.open(bytes)) {
+            if (image.headerWarning() != null) {
+                LOG.log(System.Logger.Level.DEBUG, "TurboJPEG warning on a JPEG header: {0}",
+                        image.headerWarning());
+            }
+            int width = image.width();
+            int height = image.height();
+            checkSize(format, width, height, mode);
+            NativeJpeg.Layout layout = switch (image.colorSpace()) {
+                case CMYK, YCCK -> NativeJpeg.Layout.CMYK;
+                case GRAY -> mode == ColorMode.L ? NativeJpeg.Layout.GRAY : NativeJpeg.Layout.RGB;
+                case RGB, YCBCR -> NativeJpeg.Layout.RGB;
+            };
+            checkBuffer(format, width, height, layout.bytes());
+            String warning = image.decode(layout);
+            if (warning != null) {
+                if (saysTruncated(warning) || !Headers.jpegHasEndAfterScan(bytes)) {
+                    throw truncated(format, warning);
+                }
+                LOG.log(System.Logger.Level.DEBUG, "TurboJPEG warning on a JPEG: {0}", warning);
+            }
+            // Orienting while copying out, band by band, was slower: the stored rows arrive
+            // in order, so a rotation then writes the whole output once per band.
+            return copyOut(image, layout, mode)
+                    .orient(Headers.orientation(Headers.jpeg(bytes).exif()));
+        } catch (NativeJpeg.Failure e) {
+            if (e.unsupported()) {
+                LOG.log(System.Logger.Level.DEBUG, "TurboJPEG cannot take this JPEG ({0}); "
+                        + "decoding it with ImageIO", e.getMessage());
+                return null;
+            }
+            throw corrupt(format, e);
+        } catch (RuntimeException e) {
+            // as on ImageIO's path: whatever breaks on hostile bytes is the bytes' fault
+            throw corrupt(format, e);
+        }
+    }
+
+    /**
+     * The decoded rows in the wanted mode: copied out of native memory at once when they
+     * already are, else a band of rows at a time, converted by PIL's rules on the way.
+     */
+    private static Pixels copyOut(NativeJpeg.Image image, NativeJpeg.Layout layout,
+            ColorMode mode) {
+        int width = image.width();
+        int height = image.height();
+        byte[] out = new byte[width * height * mode.channels()];
+        if (layout == NativeJpeg.Layout.RGB && mode == ColorMode.RGB
+                || layout == NativeJpeg.Layout.GRAY && mode == ColorMode.L) {
+            image.copyRows(0, height, out, 0);
+            return new Pixels(width, height, mode, out);
+        }
+        int inBytes = layout.bytes();
+        int bandRows = Math.max(1, Math.min(height, BAND_BYTES / (width * inBytes)));
+        byte[] band = new byte[bandRows * width * inBytes];
+        for (int y = 0; y < height; y += bandRows) {
+            int rows = Math.min(bandRows, height - y);
+            image.copyRows(y, rows, band, 0);
+            convert(band, rows * width, layout, mode, out, y * width);
+        }
+        return new Pixels(width, height, mode, out);
+    }
+
+    /**
+     * {@code n} decoded pixels to the wanted mode by PIL's rules, into {@code out} from pixel
+     * {@code at}: CMYK to RGB or L, or RGB to L (the only conversions {@link #copyOut} needs).
+     */
+    private static void convert(byte[] band, int n, NativeJpeg.Layout layout, ColorMode mode,
+            byte[] out, int at) {
+        if (layout == NativeJpeg.Layout.CMYK) {
+            // PIL reads every CMYK JPEG as "CMYK;I" (Adobe's inverted convention)
+            for (int i = 0, p = 0; i < n; i++, p += 4) {
+                int k = 255 - (band[p + 3] & 0xFF);
+                PilColor.put(out, at + i, mode, PilColor.cmykChannel(255 - (band[p] & 0xFF), k),
+                        PilColor.cmykChannel(255 - (band[p + 1] & 0xFF), k),
+                        PilColor.cmykChannel(255 - (band[p + 2] & 0xFF), k));
+            }
+        } else {
+            // colour to "L": PIL's luminance of the decoded RGB, not libjpeg's Y
+            for (int i = 0, p = 0; i < n; i++, p += 3) {
+                out[at + i] = (byte) Pixels.luminance(band[p] & 0xFF, band[p + 1] & 0xFF,
+                        band[p + 2] & 0xFF);
+            }
+        }
+    }
+
+    /** The pixel limit and the aspect ratio limit, from the header's size. */
+    private void checkSize(ImageFormat format, int width, int height, ColorMode mode)
+            throws DecodeException {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw tooLarge(format, "is " + width + "x" + height + " (" + pixels + " pixels)",
+                    pixels);
+        }
+        int longer = Math.max(width, height);
+        int shorter = Math.min(width, height);
+        if (longer > (long) MAX_ASPECT_RATIO * shorter) {
+            throw new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format
+                    + " image is " + width + "x" + height + ": one side is more than "
+                    + MAX_ASPECT_RATIO + " times the other; crop it to the part that shows "
+                    + "something");
+        }
+        checkBuffer(format, width, height, mode.channels());
+    }
+
+    /** A Java array holds at most 2^31 - 1 bytes: above that, whatever the configured limit. */
+    private static void checkBuffer(ImageFormat format, int width, int height, int bytes)
+            throws DecodeException {
+        long size = (long) width * height * bytes;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format
+                    + " image is " + width + "x" + height + ", " + size + " bytes decoded: more "
+                    + "than one buffer can hold; scale it down before sending");
+        }
+    }
+
+    /** Whether a decoder's warning says the data ended early (ImageIO's and libjpeg's words). */
+    private static boolean saysTruncated(String warning) {
+        String lower = warning.toLowerCase(Locale.ROOT);
+        return lower.contains("premature end") || lower.contains("truncated");
+    }
+
+    private static DecodeException truncated(ImageFormat format, String warning) {
+        return new DecodeException(DecodeException.Reason.CORRUPT, "The " + format
+                + " file is truncated (" + warning + "); send the whole file");
     }
 
     private static ImageInfo info(ImageFormat format, ImageReader reader, byte[] bytes,

@@ -14,11 +14,17 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Hostile bytes are rejected with the right typed error and without large allocations. */
+/**
+ * Hostile bytes are rejected with the right typed error and without large allocations, through
+ * both JPEG decoders (TurboJPEG and ImageIO).
+ */
 class HostileInputTest {
     /** A 240x160 RGB decode allocates about 0.5 MB; a bomb decoded would need gigabytes. */
     static final long ALLOCATION_LIMIT = 8L << 20;
@@ -26,17 +32,18 @@ class HostileInputTest {
     private static final ThreadMXBean THREADS =
             (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    private final ImageDecoder decoder = new ImageDecoder();
-
-    static List<Fixtures.Image> hostile() {
-        return Fixtures.hostile();
+    static Stream<Arguments> hostile() {
+        return Fixtures.hostile().stream().flatMap(image -> Stream.of(
+                JpegDecoderChoice.Kind.TURBOJPEG, JpegDecoderChoice.Kind.JAVA)
+                .map(kind -> Arguments.of(image, kind)));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} ({1})")
     @MethodSource("hostile")
-    void isRejectedWithItsReason(Fixtures.Image image) {
+    void isRejectedWithItsReason(Fixtures.Image image, JpegDecoderChoice.Kind kind) {
+        ImageDecoder decoder = DecodeTest.decoder(kind);
         byte[] bytes = image.bytes();
-        decodeSomethingFirst(); // class loading and ImageIO set-up are not the input's cost
+        decodeSomethingFirst(decoder); // class loading and set-up are not the input's cost
 
         long before = THREADS.getCurrentThreadAllocatedBytes();
         DecodeException e = assertThrows(DecodeException.class,
@@ -47,16 +54,19 @@ class HostileInputTest {
         assertThat("bytes allocated while rejecting", allocated, lessThan(ALLOCATION_LIMIT));
     }
 
-    private void decodeSomethingFirst() {
+    private static void decodeSomethingFirst(ImageDecoder decoder) {
         try {
             decoder.decode(Fixtures.image("png-small.png").bytes(), ColorMode.RGB);
+            decoder.decode(Fixtures.image("jpeg-gray.jpg").bytes(), ColorMode.RGB);
         } catch (DecodeException e) {
             throw new AssertionError(e);
         }
     }
 
-    @Test
-    void messagesSayWhatHappenedAndWhatToDo() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = JpegDecoderChoice.Kind.class, names = {"TURBOJPEG", "JAVA"})
+    void messagesSayWhatHappenedAndWhatToDo(JpegDecoderChoice.Kind kind) {
+        ImageDecoder decoder = DecodeTest.decoder(kind);
         Map<String, String> expected = Map.of(
                 "empty.jpg", "The image is empty (0 bytes); send a JPEG, PNG, GIF, BMP or WebP",
                 "html-renamed.jpg", "it looks like HTML, perhaps an error page",
@@ -74,18 +84,23 @@ class HostileInputTest {
         });
     }
 
-    @Test
-    void truncatedJpegIsAnErrorNotAGreyBottomHalf() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = JpegDecoderChoice.Kind.class, names = {"TURBOJPEG", "JAVA"})
+    void truncatedJpegIsAnErrorNotAGreyBottomHalf(JpegDecoderChoice.Kind kind) {
+        ImageDecoder decoder = DecodeTest.decoder(kind);
         DecodeException e = assertThrows(DecodeException.class,
                 () -> decoder.decode(Fixtures.image("truncated.jpg").bytes(), ColorMode.RGB));
         assertThat(e.reason(), is(DecodeException.Reason.CORRUPT));
         assertThat(e.getMessage(), containsString("truncated"));
     }
 
-    @Test
-    void everyPrefixOfARealPhotoIsRejectedAsCorruptOrDecodesWhole() throws DecodeException {
-        for (String name : List.of("png-small.png", "jpeg-progressive.jpg", "gif-palette.gif",
-                "webp-lossless.webp", "bmp-rgb24.bmp")) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = JpegDecoderChoice.Kind.class, names = {"TURBOJPEG", "JAVA"})
+    void everyPrefixOfARealPhotoIsRejectedAsCorruptOrDecodesWhole(JpegDecoderChoice.Kind kind)
+            throws DecodeException {
+        ImageDecoder decoder = DecodeTest.decoder(kind);
+        for (String name : List.of("png-small.png", "jpeg-progressive.jpg", "jpeg-restart.jpg",
+                "jpeg-440.jpg", "gif-palette.gif", "webp-lossless.webp", "bmp-rgb24.bmp")) {
             byte[] whole = Fixtures.image(name).bytes();
             var full = decoder.decode(whole, ColorMode.RGB);
             for (int n = 1; n < whole.length; n += 1 + whole.length / 300) {
@@ -107,6 +122,7 @@ class HostileInputTest {
 
     @Test
     void heicGetsAHintForIphoneUsers() {
+        ImageDecoder decoder = new ImageDecoder();
         byte[] heic = "\0\0\0\u0018ftypheic\0\0\0\0mif1heic".getBytes(StandardCharsets.ISO_8859_1);
         DecodeException e = assertThrows(DecodeException.class,
                 () -> decoder.decode(heic, ColorMode.RGB));
