@@ -238,6 +238,23 @@ def make_probe(model, spec):
     }
 
 
+def save_torchscript(module, path):
+    """torch.jit.save without the debug records (*.debug_pkl), which hold the exporting script's
+    absolute paths and line numbers: the file is then the same for the same weights wherever and
+    from whatever script it is exported, and leaks nothing about the machine. libtorch does not
+    need them."""
+    import zipfile
+    torch.jit.save(module, path)
+    tmp = path + ".tmp"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            if info.filename.endswith(".debug_pkl"):
+                continue
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zout.writestr(entry, zin.read(info.filename))
+    os.replace(tmp, path)
+
+
 def export_onnx(model, example, path, opset=ONNX_OPSET):
     """torch.onnx.export of the eval() module with a dynamic batch axis (no onnx package needed)."""
     import warnings
@@ -307,7 +324,7 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     try:
         model_entry = {}
         if "torchscript" in formats:
-            torch.jit.save(scripted, os.path.join(staging, MODEL_FILE))
+            save_torchscript(scripted, os.path.join(staging, MODEL_FILE))
             model_entry.update({"file": MODEL_FILE, "format": "torchscript"})
         if "onnx" in formats:
             export_onnx(model, example, os.path.join(staging, ONNX_FILE), opset)
