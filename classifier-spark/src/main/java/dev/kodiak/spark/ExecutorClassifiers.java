@@ -2,16 +2,11 @@ package dev.kodiak.spark;
 
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.ClassifierConfig;
+import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -51,18 +46,11 @@ final class ExecutorClassifiers {
     /** The sha256 of the manifest of a bundle directory, or of a zip bundle. */
     static String fingerprint(Path bundle) {
         Path file = Files.isDirectory(bundle) ? bundle.resolve(Manifest.FILE_NAME) : bundle;
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("The model bundle cannot be read on this executor: "
-                    + file + " (" + e.getMessage() + ")", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
+        try {
+            return Bundle.sha256(file);
+        } catch (BundleException e) {
+            throw new IllegalStateException("The model bundle cannot be read on this executor: "
+                    + e.getMessage(), e);
         }
     }
 }

@@ -130,13 +130,13 @@ public final class Bundle implements AutoCloseable {
     }
 
     /**
-     * Computes a file's sha256.
+     * Computes a file's sha256, as manifests record them.
      *
      * @param file the file
      * @return lower-case hex
      * @throws BundleException {@code UNREADABLE} if the file cannot be read
      */
-    static String sha256(Path file) throws BundleException {
+    public static String sha256(Path file) throws BundleException {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
