@@ -21,13 +21,26 @@ final class BenchServer {
      * @throws Exception if it does not start or its models do not load within 2 minutes
      */
     static KodiakServer start(Map<String, String> environment) throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "KODIAK_THREADS_INTRA_OP", Integer.toString(Engine.THREADS),
+                "KODIAK_THREADS_INTER_OP", "1", "KODIAK_BATCHING_QUEUE_CAPACITY", "256"));
+        env.putAll(environment);
+        return startWithDefaults(env);
+    }
+
+    /**
+     * Starts a server with the jar's defaults, threads included, plus these settings.
+     *
+     * @param environment settings as environment variables
+     * @return the ready server
+     * @throws Exception if it does not start or its models do not load within 2 minutes
+     */
+    static KodiakServer startWithDefaults(Map<String, String> environment) throws Exception {
         Config config = Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .addSource(ConfigSources.classpath("application.yaml")).build();
         Map<String, String> env = new HashMap<>(Map.of("SERVER_PORT", "0",
-                "SERVER_HOST", "127.0.0.1",
-                "KODIAK_THREADS_INTRA_OP", Integer.toString(Engine.THREADS),
-                "KODIAK_THREADS_INTER_OP", "1", "KODIAK_BATCHING_QUEUE_CAPACITY", "256"));
+                "SERVER_HOST", "127.0.0.1"));
         env.putAll(environment);
         KodiakServer server = KodiakServer.start(ServerSettings.read(config, env, Inputs.root()),
                 e -> {

@@ -43,10 +43,16 @@ public final class SideBySide {
     private static final Map<String, Map<String, String>> KODIAK = new LinkedHashMap<>();
 
     static {
-        KODIAK.put("batching on", Map.of("KODIAK_BATCHING_ENABLED", "true"));
-        KODIAK.put("queue, batch of 1", Map.of("KODIAK_BATCHING_ENABLED", "true",
-                "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
-        KODIAK.put("batching off", Map.of("KODIAK_BATCHING_ENABLED", "false"));
+        // the defaults (engine auto: ONNX Runtime), then the alternatives they were chosen from
+        KODIAK.put("defaults", Map.of());
+        KODIAK.put("libtorch", Map.of("KODIAK_ENGINE", "pytorch"));
+        KODIAK.put("1 worker x 2 threads, batches of 1", Map.of("KODIAK_BATCHING_WORKERS", "1",
+                "KODIAK_THREADS_INTRA_OP", "2", "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
+        KODIAK.put("2 workers x 1 thread, batches of 1", Map.of("KODIAK_BATCHING_WORKERS", "2",
+                "KODIAK_THREADS_INTRA_OP", "1", "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
+        KODIAK.put("1 worker x 2 threads, batches up to 16", Map.of(
+                "KODIAK_BATCHING_WORKERS", "1", "KODIAK_THREADS_INTRA_OP", "2",
+                "KODIAK_BATCHING_MAX_BATCH_SIZE", "16"));
     }
 
     static final Duration CASE_LIMIT = Duration.ofMinutes(2);
@@ -130,7 +136,7 @@ public final class SideBySide {
             Map<String, String> settings) throws Exception {
         Map<String, String> env = new HashMap<>(settings);
         env.put("KODIAK_MODELS", "resnet18=" + bundle);
-        KodiakServer server = BenchServer.start(env);
+        KodiakServer server = BenchServer.startWithDefaults(env);
         servers.add(server);
         return URI.create("http://127.0.0.1:" + server.port() + "/predict");
     }
@@ -228,12 +234,12 @@ public final class SideBySide {
                 + "same TorchScript ResNet-18 (random weights) on loopback and get the same "
                 + "requests: seed story 002's `{\"image\": \"<base64>\"}` to `/predict`, "
                 + "alternating a 640x480 and a 224x224 JPEG. Python: `tools/python_endpoint.py` "
-                + "(PIL preprocessing, torch " + "1.13 from Debian, `http.server`). Kodiak: the "
-                + "server with micro-batching on (its default: up to 16 images, 5 ms), with "
-                + "its queue but one image per forward pass (max batch size 1), and with "
-                + "batching off. The servers take turns, " + ROUNDS + " rounds each, and "
-                + "each row pools its rounds. All with "
-                + Engine.THREADS + " torch threads; the load client shares the machine. "
+                + "(PIL preprocessing, torch " + "1.13 from Debian, `http.server`, "
+                + Engine.THREADS + " torch threads). Kodiak: the server with its defaults "
+                + "(engine auto, which is ONNX Runtime for this bundle), with engine libtorch, "
+                + "and with the thread and batching choices the defaults were picked from. The "
+                + "servers take turns, " + ROUNDS + " rounds each, and each row pools its "
+                + "rounds; the load client shares the machine. "
                 + "Throughput: higher is better; latencies: lower is better.\n\n"
                 + "Machine: " + Results.machine() + ".\n\n"
                 + "| server | clients | requests | throughput | p50 | p99 | failures |\n"
