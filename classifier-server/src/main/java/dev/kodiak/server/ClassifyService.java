@@ -2,6 +2,7 @@ package dev.kodiak.server;
 
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
+import dev.kodiak.core.InputSizeException;
 import dev.kodiak.core.PreparedImage;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.infer.InferenceException;
@@ -41,6 +42,9 @@ final class ClassifyService implements HttpService {
     static final String PREDICT = "/predict";
     static final String OPENAPI = "/openapi.yaml";
     static final String API_OPENAPI = "/api/v1/openapi.yaml";
+    /** The parameter that marks an image as already prepared, and its one value. */
+    static final String PREPARED = "prepared";
+    static final String PREPARED_MODEL = "model";
 
     private final ModelRegistry registry;
     private final ServerSettings settings;
@@ -105,7 +109,8 @@ final class ClassifyService implements HttpService {
         ImageRequest input = ImageRequest.read(req, settings.uploadTimeout(),
                 settings.maxBodyBytes());
         TopKOptions options = options(req, input.parameters(), classifier);
-        Answer answer = answer(model, classifier, input.image(), options, start);
+        boolean modelSized = modelSized(req.query().first(PREPARED).asOptional().orElse(null));
+        Answer answer = answer(model, classifier, input.image(), options, start, modelSized);
         res.send(Responses.classification(model.manifest(), answer.classification(),
                 answer.width(), answer.height(), answer.queueWaitNanos(),
                 System.nanoTime() - start));
@@ -120,7 +125,8 @@ final class ClassifyService implements HttpService {
                 settings.maxBodyBytes());
         List<String> labels = model.manifest().labels();
         TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
-        Classification c = answer(model, classifier, input.image(), all, start).classification();
+        Classification c = answer(model, classifier, input.image(), all, start, false)
+                .classification();
         float[] probabilities = new float[labels.size()];
         for (Prediction p : c.predictions()) {
             probabilities[p.index()] = p.probability();
@@ -133,14 +139,14 @@ final class ClassifyService implements HttpService {
     }
 
     private Answer answer(ModelRegistry.Model model, Classifier classifier, byte[] image,
-            TopKOptions options, long start) {
+            TopKOptions options, long start, boolean modelSized) {
         long deadline = start + settings.requestTimeout().toNanos();
         Batcher batcher = model.batcher();
         model.incoming().incrementAndGet();
         PreparedImage prepared;
         CompletableFuture<Batcher.Result> queued = null;
         try {
-            prepared = prepare(classifier, image, deadline);
+            prepared = prepare(classifier, image, deadline, modelSized);
             if (batcher != null) {
                 queued = batcher.submit(prepared, options, deadline);
             }
@@ -194,8 +200,12 @@ final class ClassifyService implements HttpService {
                 + "second", "1");
     }
 
-    /** Decodes and preprocesses, at most {@code maxConcurrentDecodes} at once. */
-    private PreparedImage prepare(Classifier classifier, byte[] image, long deadline) {
+    /**
+     * Decodes and preprocesses, at most {@code maxConcurrentDecodes} at once; an image sent with
+     * {@code prepared=model} is only decoded, size-checked and turned into the tensor.
+     */
+    private PreparedImage prepare(Classifier classifier, byte[] image, long deadline,
+            boolean modelSized) {
         try {
             if (!decodes.tryAcquire(Math.max(0, deadline - System.nanoTime()),
                     TimeUnit.NANOSECONDS)) {
@@ -206,9 +216,12 @@ final class ClassifyService implements HttpService {
             throw ApiException.overloaded("The server is stopping; retry in a second");
         }
         try {
-            return classifier.prepare(image);
+            return modelSized ? classifier.prepareResized(image) : classifier.prepare(image);
         } catch (DecodeException e) {
             throw decodeError(e);
+        } catch (InputSizeException e) {
+            throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "WRONG_INPUT_SIZE",
+                    e.getMessage());
         } finally {
             decodes.release();
         }
@@ -226,6 +239,23 @@ final class ClassifyService implements HttpService {
             case CORRUPT -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
                     "UNDECODABLE_IMAGE", e.getMessage());
         };
+    }
+
+    /**
+     * The {@code prepared} parameter: {@code model} means the image already is the model's
+     * input, converted and resized with its input spec (the browser widget sends such images);
+     * the server then skips the resize, which for a crop spec would change the image again.
+     */
+    static boolean modelSized(String prepared) {
+        if (prepared == null) {
+            return false;
+        }
+        if (!prepared.trim().equals(PREPARED_MODEL)) {
+            throw ApiException.badRequest("INVALID_PARAMETER", PREPARED + " is '" + prepared
+                    + "' but the only value is '" + PREPARED_MODEL + "' (the image already has "
+                    + "the model's input size); leave it out to have the image resized");
+        }
+        return true;
     }
 
     /** top_k, threshold and labels from the query string, else from the body. */
