@@ -95,7 +95,7 @@ class PngImageTest {
         assertThat(PngImage.read(Fixtures.image("png-palette.png").bytes()).hasAlpha(), is(true));
     }
 
-    /** Bit depths, palettes and interlacing no fixture has: the same pixels as ImageIO + PIL's rules. */
+    /** Depths, palettes and interlacing no fixture has: ImageIO's pixels by PIL's rules. */
     static Stream<Arguments> synthetic() {
         return Stream.of(
                 Arguments.of("gray 2-bit", 0, 2, false),
