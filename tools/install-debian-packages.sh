@@ -5,6 +5,8 @@
 #   jekyll, jekyll-theme-minima   build the blog in site/ (no network at build time)
 #   chromium, chromium-driver     the browser tests (headless, offline)
 #   dataset-fashion-mnist         the Fashion-MNIST test set the core tests classify
+#   nodejs, npm                   fetch onnxruntime-web for the widget at build time (npm ci);
+#                                 skipped when node and npm are already on the PATH
 #   python3-torch, -torchvision, -skimage
 #                                 only for tools/*.py (training, fixtures, benchmark models);
 #                                 installed with --with-python-tools
@@ -21,6 +23,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# by command, not package: a Node.js from elsewhere (NodeSource, nvm) also does
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if (( ${#missing[@]} == 0 )); then
   exit 0
 fi
