@@ -71,7 +71,8 @@ record Answer(String model, String version, String sha256, List<Scored> predicti
     /**
      * The event detail: the API's JSON shape (model, predictions, unsure, image, batch_size,
      * timings_ms), plus {@code runtime} and {@code elapsed_ms}, the time from the reader's
-     * choice to the answer on the page.
+     * choice to the answer on the page (the widget's script sets it again from its own start,
+     * which includes loading this engine).
      *
      * @param width the reader's image width, upright
      * @param height its height

@@ -199,12 +199,16 @@ public final class ClassifierWidget {
             return;
         }
         busy = true;
+        double chosen = Browser.now();
         view.setBusy(true);
         view.clearAnswer();
         view.showPreview(image, name);
         view.showStatus(state.equals("ready") ? "Looking…" : "Loading the model…");
         withHandle(() -> classify(handle, image, settings.topK(), settings.threshold(),
                 detail -> {
+                    // the reader's wait, from the choice: loading the engine included
+                    Browser.put(detail, "elapsed_ms", Math.round((Browser.now() - chosen) * 10)
+                            / 10.0);
                     finish();
                     view.showAnswer(detail, labels);
                     Browser.dispatch(root, "kodiak:answer", detail);
