@@ -10,9 +10,9 @@ import org.teavm.jso.JSObject;
  * onnxruntime-web, loaded once per page when a widget first needs it: its WebAssembly-only build
  * ({@code ort.wasm.min.js}, its loader {@code ort-wasm-simd-threaded.js} and the {@code .wasm}
  * binary; the build renames the modules from {@code .mjs}) from the {@code ort/} folder next to
- * the widget's script, never from a CDN. It runs single-threaded on the {@code wasm} execution provider, which needs no
- * cross-origin isolation (GitHub Pages cannot set it). The binary is fetched here rather than by
- * onnxruntime-web so that its megabytes show in the progress bar.
+ * the widget's script, never from a CDN. It runs single-threaded on the {@code wasm} execution
+ * provider, which needs no cross-origin isolation (GitHub Pages cannot set it). The binary is
+ * fetched here rather than by onnxruntime-web so that its megabytes show in the progress bar.
  */
 final class OrtRuntime {
     /** What a caller hears while and after the runtime loads. */
