@@ -330,7 +330,10 @@ class StaticSiteTest {
         return max;
     }
 
-    /** Two widgets on one bundle: one download, one session, two answers. */
+    /**
+     * Two widgets on one bundle: one download, one session, two answers. The reader scrolling
+     * them into view is enough to load the model.
+     */
     @Test
     void widgetsOnOneBundleShareOneDownload() throws Exception {
         browser.get(host.url(HOWTO_POST));
@@ -341,6 +344,10 @@ class StaticSiteTest {
         });
         browser.executeScript("arguments[0].id = 'first'; arguments[1].id = 'second';",
                 widgets.get(0), widgets.get(1));
+        assertThat(widgets.get(1).getAttribute("data-kodiak-state"), is("idle"));
+        browser.executeScript("arguments[0].scrollIntoView();", widgets.get(1));
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> "ready".equals(
+                widgets.get(1).getAttribute("data-kodiak-state")));
         Path photo = Fixtures.image("png-rgb8.png").path();
         JsonObject first = answer(classify(browser, widgets.get(0), photo), "first");
         JsonObject second = answer(classify(browser, widgets.get(1), photo), "second");
