@@ -7,6 +7,8 @@
 #   dataset-fashion-mnist         the Fashion-MNIST test set the core tests classify
 #   libturbojpeg0                 libjpeg-turbo's TurboJPEG library, which classifier-core calls
 #                                 to decode JPEGs on Java 22+ (a run-time need, not only tests')
+#   nodejs, npm                   fetch onnxruntime-web for the widget at build time (npm ci);
+#                                 skipped when node and npm are already on the PATH
 #   python3-torch, -torchvision, -skimage, libjpeg-turbo-progs
 #                                 only for tools/*.py (training, fixtures, benchmark models;
 #                                 jpegtran and cjpeg write the JPEG fixtures PIL cannot);
@@ -24,6 +26,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# by command, not package: a Node.js from elsewhere (NodeSource, nvm) also does
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if (( ${#missing[@]} == 0 )); then
   exit 0
 fi

@@ -116,6 +116,41 @@ def png_bytes(width, height, bit_depth, color_type, rows, declared=None):
             + png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
 
 
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+         (0, 1, 1, 2))  # (x0, y0, dx, dy) of each pass
+
+
+def png_adam7(pixels, bit_depth, color_type):
+    """An Adam7-interlaced PNG (PIL reads these but cannot write them) from an HxWxC array."""
+    height, width = pixels.shape[:2]
+    raw = b""
+    for x0, y0, dx, dy in ADAM7:
+        sub = pixels[y0::dy, x0::dx]
+        if sub.shape[0] and sub.shape[1]:
+            raw += b"".join(b"\x00" + sub[y].tobytes() for y in range(sub.shape[0]))
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 1)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+            + png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+def half_transparent(image):
+    """RGBA whose left half is fully transparent but keeps the photo's colours underneath:
+    PIL's convert("RGB") keeps them, a browser canvas (premultiplied) loses them."""
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    alpha = np.full(rgb.shape[:2], 255, dtype=np.uint8)
+    alpha[:, :rgb.shape[1] // 2] = 0
+    return np.dstack([rgb, alpha])
+
+
+def png16_rgba_adam7(image):
+    """16-bit RGBA, interlaced, left half transparent: high byte = the photo, low byte a pattern."""
+    rgba = half_transparent(image).astype(np.uint16)
+    h, w = rgba.shape[:2]
+    lo = ((np.arange(w)[None, :, None] * 7 + np.arange(h)[:, None, None] * 13
+           + np.arange(4)[None, None, :] * 29) & 0xFF).astype(np.uint16)
+    return png_adam7((rgba << 8 | lo).astype(">u2"), 16, 6)
+
+
 def png16_rgb(image):
     """16-bit RGB PNG: high byte = the 8-bit photo, low byte = seeded noise."""
     hi = np.asarray(image, dtype=np.uint16)
@@ -275,6 +310,9 @@ def valid_images():
                                                  exif=exif_orientation(n)), ("RGB",), True
     yield "png-rgb8.png", "png", save(CAT, "PNG"), ("RGB", "L"), False
     yield "png-rgba8.png", "png", save(LOGO, "PNG"), ("RGB", "L"), False
+    yield "png-rgba-half.png", "png", save(Image.fromarray(half_transparent(CAT), "RGBA"), "PNG"), \
+        ("RGB", "L"), False
+    yield "png-rgba16-adam7.png", "png", png16_rgba_adam7(ROCKET), ("RGB", "L"), False
     yield "png-small.png", "png", save(CAT.resize((40, 27), Image.LANCZOS), "PNG"), ("RGB", "L"), \
         False
     yield "png-gray8.png", "png", save(CAMERA, "PNG"), ("RGB", "L"), False

@@ -352,6 +352,34 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
+     * Decodes an image that was already converted and resized with this model's input spec
+     * ({@link Preprocessor#resize(Pixels)}, as the browser widget does before uploading) and
+     * runs only the tensor step: resizing it again would not give the model what resizing the
+     * original gives, for {@code crop} and {@code pad} specs.
+     *
+     * @param modelSizedImage the encoded image, exactly the spec's width x height (a lossless
+     *     format, such as PNG, keeps the prepared pixels exact)
+     * @return the prepared tensor
+     * @throws DecodeException if the bytes are not a usable image
+     * @throws InputSizeException if the image does not have the spec's size
+     */
+    public PreparedImage prepareResized(byte[] modelSizedImage)
+            throws DecodeException, InputSizeException {
+        long start = System.nanoTime();
+        InputSpec spec = preprocessor.spec();
+        Pixels pixels = decoder.decode(modelSizedImage, spec.color());
+        long decoded = System.nanoTime();
+        if (pixels.width() != spec.width() || pixels.height() != spec.height()) {
+            throw new InputSizeException(bundle.manifest().name(), spec.width(), spec.height(),
+                    pixels.width(), pixels.height());
+        }
+        float[] tensor = new float[spec.tensorSize()];
+        preprocessor.toTensor(pixels, tensor, 0);
+        return new PreparedImage(tensor, pixels.width(), pixels.height(), decoded - start,
+                System.nanoTime() - decoded);
+    }
+
+    /**
      * Preprocesses already decoded pixels (any size and mode; the input spec is applied).
      *
      * @param pixels the image

@@ -40,6 +40,9 @@ final class ClassifyService implements HttpService {
     static final String PREDICT = "/predict";
     static final String OPENAPI = "/openapi.yaml";
     static final String API_OPENAPI = "/api/v1/openapi.yaml";
+    /** The parameter that marks an image as already prepared, and its one value. */
+    static final String PREPARED = "prepared";
+    static final String PREPARED_MODEL = "model";
 
     private final ModelRegistry registry;
     private final ServerSettings settings;
@@ -115,7 +118,9 @@ final class ClassifyService implements HttpService {
         try (BodyReader.Body body = bodies.read(req)) {
             ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
             TopKOptions options = options(req, input.parameters(), classifier);
-            answer = answer(model, classifier, input.image(), options, start);
+            boolean modelSized = modelSized(req.query().first(PREPARED).asOptional()
+                    .orElse(null));
+            answer = answer(model, classifier, input.image(), options, start, modelSized);
         }
         res.send(Responses.classification(model.manifest(), answer.classification(),
                 answer.width(), answer.height(), answer.queueWaitNanos(),
@@ -132,7 +137,7 @@ final class ClassifyService implements HttpService {
         Classification c;
         try (BodyReader.Body body = bodies.read(req)) {
             ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
-            c = answer(model, classifier, input.image(), all, start).classification();
+            c = answer(model, classifier, input.image(), all, start, false).classification();
         }
         float[] probabilities = new float[labels.size()];
         for (Prediction p : c.predictions()) {
@@ -146,14 +151,14 @@ final class ClassifyService implements HttpService {
     }
 
     private Answer answer(ModelRegistry.Model model, Classifier classifier, byte[] image,
-            TopKOptions options, long start) {
+            TopKOptions options, long start, boolean modelSized) {
         long deadline = start + settings.requestTimeout().toNanos();
         Batcher batcher = model.batcher();
         model.incoming().incrementAndGet();
         PreparedImage prepared;
         CompletableFuture<Batcher.Result> queued;
         try {
-            prepared = decodes.prepare(classifier, image, deadline);
+            prepared = decodes.prepare(classifier, image, deadline, modelSized);
             queued = batcher.submit(prepared, options, deadline);
         } catch (Batcher.OverloadedException e) {
             throw ApiException.overloaded("The server is busy (" + e.getMessage()
@@ -213,6 +218,23 @@ final class ClassifyService implements HttpService {
             case CORRUPT -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
                     "UNDECODABLE_IMAGE", e.getMessage());
         };
+    }
+
+    /**
+     * The {@code prepared} parameter: {@code model} means the image already is the model's
+     * input, converted and resized with its input spec (the browser widget sends such images);
+     * the server then skips the resize, which for a crop spec would change the image again.
+     */
+    static boolean modelSized(String prepared) {
+        if (prepared == null) {
+            return false;
+        }
+        if (!prepared.trim().equals(PREPARED_MODEL)) {
+            throw ApiException.badRequest("INVALID_PARAMETER", PREPARED + " is '" + prepared
+                    + "' but the only value is '" + PREPARED_MODEL + "' (the image already has "
+                    + "the model's input size); leave it out to have the image resized");
+        }
+        return true;
     }
 
     /** top_k, threshold and labels from the query string, else from the body. */

@@ -1,6 +1,7 @@
 package dev.kodiak.server;
 
 import dev.kodiak.core.Classifier;
+import dev.kodiak.core.InputSizeException;
 import dev.kodiak.core.PreparedImage;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.DecodeMemory;
@@ -57,11 +58,14 @@ final class DecodeStage implements AutoCloseable {
      * @param classifier the model's classifier (its decoder and input spec)
      * @param image the encoded bytes
      * @param deadlineNanos the request's {@link System#nanoTime()} deadline
+     * @param modelSized true when the image already has the model's input size
+     *     ({@code prepared=model}): it is decoded, its size checked, and only the tensor step runs
      * @return the prepared tensor
      * @throws ApiException 4xx for an image that cannot be used, 503 when the server is too
      *     busy to decode it in time
      */
-    PreparedImage prepare(Classifier classifier, byte[] image, long deadlineNanos) {
+    PreparedImage prepare(Classifier classifier, byte[] image, long deadlineNanos,
+            boolean modelSized) {
         long cost = cost(classifier, image);
         if (cost > budget.capacity()) {
             throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "IMAGE_TOO_LARGE",
@@ -85,7 +89,7 @@ final class DecodeStage implements AutoCloseable {
         }
         try {
             Future<PreparedImage> task = pool.submit(() -> decode(classifier, image,
-                    deadlineNanos));
+                    deadlineNanos, modelSized));
             return await(task, deadlineNanos);
         } finally {
             budget.release(cost);
@@ -105,12 +109,12 @@ final class DecodeStage implements AutoCloseable {
         }
     }
 
-    private static PreparedImage decode(Classifier classifier, byte[] image, long deadline)
-            throws DecodeException {
+    private static PreparedImage decode(Classifier classifier, byte[] image, long deadline,
+            boolean modelSized) throws DecodeException, InputSizeException {
         if (System.nanoTime() - deadline > 0) {
             throw new DeadlineError();
         }
-        return classifier.prepare(image);
+        return modelSized ? classifier.prepareResized(image) : classifier.prepare(image);
     }
 
     private static PreparedImage await(Future<PreparedImage> task, long deadlineNanos) {
@@ -126,6 +130,10 @@ final class DecodeStage implements AutoCloseable {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof DecodeException de) {
                 throw ClassifyService.decodeError(de);
+            }
+            if (e.getCause() instanceof InputSizeException size) {
+                throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "WRONG_INPUT_SIZE",
+                        size.getMessage());
             }
             if (e.getCause() instanceof DeadlineError) {
                 throw ClassifyService.deadlineExceeded();

@@ -1,11 +1,13 @@
 package dev.kodiak.web;
 
+import dev.kodiak.core.topk.TopKOptions;
 import org.teavm.jso.JSObject;
 import org.teavm.jso.file.Blob;
 
 /**
  * Talks to a Kodiak server: fetches a model's description and sends model-sized PNGs to be
- * classified. Answers and failures come back through {@link Listener}, already in plain words.
+ * classified ({@code prepared=model}: the server does not resize them again). Answers and
+ * failures come back through {@link Listener}, already in plain words.
  */
 final class ApiClient {
     /** What the widget hears back. */
@@ -42,11 +44,11 @@ final class ApiClient {
                 listener));
     }
 
-    /** Sends an image: usually a PNG of the model's input size, sometimes the original file. */
-    void classify(Blob image, int topK, String threshold, Listener listener) {
-        String query = "?top_k=" + topK + (threshold.isEmpty() ? "" : "&threshold="
-                + encode(threshold));
-        Browser.post(modelUrl() + "/classify" + query, image, "application/octet-stream",
+    /** Sends a PNG of the model's input size, resized with the model's input spec. */
+    void classify(Blob image, TopKOptions options, Listener listener) {
+        String query = "?prepared=model&top_k=" + options.k() + (options.threshold() > 0
+                ? "&threshold=" + options.threshold() : "");
+        Browser.post(modelUrl() + "/classify" + query, image, "image/png",
                 (status, body, retryAfter) -> handle(status, body, retryAfter, listener));
     }
 

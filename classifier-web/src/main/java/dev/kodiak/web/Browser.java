@@ -10,7 +10,9 @@ import org.teavm.jso.file.Blob;
 import org.teavm.jso.file.FileList;
 
 /**
- * The few browser APIs teavm-jso-apis 0.16 lacks, as small JavaScript bridges.
+ * The few browser APIs teavm-jso-apis 0.16 lacks, as small JavaScript bridges: files, images,
+ * HTTP, JSON values, events and timers. The model runtime's own bridges are in
+ * {@link OrtSession}, {@link Download} and {@link Sha256}.
  *
  * <p>TeaVM's minifier renames the parameters of these scripts to short names but leaves their
  * local variables alone, so locals carry long {@code kodiak...} names that cannot collide.
@@ -25,21 +27,11 @@ final class Browser {
         void accept(JSObject bitmap, String error);
     }
 
-    /** Receives the first bytes of a file (empty if unreadable). */
+    /** Receives bytes, or null with a reason. */
     @JSFunctor
     interface BytesCallback extends JSObject {
-        void accept(JSObject bytes);
+        void accept(JSObject bytes, String error);
     }
-
-    /** Reads the first {@code count} bytes of a file. */
-    @JSBody(params = {"blob", "count", "callback"}, script = "blob.slice(0, count).arrayBuffer()"
-            + ".then(function(headBuffer) { callback(new Int8Array(headBuffer)); },"
-            + " function() { callback(new Int8Array(0)); });")
-    static native void head(Blob blob, int count, BytesCallback callback);
-
-    @JSBody(params = "bytes", script = "return bytes;")
-    @JSByRef
-    static native byte[] bytes(JSObject bytes);
 
     /** Receives a blob (null if the browser could not encode). */
     @JSFunctor
@@ -64,6 +56,37 @@ final class Browser {
     interface Action extends JSObject {
         void run();
     }
+
+    /** Reads a whole file into an Int8Array (null with a reason if it cannot be read). */
+    @JSBody(params = {"blob", "callback"}, script = "blob.arrayBuffer().then("
+            + "function(kodiakBuffer) { callback(new Int8Array(kodiakBuffer), null); },"
+            + " function(kodiakError) { callback(null, String(kodiakError)); });")
+    static native void readAll(Blob blob, BytesCallback callback);
+
+    @JSBody(params = "bytes", script = "return bytes;")
+    @JSByRef
+    static native byte[] bytes(JSObject bytes);
+
+    @JSBody(params = "bytes", script = "return bytes;")
+    static native JSObject array(@JSByRef byte[] bytes);
+
+    /** The same bytes seen as a Uint8Array (0 to 255), for pages and tests. */
+    @JSBody(params = "bytes", script = "return new Uint8Array(bytes.buffer, bytes.byteOffset,"
+            + " bytes.length);")
+    static native JSObject unsigned(@JSByRef byte[] bytes);
+
+    /**
+     * Inflates a zlib stream with the browser's own {@code DecompressionStream("deflate")}: an
+     * Int8Array, or null with the reason (a damaged or cut stream).
+     */
+    @JSBody(params = {"zlib", "callback"}, script = "try {"
+            + " var kodiakStream = new Blob([zlib]).stream()"
+            + ".pipeThrough(new DecompressionStream('deflate'));"
+            + " new Response(kodiakStream).arrayBuffer().then("
+            + "  function(kodiakBuffer) { callback(new Int8Array(kodiakBuffer), null); },"
+            + "  function(kodiakError) { callback(null, String(kodiakError)); });"
+            + "} catch (kodiakError) { callback(null, String(kodiakError)); }")
+    static native void inflate(JSObject zlib, BytesCallback callback);
 
     /**
      * Decodes an image file as the server does: EXIF orientation applied, no colour management
@@ -99,7 +122,7 @@ final class Browser {
     @JSByRef
     static native byte[] rgba(JSObject bitmap);
 
-    /** Model-sized RGBA pixels encoded as a lossless PNG. */
+    /** Opaque RGBA pixels encoded as a lossless PNG. */
     @JSBody(params = {"rgba", "width", "height", "callback"}, script =
             "var kodiakCanvas = document.createElement('canvas');"
             + "kodiakCanvas.width = width; kodiakCanvas.height = height;"
@@ -154,6 +177,14 @@ final class Browser {
             + " kodiakRequest.send();")
     static native void get(String url, ResponseCallback callback);
 
+    /** A URL made absolute against the page's address. */
+    @JSBody(params = "url", script = "return new URL(url, document.baseURI).href;")
+    static native String absolute(String url);
+
+    /** The URL of a file next to this script (the widget's assets folder). */
+    @JSBody(params = "name", script = "return new URL(name, import.meta.url).href;")
+    static native String besideScript(String name);
+
     @JSBody(params = {"millis", "action"}, script = "setTimeout(action, millis);")
     static native void later(int millis, Action action);
 
@@ -162,6 +193,44 @@ final class Browser {
 
     @JSBody(script = "return !!(window.matchMedia && matchMedia('(pointer: coarse)').matches);")
     static native boolean touchScreen();
+
+    @JSBody(script = "return typeof WebAssembly === 'object' && typeof DecompressionStream"
+            + " === 'function';")
+    static native boolean canRunModels();
+
+    /**
+     * Runs {@code action} once, when the element scrolls into view after the reader has
+     * scrolled the page: a page that merely opens with the widget in view loads nothing.
+     */
+    @JSBody(params = {"element", "action"}, script = "if (typeof IntersectionObserver"
+            + " !== 'function') { return; }"
+            + "var kodiakDone = false;"
+            + "var kodiakOnScroll = function() {"
+            + " window.removeEventListener('scroll', kodiakOnScroll);"
+            + " var kodiakObserver = new IntersectionObserver(function(kodiakEntries) {"
+            + "  for (var kodiakI = 0; kodiakI < kodiakEntries.length; kodiakI++) {"
+            + "   if (kodiakEntries[kodiakI].isIntersecting && !kodiakDone) {"
+            + "    kodiakDone = true; kodiakObserver.disconnect(); action(); } } });"
+            + " kodiakObserver.observe(element); };"
+            + "window.addEventListener('scroll', kodiakOnScroll, {passive: true});")
+    static native void whenScrolledIntoView(HTMLElement element, Action action);
+
+    /** Dispatches a bubbling CustomEvent with a detail object. */
+    @JSBody(params = {"element", "type", "detail"}, script = "element.dispatchEvent("
+            + "new CustomEvent(type, {detail: detail, bubbles: true}));")
+    static native void dispatch(HTMLElement element, String type, JSObject detail);
+
+    /** A number written in text, NaN when it is none (the browser's parser: small code). */
+    @JSBody(params = "text", script = "var kodiakValue = text.trim() === '' ? NaN"
+            + " : Number(text); return kodiakValue;")
+    static native double parseNumber(String text);
+
+    @JSBody(params = "text", script = "return text.toLowerCase();")
+    static native String lowerCase(String text);
+
+    /** A number with a fixed count of decimals, by the browser (no Java formatting code). */
+    @JSBody(params = {"value", "digits"}, script = "return value.toFixed(digits);")
+    static native String fixed(double value, int digits);
 
     @JSBody(params = "text", script = "return JSON.parse(text);")
     static native JSObject parse(String text);
@@ -193,4 +262,28 @@ final class Browser {
 
     @JSBody(params = "o", script = "return o == null ? null : String(o);")
     static native String asString(JSObject o);
+
+    @JSBody(script = "return {};")
+    static native JSObject object();
+
+    @JSBody(script = "return [];")
+    static native JSObject list();
+
+    @JSBody(params = {"a", "v"}, script = "a.push(v);")
+    static native void push(JSObject a, JSObject v);
+
+    @JSBody(params = {"a", "v"}, script = "a.push(v);")
+    static native void pushString(JSObject a, String v);
+
+    @JSBody(params = {"o", "k", "v"}, script = "o[k] = v;")
+    static native void put(JSObject o, String k, JSObject v);
+
+    @JSBody(params = {"o", "k", "v"}, script = "o[k] = v;")
+    static native void put(JSObject o, String k, String v);
+
+    @JSBody(params = {"o", "k", "v"}, script = "o[k] = v;")
+    static native void put(JSObject o, String k, double v);
+
+    @JSBody(params = {"o", "k", "v"}, script = "o[k] = v;")
+    static native void put(JSObject o, String k, boolean v);
 }

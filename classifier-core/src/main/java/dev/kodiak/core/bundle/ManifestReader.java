@@ -345,7 +345,7 @@ public final class ManifestReader {
             if (!isSha256(sha)) {
                 f.problems.add("files." + name + " must be a lower-case hex sha256");
             } else if (name.isEmpty() || name.startsWith("/") || name.contains("\\")
-                    || List.of(name.split("/")).contains("..")) {
+                    || ("/" + name + "/").contains("/../")) { // no regex: TeaVM compiles this
                 f.problems.add("files." + name + " must be a relative path inside the bundle");
             } else {
                 result.put(name, sha);

@@ -37,10 +37,16 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-/** The real built blog, served by the real server, in headless Chromium. */
+/**
+ * The real built blog, served by the real server, in headless Chromium: the posts' widgets
+ * (which run the model in the browser), and widgets in server mode, which must answer as the
+ * JVM does for crop and pad models too (the server does not resize their upload again).
+ */
 class BlogTest {
     static final String LIVE_POST = "/2026/11/20/what-is-this-garment.html";
     static final String HOWTO_POST = "/2026/11/24/put-a-classifier-in-your-jekyll-blog.html";
+    static final List<String> SERVER_MODELS = List.of("tiny-rgb", "tiny-rgb-pad",
+            "tiny-gray-crop", "tiny-gray-pad");
 
     static KodiakServer server;
     static ChromeDriver browser;
@@ -52,8 +58,11 @@ class BlogTest {
         Config config = Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .addSource(ConfigSources.classpath("application.yaml")).build();
-        ServerSettings settings = ServerSettings.read(config, Map.of("SERVER_PORT", "0"),
-                Fixtures.root());
+        StringBuilder models = new StringBuilder("fashion-mnist=models/fashion-mnist");
+        SERVER_MODELS.forEach(m -> models.append(',').append(m).append("=testdata/bundles/")
+                .append(m));
+        ServerSettings settings = ServerSettings.read(config, Map.of("SERVER_PORT", "0",
+                "KODIAK_MODELS", models.toString()), Fixtures.root());
         server = KodiakServer.start(settings, e -> {
             throw new AssertionError(e);
         });
@@ -82,7 +91,7 @@ class BlogTest {
         return "http://127.0.0.1:" + server.port() + path;
     }
 
-    /** Opens a page and waits until every widget on it has loaded its model. */
+    /** Opens a page and waits until every widget on it is built (models load on first use). */
     static List<WebElement> open(String path) {
         browser.get(url(path));
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
@@ -90,6 +99,14 @@ class BlogTest {
                 && d.findElements(By.cssSelector(".kodiak-classifier")).stream()
                 .allMatch(w -> "ready".equals(w.getAttribute("data-kodiak-ready"))));
         return browser.findElements(By.cssSelector(".kodiak-classifier"));
+    }
+
+    /** A widget that asks this server, added to the open page. */
+    static WebElement serverWidget(String id, String model, Map<String, String> more) {
+        Map<String, String> data = new java.util.LinkedHashMap<>(Map.of("runtime", "server",
+                "model", model, "top-k", "10"));
+        data.putAll(more);
+        return WidgetPage.add(browser, id, data);
     }
 
     static List<String> severeConsoleMessages() {
@@ -275,7 +292,10 @@ class BlogTest {
         return out;
     }
 
-    /** A 12-megapixel photo is shrunk on the device: a few hundred bytes go up, same answer. */
+    /**
+     * In server mode, a 12-megapixel photo is shrunk on the device: a few hundred bytes go up,
+     * same answer.
+     */
     @Test
     void aTwelveMegapixelPhotoUploadsAsAFewKilobytes() throws Exception {
         java.awt.image.BufferedImage source = javax.imageio.ImageIO.read(
@@ -291,7 +311,8 @@ class BlogTest {
         javax.imageio.ImageIO.write(big, "jpeg", photo.toFile());
         long size = Files.size(photo);
 
-        WebElement widget = open(LIVE_POST).get(0);
+        open(LIVE_POST);
+        WebElement widget = serverWidget("big", "fashion-mnist", Map.of());
         upload(widget, photo);
         List<String> labels = answer(widget);
         assertThat(labels.get(0), is(apiTop1(Files.readAllBytes(photo))));
@@ -312,17 +333,102 @@ class BlogTest {
     @Test
     void anUnreachableServerIsSaidInPlainWords() {
         open(LIVE_POST);
-        browser.executeAsyncScript("var done = arguments[0];"
-                + "var d = document.createElement('div'); d.className = 'kodiak-classifier';"
-                + "d.id = 'offline'; d.dataset.model = 'fashion-mnist';"
-                + "d.dataset.endpoint = 'http://127.0.0.1:9';"
-                + "document.querySelector('.post-content').appendChild(d);"
-                + "import('/assets/kodiak/kodiak-widget.js').then(m => { m.main([]); done(); });");
-        WebElement widget = browser.findElement(By.id("offline"));
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
-                widget.findElement(By.cssSelector(".kodiak-error")).isDisplayed());
-        assertThat(widget.findElement(By.cssSelector(".kodiak-error")).getText(),
-                containsString("Can't reach the classifier at http://127.0.0.1:9"));
+        WebElement widget = serverWidget("offline", "fashion-mnist",
+                Map.of("endpoint", "http://127.0.0.1:9"));
+        String message = WidgetPage.error(WidgetPage.classify(browser, widget,
+                Fixtures.image("png-rgb8.png").path()), "offline");
+        assertThat(message, containsString("Can't reach the classifier at http://127.0.0.1:9"));
+        assertThat(widget.findElement(By.cssSelector(".kodiak-error")).getText(), is(message));
+    }
+
+    /**
+     * Server mode with crop and pad models: the widget resizes with the model's spec and sends
+     * {@code prepared=model}, so the server answers as the JVM does for the original photo.
+     */
+    @Test
+    void serverModeAnswersAsTheJvmForCropAndPadModels() throws Exception {
+        open(LIVE_POST);
+        List<String> failures = new java.util.ArrayList<>();
+        for (String model : SERVER_MODELS) {
+            WebElement widget = serverWidget("s-" + model, model, Map.of());
+            try (dev.kodiak.core.Classifier jvm = dev.kodiak.core.Classifier.open(
+                    Fixtures.bundle(model))) {
+                for (String photo : List.of("jpeg-exif-6.jpg", "png-rgba-half.png",
+                        "png-gray16.png", "png-rgb8.png")) {
+                    Path file = Fixtures.image(photo).path();
+                    String what = model + " / " + photo;
+                    try {
+                        com.google.gson.JsonObject detail = WidgetPage.answer(
+                                WidgetPage.classify(browser, widget, file), what);
+                        assertThat(what, detail.get("runtime").getAsString(), is("server"));
+                        WidgetPage.assertSameAnswer(detail, jvm.classify(Files.readAllBytes(
+                                file), new dev.kodiak.core.topk.TopKOptions(10, 0f,
+                                java.util.Set.of())), what);
+                    } catch (AssertionError e) {
+                        failures.add(e.getMessage());
+                    }
+                }
+            }
+            assertThat(widget.getAttribute("data-kodiak-runtime"), is("server"));
+        }
+        assertThat("server-mode answers that differ from the JVM's", failures, is(empty()));
+        assertThat(severeConsoleMessages(), is(empty()));
+    }
+
+    /** The messages StaticSiteTest checks in browser mode, word for word in server mode. */
+    @Test
+    void serverModeSaysTheSameWords() {
+        open(LIVE_POST);
+        WebElement widget = serverWidget("words", "fashion-mnist", Map.of());
+        Map<String, String> expected = Map.of(
+                "html-renamed.jpg", WidgetPage.NOT_AN_IMAGE,
+                "text-renamed.png", WidgetPage.NOT_AN_IMAGE,
+                "bomb-65000.png", WidgetPage.tooLarge(65000, 65000),
+                "strip-1x5000000.png", WidgetPage.tooThin(1, 5000000));
+        expected.forEach((name, message) -> assertThat(name, WidgetPage.error(
+                WidgetPage.classify(browser, widget, Fixtures.image(name).path()), name),
+                is(message)));
+    }
+
+    /**
+     * {@code auto}: a bundle whose model fails its sha256 check is not used; the widget asks the
+     * server instead. A good bundle on the same other origin runs in the browser.
+     */
+    @Test
+    void autoFallsBackToTheServerWhenTheBundleFailsItsChecks(@org.junit.jupiter.api.io.TempDir
+            Path temp) throws Exception {
+        for (String name : List.of("good", "broken")) {
+            Path bundle = Files.createDirectories(temp.resolve(name));
+            Files.copy(Fixtures.defaultBundle().resolve("kodiak.json"),
+                    bundle.resolve("kodiak.json"));
+            byte[] onnx = Files.readAllBytes(Fixtures.defaultBundle().resolve("model.onnx"));
+            if (name.equals("broken")) {
+                onnx[onnx.length - 100] ^= 0x55;
+            }
+            Files.write(bundle.resolve("model.onnx"), onnx);
+        }
+        try (dev.kodiak.core.testing.StaticFiles other = dev.kodiak.core.testing.StaticFiles
+                .start(Map.of("/", temp), false, true)) {
+            open(LIVE_POST);
+            Path photo = Fixtures.image("png-gray8.png").path();
+            WebElement broken = WidgetPage.add(browser, "auto-broken", Map.of("runtime", "auto",
+                    "bundle", other.url("/broken/"), "model", "fashion-mnist"));
+            com.google.gson.JsonObject detail = WidgetPage.answer(WidgetPage.classify(browser,
+                    broken, photo), "auto with a broken bundle");
+            assertThat(detail.get("runtime").getAsString(), is("server"));
+            assertThat(broken.getAttribute("data-kodiak-runtime"), is("server"));
+            assertThat(broken.getAttribute("data-kodiak-fallback"), containsString("sha256"));
+            assertThat(detail.getAsJsonArray("predictions").get(0).getAsJsonObject()
+                    .get("label").getAsString(), is(apiTop1(Files.readAllBytes(photo))));
+
+            WebElement good = WidgetPage.add(browser, "auto-good", Map.of("runtime", "auto",
+                    "bundle", other.url("/good/"), "model", "fashion-mnist"));
+            detail = WidgetPage.answer(WidgetPage.classify(browser, good, photo),
+                    "auto with a good bundle");
+            assertThat(detail.get("runtime").getAsString(), is("browser"));
+            assertThat(good.getAttribute("data-kodiak-fallback"), is(org.hamcrest.Matchers
+                    .nullValue()));
+        }
     }
 
     @Test
@@ -373,7 +479,7 @@ class BlogTest {
                     + "var spec = arguments[3], raw = atob(arguments[0]);"
                     + "var rgba = new Uint8Array(raw.length);"
                     + "for (var i = 0; i < raw.length; i++) { rgba[i] = raw.charCodeAt(i); }"
-                    + "import('/assets/kodiak/kodiak-widget.js').then(function(widget) {"
+                    + "import('/assets/kodiak/kodiak-engine.js').then(function(widget) {"
                     + "  var out = widget.resize(rgba, width, height, spec), text = '';"
                     + "  for (var j = 0; j < out.length; j++) { text += String.fromCharCode(out[j]); }"
                     + "  done(btoa(text));"
@@ -403,7 +509,7 @@ class BlogTest {
                 () -> dev.kodiak.core.bundle.ManifestReader.readInputSpec(spec));
         Object browserError = browser.executeAsyncScript(
                 "var spec = arguments[0], done = arguments[1];"
-                + "import('/assets/kodiak/kodiak-widget.js').then(function(widget) {"
+                + "import('/assets/kodiak/kodiak-engine.js').then(function(widget) {"
                 + "  try { widget.resize(new Uint8Array(4), 1, 1, spec); done('no error'); }"
                 + "  catch (e) { done(String(e && e.message !== undefined ? e.message : e)); }"
                 + "}).catch(function(e) { done('ERROR ' + e); });",

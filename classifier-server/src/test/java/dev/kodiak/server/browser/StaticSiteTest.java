@@ -1,0 +1,363 @@
+package dev.kodiak.server.browser;
+
+import static dev.kodiak.server.browser.WidgetPage.answer;
+import static dev.kodiak.server.browser.WidgetPage.assertSameAnswer;
+import static dev.kodiak.server.browser.WidgetPage.classify;
+import static dev.kodiak.server.browser.WidgetPage.error;
+import static dev.kodiak.server.browser.WidgetPage.fetched;
+import static dev.kodiak.server.browser.WidgetPage.severeConsoleMessages;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.google.gson.JsonObject;
+import dev.kodiak.core.Classifier;
+import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.testing.Chromium;
+import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.core.testing.StaticFiles;
+import dev.kodiak.core.topk.TopKOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The built blog ({@code site/target/_site}) on a plain static file server, with no Kodiak
+ * process anywhere: the widget runs the bundles' {@code model.onnx} in headless Chromium and
+ * answers as the JVM does, for every input-spec form (squish, crop, pad; RGB and L) and the
+ * hard images (16-bit, transparent, EXIF-rotated).
+ */
+class StaticSiteTest {
+    static final String LIVE_POST = BlogTest.LIVE_POST;
+    static final String HOWTO_POST = BlogTest.HOWTO_POST;
+    static final String WIDGETS = "/kodiak-test/widgets.html";
+
+    /** Every image form the fixtures hold that the JVM decodes exactly as PIL. */
+    static final List<String> PHOTOS = List.of("png-rgb8.png", "png-rgba-half.png",
+            "png-rgba16-adam7.png", "png-gray16.png", "png-rgb16.png", "png-la8.png",
+            "png-palette.png", "png-gray1.png", "png-exif-6.png", "jpeg-exif-6.jpg",
+            "jpeg-baseline.jpg", "jpeg-gray.jpg", "jpeg-progressive.jpg", "gif-palette.gif",
+            "webp-lossless.webp", "bmp-rgb24.bmp");
+    /** For the tiny bundles: the images that prove the hard parts. */
+    static final List<String> HARD_PHOTOS = List.of("png-rgba-half.png", "png-rgba16-adam7.png",
+            "png-gray16.png", "png-la8.png", "jpeg-exif-6.jpg", "png-rgb8.png");
+
+    @TempDir
+    static Path temp;
+    static StaticFiles host;
+    static ChromeDriver browser;
+    static final Map<String, Classifier> JVM = new TreeMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path site = Fixtures.root().resolve("site/target/_site");
+        assertThat("the built blog is missing; build it with ./kodiak site",
+                Files.isRegularFile(site.resolve("assets/kodiak/kodiak-widget.js")), is(true));
+        Path test = Files.createDirectories(temp.resolve("kodiak-test"));
+        Map<String, Map<String, String>> widgets = new LinkedHashMap<>();
+        for (String bundle : Fixtures.BUNDLES) {
+            copyBundle(Fixtures.bundle(bundle), test.resolve("bundles").resolve(bundle));
+            widgets.put("b-" + bundle, Map.of("runtime", "browser", "bundle",
+                    "/kodiak-test/bundles/" + bundle + "/", "top-k", "10"));
+            JVM.put(bundle, Classifier.open(Fixtures.bundle(bundle)));
+        }
+        // a model file damaged on its way: the manifest's sha256 no longer matches
+        Path broken = test.resolve("bundles/broken");
+        copyBundle(Fixtures.defaultBundle(), broken);
+        byte[] onnx = Files.readAllBytes(broken.resolve("model.onnx"));
+        onnx[onnx.length - 100] ^= 0x55;
+        Files.write(broken.resolve("model.onnx"), onnx);
+        widgets.put("broken", Map.of("runtime", "browser", "bundle",
+                "/kodiak-test/bundles/broken/"));
+        Files.writeString(test.resolve("widgets.html"), WidgetPage.page(widgets));
+        host = StaticFiles.start(Map.of("/", site, "/kodiak-test/", test,
+                "/kodiak-test/images/", Fixtures.testdata().resolve("images")), false, false);
+        browser = Chromium.start(Fixtures.root().resolve(
+                "classifier-server/target/chromium-profile-static"), 1280, 1000);
+    }
+
+    static void copyBundle(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        for (String file : List.of("kodiak.json", "model.onnx")) {
+            Files.copy(from.resolve(file), to.resolve(file));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (host != null) {
+            host.close();
+        }
+        JVM.values().forEach(Classifier::close);
+    }
+
+    @BeforeEach
+    void clearLogs() {
+        browser.manage().logs().get(LogType.BROWSER);
+    }
+
+    /** Opens the test page of widgets, one per bundle, unless it is already open. */
+    static void openWidgets() {
+        if (!browser.getCurrentUrl().equals(host.url(WIDGETS))) {
+            browser.get(host.url(WIDGETS));
+        }
+        WidgetPage.awaitBuilt(browser, "broken");
+    }
+
+    static List<String> otherOrigins() {
+        return fetched(browser).stream().filter(url -> !url.startsWith(host.origin() + "/")
+                && !url.startsWith("blob:" + host.origin() + "/")).toList();
+    }
+
+    @Test
+    void theLivePostLoadsNoModelUntilTheReaderComes() {
+        browser.get(host.url(LIVE_POST));
+        WebElement widget = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+            List<WebElement> built = d.findElements(By.cssSelector(
+                    ".kodiak-classifier[data-kodiak-ready='ready']"));
+            return built.isEmpty() ? null : built.get(0);
+        });
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> "complete".equals(
+                browser.executeScript("return document.readyState")));
+        assertThat(widget.getAttribute("data-kodiak-state"), is("idle"));
+        assertThat(widget.getAttribute("data-kodiak-runtime"), is("browser"));
+        for (String heavy : List.of("kodiak-engine.js", "/ort/", "model.onnx", "kodiak.json")) {
+            assertThat("fetched before the reader did anything", fetched(browser),
+                    not(hasItem(containsString(heavy))));
+        }
+
+        // the pointer over the widget: the model starts loading, and is checked
+        new Actions(browser).moveToElement(widget).perform();
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> "ready".equals(
+                widget.getAttribute("data-kodiak-state")));
+        assertThat(fetched(browser), hasItem(containsString("/assets/models/fashion-mnist/"
+                + "model.onnx")));
+        assertThat(fetched(browser), hasItem(containsString("/assets/kodiak/ort/"
+                + "ort-wasm-simd-threaded.wasm")));
+
+        // an example, answered in the page as on the JVM
+        WebElement example = widget.findElements(By.cssSelector(".kodiak-example")).get(7);
+        String src = example.findElement(By.tagName("img")).getAttribute("src");
+        browser.executeScript(WidgetPage.RECORDER);
+        browser.executeScript("arguments[0].id = 'live';", widget);
+        example.click();
+        JsonObject detail = answer(WidgetPage.awaitEvent(browser, "live", 0), src);
+        Path file = Fixtures.root().resolve("site" + src.substring(host.origin().length()));
+        assertSameAnswer(detail, jvmAnswer("fashion-mnist", file, new TopKOptions(3, 0.6f,
+                Set.of())), src);
+        assertThat(widget.findElement(By.cssSelector(".kodiak-status")).getText(),
+                containsString("on this device"));
+        assertThat(severeConsoleMessages(browser), is(empty()));
+        assertThat("requests to other origins", otherOrigins(), is(empty()));
+    }
+
+    static dev.kodiak.core.Classification jvmAnswer(String bundle, Path file,
+            TopKOptions options) {
+        try {
+            return JVM.get(bundle).classify(Files.readAllBytes(file), options);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Squish, crop and pad, RGB and L: the page answers as the JVM does, to 1e-4. */
+    @Test
+    void everyBundleFormAnswersAsTheJvmDoes() throws Exception {
+        openWidgets();
+        List<String> failures = new ArrayList<>();
+        for (String bundle : Fixtures.BUNDLES) {
+            WebElement widget = browser.findElement(By.id("b-" + bundle));
+            for (String photo : bundle.equals("fashion-mnist") ? PHOTOS : HARD_PHOTOS) {
+                Path file = Fixtures.image(photo).path();
+                String what = bundle + " / " + photo;
+                try {
+                    JsonObject detail = answer(classify(browser, widget, file), what);
+                    assertSameAnswer(detail, jvmAnswer(bundle, file, new TopKOptions(10, 0f,
+                            Set.of())), what);
+                } catch (AssertionError e) {
+                    failures.add(e.getMessage());
+                }
+            }
+        }
+        assertThat("answers that differ from the JVM's", failures, is(empty()));
+        assertThat(severeConsoleMessages(browser), is(empty()));
+        assertThat("requests to other origins", otherOrigins(), is(empty()));
+    }
+
+    /** The {@code kodiak:answer} detail is the API's answer, shape and identity. */
+    @Test
+    void theAnswerEventHasTheApisShape() throws Exception {
+        openWidgets();
+        Path photo = Fixtures.image("jpeg-exif-6.jpg").path();
+        JsonObject detail = answer(classify(browser, browser.findElement(By.id(
+                "b-tiny-rgb")), photo), "tiny-rgb");
+        Classifier jvm = JVM.get("tiny-rgb");
+        JsonObject model = detail.getAsJsonObject("model");
+        assertThat(model.get("name").getAsString(), is("tiny-rgb"));
+        assertThat(model.get("version").getAsString(), is(jvm.manifest().version()));
+        assertThat(model.get("sha256").getAsString(), is(jvm.manifest().modelSha256()));
+        PreparedImage prepared = jvm.prepare(Files.readAllBytes(photo));
+        assertThat(detail.getAsJsonObject("image").get("width").getAsInt(),
+                is(prepared.width()));
+        assertThat(detail.getAsJsonObject("image").get("height").getAsInt(),
+                is(prepared.height()));
+        assertThat(detail.get("runtime").getAsString(), is("browser"));
+        assertThat(detail.get("batch_size").getAsInt(), is(1));
+        assertThat(detail.getAsJsonArray("predictions").size(), is(3));
+        JsonObject timings = detail.getAsJsonObject("timings_ms");
+        for (String key : List.of("queue_wait", "decode", "preprocess", "inference", "total")) {
+            assertThat(key, timings.get(key).getAsDouble() >= 0, is(true));
+        }
+        assertThat(detail.get("elapsed_ms").getAsDouble() >= timings.get("inference")
+                .getAsDouble(), is(true));
+    }
+
+    /** The same words as in server mode (BlogTest checks those with the same constants). */
+    @Test
+    void notAnImageAndTooLargeAreSaidInPlainWords() {
+        openWidgets();
+        WebElement widget = browser.findElement(By.id("b-fashion-mnist"));
+        Map<String, String> expected = Map.of(
+                "html-renamed.jpg", WidgetPage.NOT_AN_IMAGE,
+                "text-renamed.png", WidgetPage.NOT_AN_IMAGE,
+                "bomb-65000.png", WidgetPage.tooLarge(65000, 65000),
+                "strip-1x5000000.png", WidgetPage.tooThin(1, 5000000));
+        expected.forEach((name, message) -> {
+            assertThat(name, error(classify(browser, widget, Fixtures.image(name).path()),
+                    name), is(message));
+            assertThat(widget.findElement(By.cssSelector(".kodiak-error")).getText(),
+                    is(message));
+        });
+    }
+
+    @Test
+    void aDamagedModelIsRefusedInPlainWords() {
+        openWidgets();
+        WebElement widget = browser.findElement(By.id("broken"));
+        String message = error(classify(browser, widget, Fixtures.image("png-rgb8.png")
+                .path()), "broken bundle");
+        assertThat(message, startsWith("The model file did not arrive intact: its checksum is "
+                + "not the one in kodiak.json, so it is not used."));
+        assertThat(widget.getAttribute("data-kodiak-state"), is("failed"));
+        assertThat(severeConsoleMessages(browser), is(empty()));
+    }
+
+    /**
+     * The page decodes every fixture to PIL's pixels: PNGs with alpha or 16 bits by core's
+     * decoder compiled by TeaVM, the rest by the browser with colour management and
+     * premultiplication off. Every fixture, lossy WebP included (the browser's libwebp is
+     * PIL's); one exception, measured: Chromium's YCCK JPEGs (Adobe CMYK saved as YCC) differ
+     * from PIL's by at most 1 (mean 0.49).
+     */
+    @Test
+    void thePageDecodesImagesToPilsPixels() {
+        openWidgets();
+        List<String> different = new ArrayList<>();
+        for (Fixtures.Image image : Fixtures.decodable()) {
+            if (!image.has(ColorMode.RGB)) {
+                continue;
+            }
+            Object result = browser.executeAsyncScript("var done = arguments[1];"
+                    + "Promise.all([import('/assets/kodiak/kodiak-engine.js'),"
+                    + " fetch('/kodiak-test/images/' + arguments[0]).then(r => r.blob())])"
+                    + ".then(function(all) { all[0].decode(all[1], function(rgb, w, h, error) {"
+                    + "  if (error) { done('ERROR ' + error); return; }"
+                    + "  var text = ''; for (var i = 0; i < rgb.length; i++) {"
+                    + "   text += String.fromCharCode(rgb[i]); }"
+                    + "  done(w + 'x' + h + ' ' + btoa(text)); }); })"
+                    + ".catch(function(e) { done('ERROR ' + e); });", image.name());
+            var pil = image.pil(ColorMode.RGB);
+            String expected = pil.width() + "x" + pil.height() + " "
+                    + Base64.getEncoder().encodeToString(pil.data());
+            if (!expected.equals(result)) {
+                String text = String.valueOf(result);
+                if (image.name().equals("jpeg-ycck.jpg") && maxDifference(pil.data(), text)
+                        <= 1) {
+                    continue;
+                }
+                String detail = text.substring(0, Math.min(60, text.length()));
+                if (text.startsWith(pil.width() + "x" + pil.height() + " ")) {
+                    byte[] page = Base64.getDecoder().decode(text.substring(text.indexOf(' ')
+                            + 1));
+                    long sum = 0;
+                    int max = 0;
+                    for (int i = 0; i < page.length; i++) {
+                        int d = Math.abs((page[i] & 0xFF) - (pil.data()[i] & 0xFF));
+                        sum += d;
+                        max = Math.max(max, d);
+                    }
+                    detail = "mean |Δ| " + (double) sum / page.length + ", max " + max;
+                }
+                different.add(image.name() + " (" + detail + ")");
+            }
+        }
+        assertThat("images the page decodes otherwise than PIL", different, is(empty()));
+    }
+
+    private static int maxDifference(byte[] expected, String result) {
+        byte[] page = Base64.getDecoder().decode(result.substring(result.indexOf(' ') + 1));
+        int max = page.length == expected.length ? 0 : 256;
+        for (int i = 0; i < Math.min(page.length, expected.length); i++) {
+            max = Math.max(max, Math.abs((page[i] & 0xFF) - (expected[i] & 0xFF)));
+        }
+        return max;
+    }
+
+    /**
+     * Two widgets on one bundle: one download, one session, two answers. The reader scrolling
+     * them into view is enough to load the model.
+     */
+    @Test
+    void widgetsOnOneBundleShareOneDownload() throws Exception {
+        browser.get(host.url(HOWTO_POST));
+        List<WebElement> widgets = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+            List<WebElement> built = d.findElements(By.cssSelector(
+                    ".kodiak-classifier[data-kodiak-ready='ready']"));
+            return built.size() == 2 ? built : null;
+        });
+        browser.executeScript("arguments[0].id = 'first'; arguments[1].id = 'second';",
+                widgets.get(0), widgets.get(1));
+        assertThat(widgets.get(1).getAttribute("data-kodiak-state"), is("idle"));
+        browser.executeScript("arguments[0].scrollIntoView();", widgets.get(1));
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> "ready".equals(
+                widgets.get(1).getAttribute("data-kodiak-state")));
+        Path photo = Fixtures.image("png-rgb8.png").path();
+        JsonObject first = answer(classify(browser, widgets.get(0), photo), "first");
+        JsonObject second = answer(classify(browser, widgets.get(1), photo), "second");
+        assertThat(first.getAsJsonArray("predictions").size(), is(5));
+        assertThat(second.getAsJsonArray("predictions").size(), is(1));
+        assertSameAnswer(second, jvmAnswer("fashion-mnist", photo, new TopKOptions(1, 0f,
+                Set.of())), "second widget");
+        assertThat(fetched(browser).stream().filter(u -> u.endsWith("model.onnx")).count(),
+                is(1L));
+        assertThat(fetched(browser), everyItem(not(containsString("/api/"))));
+        assertThat(severeConsoleMessages(browser), is(empty()));
+    }
+}

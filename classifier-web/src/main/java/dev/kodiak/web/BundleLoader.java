@@ -1,0 +1,289 @@
+package dev.kodiak.web;
+
+import dev.kodiak.core.bundle.InvalidManifestException;
+import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.ManifestReader;
+import dev.kodiak.core.bundle.ModelFormat;
+import dev.kodiak.core.bundle.Probe;
+import java.util.ArrayList;
+import java.util.List;
+import org.teavm.jso.JSObject;
+
+/**
+ * Loads one bundle into the page, once, for every widget that shows it: {@code kodiak.json}
+ * (read by core's ManifestReader, so the page accepts and refuses bundles in the JVM's words),
+ * then {@code model.onnx} and onnxruntime-web side by side with their progress, then the checks
+ * before first use: the file's sha256 against the manifest's ({@code files}) by SubtleCrypto,
+ * and the bundle's probe (core's {@link Probe}: PyTorch's scores on two noise images) run once.
+ * The browser's HTTP cache keeps the files for later visits.
+ */
+final class BundleLoader {
+    /** What a widget hears while and after the bundle loads. */
+    interface Listener {
+        /** Megabytes so far and in all (-1 when a size is not known yet). */
+        void progress(double loaded, double total);
+
+        /** What is happening now, for the status line. */
+        void status(String text);
+
+        /** The model is ready. */
+        void loaded(BrowserModel model);
+
+        /** It cannot be used; the widget says so or falls back to the server. */
+        void failed(LoadFailure failure);
+    }
+
+    private final String folder;
+    private final double limit;
+    private final OrtRuntime runtime;
+    private final List<Listener> waiting = new ArrayList<>();
+    private BrowserModel model;
+    private LoadFailure failure;
+    private boolean loading;
+    private Manifest manifest;
+    private JSObject onnx;
+    private boolean runtimeReady;
+    private final double[] loaded = new double[2];
+    private final double[] totals = {-1, -1};
+
+    /**
+     * Creates the loader.
+     *
+     * @param folder the bundle folder's absolute URL, ending in /
+     * @param limit the largest {@code model.onnx} to download, 0 for any
+     * @param runtime the page's onnxruntime-web
+     */
+    BundleLoader(String folder, double limit, OrtRuntime runtime) {
+        this.folder = folder;
+        this.limit = limit;
+        this.runtime = runtime;
+    }
+
+    /** Loads the bundle, or joins the load in progress, or answers at once. */
+    void load(Listener listener) {
+        if (model != null) {
+            listener.loaded(model);
+            return;
+        }
+        if (failure != null && failure.kind() != LoadFailure.Kind.NETWORK) {
+            listener.failed(failure);
+            return;
+        }
+        waiting.add(listener);
+        if (loading) {
+            listener.status("Loading the model…");
+            return;
+        }
+        loading = true;
+        failure = null;
+        status("Loading the model…");
+        Download.start(folder + Manifest.FILE_NAME, 1 << 20, (bytes, total) -> { },
+                (bytes, status, reason) -> {
+                    if (bytes == null) {
+                        fail(status == 0 ? network(reason) : new LoadFailure(
+                                LoadFailure.Kind.BROKEN, "This classifier's model could not "
+                                + "be found (HTTP " + status + " for " + folder
+                                + Manifest.FILE_NAME + "). The page may point to the wrong "
+                                + "folder.", reason));
+                        return;
+                    }
+                    readManifest(Download.text(bytes));
+                });
+    }
+
+    private void readManifest(String text) {
+        try {
+            manifest = ManifestReader.read(new JsJson(Browser.parse(text)));
+        } catch (InvalidManifestException e) {
+            fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier's model description "
+                    + "(" + Manifest.FILE_NAME + ") is not usable: " + e.getMessage(),
+                    folder + Manifest.FILE_NAME + ": " + e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier's model description "
+                    + "(" + Manifest.FILE_NAME + ") is not valid JSON.", String.valueOf(
+                    e.getMessage())));
+            return;
+        }
+        String file = manifest.modelFile(ModelFormat.ONNX).orElse(null);
+        if (file == null || !manifest.serves(Manifest.RUNTIME_ONNXRUNTIME_WEB)) {
+            fail(new LoadFailure(LoadFailure.Kind.UNSUPPORTED, "This model has no version that "
+                    + "runs in the browser (model.onnx); it needs a Kodiak server.",
+                    "bundle '" + manifest.name() + "' does not serve "
+                    + Manifest.RUNTIME_ONNXRUNTIME_WEB + "; re-export it with "
+                    + "tools/export_bundle.py"));
+            return;
+        }
+        runtime.load(new OrtRuntime.Listener() {
+            @Override
+            public void progress(double bytes, double total) {
+                loaded[0] = bytes;
+                totals[0] = total;
+                progressChanged();
+            }
+
+            @Override
+            public void ready() {
+                runtimeReady = true;
+                createSession();
+            }
+
+            @Override
+            public void failed(LoadFailure reason) {
+                fail(reason);
+            }
+        });
+        Download.start(folder + file, limit, (bytes, total) -> {
+            loaded[1] = bytes;
+            totals[1] = total;
+            progressChanged();
+        }, (bytes, status, reason) -> {
+            if (bytes == null) {
+                fail(status == Download.TOO_BIG ? new LoadFailure(LoadFailure.Kind.TOO_BIG,
+                        "This model is too large to download into the page.", reason)
+                        : status == 0 ? network(reason)
+                        : new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier's model "
+                        + "file could not be found (HTTP " + status + ").", reason));
+                return;
+            }
+            checkSha256(file, bytes);
+        });
+    }
+
+    private void progressChanged() {
+        double total = totals[0] < 0 || totals[1] < 0 ? -1 : totals[0] + totals[1];
+        for (Listener l : List.copyOf(waiting)) {
+            l.progress(loaded[0] + loaded[1], total);
+        }
+    }
+
+    private void checkSha256(String file, JSObject bytes) {
+        String expected = manifest.files().get(file);
+        if (!Sha256.available()) {
+            Browser.warn("this page is not served over HTTPS, so the browser offers no SHA-256 "
+                    + "to check " + file + "; the probe check still runs");
+            downloaded(bytes);
+            return;
+        }
+        Sha256.of(bytes, (hex, error) -> {
+            if (hex == null) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "The browser could not check the "
+                        + "model file.", "SHA-256 of " + file + " failed: " + error));
+            } else if (!hex.equals(expected)) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "The model file did not arrive "
+                        + "intact: its checksum is not the one in " + Manifest.FILE_NAME
+                        + ", so it is not used. Reload the page to try again; if this keeps "
+                        + "happening, the site has a damaged copy of the model.",
+                        folder + file + " has sha256 " + hex + " but " + Manifest.FILE_NAME
+                        + " lists " + expected));
+            } else {
+                downloaded(bytes);
+            }
+        });
+    }
+
+    private void downloaded(JSObject bytes) {
+        onnx = bytes;
+        createSession();
+    }
+
+    private void createSession() {
+        if (!runtimeReady || onnx == null || failure != null || !loading) {
+            return;
+        }
+        status("Checking the model…");
+        JSObject bytes = onnx;
+        onnx = null; // onnxruntime-web copies it; the page need not keep both
+        double size = Download.length(bytes);
+        runtime.session(bytes, (session, error) -> {
+            if (session == null) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This browser's model runtime "
+                        + "refuses the model file.", "onnxruntime-web: " + error));
+                return;
+            }
+            check(BrowserModel.of(manifest, new OrtSession(runtime.module(), session), size));
+        });
+    }
+
+    /**
+     * Before first use: one score per label, and the probe's scores within its tolerance of
+     * PyTorch's (bundles without a probe get only the first check).
+     */
+    private void check(BrowserModel candidate) {
+        Probe probe = manifest.probe().orElse(null);
+        int n = probe == null ? 1 : probe.size();
+        float[] batch = probe == null ? new float[manifest.input().tensorSize()]
+                : probe.input(candidate.preprocessor());
+        candidate.session().run(batch, candidate.shape(n), (scores, error) -> {
+            if (scores == null) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "The model fails in this "
+                        + "browser.", "onnxruntime-web: " + error));
+                return;
+            }
+            int classes = scores.length / n;
+            if (classes != manifest.labels().size()) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model does not fit its "
+                        + "description (it gives " + classes + " scores for "
+                        + manifest.labels().size() + " labels).", Manifest.FILE_NAME
+                        + " lists " + manifest.labels().size() + " labels but the model "
+                        + "outputs " + classes + " scores"));
+                return;
+            }
+            if (probe != null) {
+                float[][] rows = new float[n][classes];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(scores, i * classes, rows[i], 0, classes);
+                }
+                Probe.Difference d;
+                try {
+                    d = probe.compare(rows);
+                } catch (IllegalArgumentException e) {
+                    fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model does not fit "
+                            + "its description.", e.getMessage()));
+                    return;
+                }
+                if (!d.within()) {
+                    fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model gives other "
+                            + "answers in this browser than it gave when it was exported, so "
+                            + "it is not used.", "onnxruntime-web disagrees with PyTorch on "
+                            + "the probe: score " + d.index() + " of probe image "
+                            + (d.image() + 1) + " differs by " + d.largest() + " (allowed "
+                            + d.allowed() + "); re-export the bundle"));
+                    return;
+                }
+            }
+            model = candidate;
+            loading = false;
+            List<Listener> ready = List.copyOf(waiting);
+            waiting.clear();
+            ready.forEach(l -> l.loaded(candidate));
+        });
+    }
+
+    private void status(String text) {
+        for (Listener l : List.copyOf(waiting)) {
+            l.status(text);
+        }
+    }
+
+    private static LoadFailure network(String reason) {
+        return new LoadFailure(LoadFailure.Kind.NETWORK, "Couldn't download the model. Check "
+                + "your connection, then try again.", reason);
+    }
+
+    private void fail(LoadFailure reason) {
+        if (failure != null || !loading) {
+            return;
+        }
+        failure = reason;
+        loading = false;
+        manifest = reason.kind() == LoadFailure.Kind.NETWORK ? null : manifest;
+        onnx = null;
+        runtimeReady = false;
+        loaded[0] = 0;
+        loaded[1] = 0;
+        List<Listener> failed = List.copyOf(waiting);
+        waiting.clear();
+        failed.forEach(l -> l.failed(reason));
+    }
+}

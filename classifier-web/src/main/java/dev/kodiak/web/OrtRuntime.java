@@ -1,0 +1,169 @@
+package dev.kodiak.web;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.teavm.jso.JSBody;
+import org.teavm.jso.JSFunctor;
+import org.teavm.jso.JSObject;
+
+/**
+ * onnxruntime-web, loaded once per page when a widget first needs it: its WebAssembly-only build
+ * ({@code ort.wasm.min.js}, its loader {@code ort-wasm-simd-threaded.js} and the {@code .wasm}
+ * binary; the build renames the modules from {@code .mjs}) from the {@code ort/} folder next to
+ * the widget's script, never from a CDN. It runs single-threaded on the {@code wasm} execution
+ * provider, which needs no cross-origin isolation (GitHub Pages cannot set it). The binary is
+ * fetched here rather than by onnxruntime-web so that its megabytes show in the progress bar.
+ */
+final class OrtRuntime {
+    /** What a caller hears while and after the runtime loads. */
+    interface Listener {
+        /** Bytes of the binary so far, and its size when known (-1 otherwise). */
+        void progress(double loaded, double total);
+
+        /** The runtime can create sessions. */
+        void ready();
+
+        /** It cannot be loaded. */
+        void failed(LoadFailure failure);
+    }
+
+    /** Receives the imported module, or null with a reason. */
+    @JSFunctor
+    interface ModuleCallback extends JSObject {
+        void accept(JSObject module, String error);
+    }
+
+    /** Receives a session, or null with a reason. */
+    @JSFunctor
+    interface SessionCallback extends JSObject {
+        void accept(JSObject session, String error);
+    }
+
+    private final String folder;
+    private final List<Listener> waiting = new ArrayList<>();
+    private JSObject ort;
+    private JSObject wasm;
+    private LoadFailure failure;
+    private boolean loading;
+    private double loaded;
+    private double total = -1;
+
+    /**
+     * Creates the (not yet loaded) runtime.
+     *
+     * @param folder the URL of the folder holding the three onnxruntime-web files, ending in /
+     */
+    OrtRuntime(String folder) {
+        this.folder = folder;
+    }
+
+    /** Loads the runtime once; later callers join the load in progress or hear at once. */
+    void load(Listener listener) {
+        if (ort != null && wasm != null) {
+            listener.ready();
+            return;
+        }
+        if (failure != null && failure.kind() != LoadFailure.Kind.NETWORK) {
+            listener.failed(failure);
+            return;
+        }
+        waiting.add(listener);
+        if (loading) {
+            listener.progress(loaded, total);
+            return;
+        }
+        loading = true;
+        failure = null;
+        if (!Browser.canRunModels()) {
+            fail(new LoadFailure(LoadFailure.Kind.UNSUPPORTED, "This browser cannot run the "
+                    + "model itself (it lacks WebAssembly). Try a recent browser.",
+                    "no WebAssembly or DecompressionStream"));
+            return;
+        }
+        importModule(folder + "ort.wasm.min.js", (module, error) -> {
+            if (module == null) {
+                fail(new LoadFailure(LoadFailure.Kind.NETWORK, "Couldn't load the model's "
+                        + "runtime. Check your connection, then try again.",
+                        "import of ort.wasm.min.js failed: " + error));
+                return;
+            }
+            ort = module;
+            finishIfLoaded();
+        });
+        Download.start(folder + "ort-wasm-simd-threaded.wasm", 0, (bytes, size) -> {
+            loaded = bytes;
+            total = size;
+            for (Listener l : List.copyOf(waiting)) {
+                l.progress(bytes, size);
+            }
+        }, (bytes, status, reason) -> {
+            if (bytes == null) {
+                fail(new LoadFailure(LoadFailure.Kind.NETWORK, "Couldn't load the model's "
+                        + "runtime. Check your connection, then try again.",
+                        "ort-wasm-simd-threaded.wasm: " + reason));
+                return;
+            }
+            wasm = bytes;
+            finishIfLoaded();
+        });
+    }
+
+    private void finishIfLoaded() {
+        if (ort == null || wasm == null || failure != null) {
+            return;
+        }
+        configure(ort, wasm, folder + "ort-wasm-simd-threaded.js");
+        loading = false;
+        List<Listener> ready = List.copyOf(waiting);
+        waiting.clear();
+        ready.forEach(Listener::ready);
+    }
+
+    private void fail(LoadFailure reason) {
+        if (failure != null) {
+            return;
+        }
+        failure = reason;
+        loading = false;
+        ort = null;
+        wasm = null;
+        List<Listener> failed = List.copyOf(waiting);
+        waiting.clear();
+        failed.forEach(l -> l.failed(reason));
+    }
+
+    /**
+     * Creates a session for a model once the runtime is ready.
+     *
+     * @param model the ONNX file's bytes (a Uint8Array)
+     * @param callback receives the session or the runtime's reason
+     */
+    void session(JSObject model, SessionCallback callback) {
+        create(ort, model, callback);
+    }
+
+    @JSBody(params = {"url", "callback"}, script = "import(url).then("
+            + "function(kodiakModule) { callback(kodiakModule, null); },"
+            + " function(kodiakError) { callback(null, String(kodiakError)); });")
+    private static native void importModule(String url, ModuleCallback callback);
+
+    /** One thread, no proxy worker, our binary and loader: nothing from elsewhere. */
+    @JSBody(params = {"ort", "wasm", "loader"}, script = "ort.env.wasm.numThreads = 1;"
+            + "ort.env.wasm.proxy = false; ort.env.wasm.wasmBinary = wasm;"
+            + "ort.env.wasm.wasmPaths = {mjs: loader}; ort.env.logLevel = 'error';")
+    private static native void configure(JSObject ort, JSObject wasm, String loader);
+
+    @JSBody(params = {"ort", "model", "callback"}, script = "try {"
+            + " ort.InferenceSession.create(model, {executionProviders: ['wasm'],"
+            + "  graphOptimizationLevel: 'all'}).then("
+            + "  function(kodiakSession) { callback(kodiakSession, null); },"
+            + "  function(kodiakError) { callback(null, String(kodiakError && kodiakError.message"
+            + "   || kodiakError)); });"
+            + "} catch (kodiakError) { callback(null, String(kodiakError)); }")
+    private static native void create(JSObject ort, JSObject model, SessionCallback callback);
+
+    /** The module, for tensors; null before {@link Listener#ready()}. */
+    JSObject module() {
+        return ort;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.kodiak.web;
+
+import org.teavm.jso.JSObject;
+import org.teavm.jso.dom.html.HTMLElement;
+
+/**
+ * A widget's settings, from the {@code data-*} attributes of its element (the Jekyll include
+ * writes them; a plain-HTML page writes them by hand). The widget's script reads them; the
+ * engine module gets the runtime's part as a plain object ({@link #toJs()},
+ * {@link #fromJs(JSObject)}).
+ *
+ * @param runtime where the model runs ({@code data-runtime}: browser, server or auto)
+ * @param bundle the URL of the bundle folder for the browser runtime ({@code data-bundle}),
+ *     absolute, ending in /; empty when none
+ * @param model the model's name on the server ({@code data-model}); empty when none
+ * @param endpoint the server's base URL ({@code data-endpoint}); empty for this page's server
+ * @param topK how many labels to show ({@code data-top-k}, default 3)
+ * @param threshold below this top probability the widget says it is unsure
+ *     ({@code data-threshold}, default 0: never)
+ * @param title the heading ({@code data-title})
+ * @param examples a JSON list of {@code {"url", "label"}} ({@code data-examples})
+ * @param autoLimitBytes for {@code auto}: the largest model downloaded into the page when a
+ *     server could answer instead ({@code data-max-download-mb}, default 20)
+ */
+record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String endpoint,
+        int topK, float threshold, String title, String examples, double autoLimitBytes) {
+    /** Where the model runs. */
+    enum RuntimeChoice {
+        /** In the reader's browser (onnxruntime-web): the bundle's model.onnx. */
+        BROWSER,
+        /** On a Kodiak server, which gets a model-sized PNG. */
+        SERVER,
+        /** The browser when the bundle has a model.onnx small enough, else the server. */
+        AUTO
+    }
+
+    /** The default of {@code data-max-download-mb}. */
+    static final double DEFAULT_AUTO_LIMIT_MB = 20;
+
+    /** Reads the settings, warning in the console about values it cannot use. */
+    static WidgetSettings read(HTMLElement root) {
+        String runtime = Browser.lowerCase(attribute(root, "runtime", "auto"));
+        RuntimeChoice choice = switch (runtime) {
+            case "browser" -> RuntimeChoice.BROWSER;
+            case "server" -> RuntimeChoice.SERVER;
+            case "auto", "" -> RuntimeChoice.AUTO;
+            default -> {
+                Browser.warn("data-runtime '" + runtime + "' is not browser, server or auto; "
+                        + "using auto");
+                yield RuntimeChoice.AUTO;
+            }
+        };
+        String bundle = attribute(root, "bundle", "");
+        if (!bundle.isEmpty()) {
+            bundle = Browser.absolute(bundle.endsWith("/") ? bundle : bundle + "/");
+        }
+        float threshold = 0;
+        String text = attribute(root, "threshold", "");
+        if (!text.isEmpty()) {
+            threshold = (float) Browser.parseNumber(text);
+            if (!(threshold >= 0 && threshold <= 1)) {
+                Browser.warn("data-threshold '" + text + "' is not a probability from 0 to 1; "
+                        + "ignoring it");
+                threshold = 0;
+            }
+        }
+        double limit = number(attribute(root, "maxDownloadMb", ""), DEFAULT_AUTO_LIMIT_MB);
+        return new WidgetSettings(choice, bundle, attribute(root, "model", ""),
+                attribute(root, "endpoint", ""),
+                (int) Math.max(1, number(attribute(root, "topK", "3"), 3)), threshold,
+                attribute(root, "title", "What is it?"), attribute(root, "examples", ""),
+                limit * 1_000_000);
+    }
+
+    /** The runtime's part, for the engine module. */
+    JSObject toJs() {
+        JSObject o = Browser.object();
+        Browser.put(o, "runtime", runtime.name());
+        Browser.put(o, "bundle", bundle);
+        Browser.put(o, "model", model);
+        Browser.put(o, "endpoint", endpoint);
+        Browser.put(o, "autoLimitBytes", autoLimitBytes);
+        return o;
+    }
+
+    /** Reads what {@link #toJs()} wrote (the other fields take their defaults). */
+    static WidgetSettings fromJs(JSObject o) {
+        String name = Browser.string(o, "runtime");
+        RuntimeChoice choice = "BROWSER".equals(name) ? RuntimeChoice.BROWSER
+                : "SERVER".equals(name) ? RuntimeChoice.SERVER : RuntimeChoice.AUTO;
+        double limit = Browser.number(o, "autoLimitBytes");
+        return new WidgetSettings(choice, text(o, "bundle"), text(o, "model"),
+                text(o, "endpoint"), 3, 0, "", "", limit > 0 ? limit
+                : DEFAULT_AUTO_LIMIT_MB * 1_000_000);
+    }
+
+    private static String text(JSObject o, String key) {
+        String value = Browser.string(o, key);
+        return value == null ? "" : value;
+    }
+
+    /** The runtime the widget will most likely use, before it loads: for its attributes. */
+    String expectedRuntime() {
+        return runtime == RuntimeChoice.SERVER || bundle.isEmpty() ? "server" : "browser";
+    }
+
+    /** Whether a server is configured for this widget, to ask or to fall back to. */
+    boolean hasServer() {
+        return !model.isEmpty();
+    }
+
+    private static String attribute(HTMLElement root, String key, String fallback) {
+        String value = Browser.data(root, key);
+        return value == null ? fallback : value.trim();
+    }
+
+    private static double number(String text, double fallback) {
+        double value = Browser.parseNumber(text);
+        return value > 0 ? value : fallback;
+    }
+}
