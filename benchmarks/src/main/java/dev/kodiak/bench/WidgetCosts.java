@@ -1,7 +1,7 @@
 package dev.kodiak.bench;
 
-import dev.kodiak.core.testing.Chromium;
 import dev.kodiak.core.testing.StaticFiles;
+import dev.kodiak.testing.Chromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,8 +9,8 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import com.google.gson.JsonObject;
-import dev.kodiak.core.testing.Chromium;
 import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.testing.Chromium;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -158,6 +158,27 @@ public final class Fixtures {
         return GOLDEN.getAsJsonArray("preprocess");
     }
 
+    /**
+     * One preprocessing case, in plain Java for modules that read JSON with another library.
+     *
+     * @param id the case's name
+     * @param image the image's path under testdata
+     * @param specJson the input spec as JSON text
+     */
+    public record PreprocessCase(String id, String image, String specJson) {
+    }
+
+    /** @return the preprocessing cases as records */
+    public static List<PreprocessCase> preprocessCaseList() {
+        List<PreprocessCase> cases = new ArrayList<>();
+        for (JsonElement e : preprocessCases()) {
+            JsonObject c = e.getAsJsonObject();
+            cases.add(new PreprocessCase(c.get("id").getAsString(), c.get("image").getAsString(),
+                    c.get("spec").toString()));
+        }
+        return cases;
+    }
+
     /** @return model outputs computed by PyTorch */
     public static JsonArray modelOutputs() {
         return GOLDEN.getAsJsonArray("models");

@@ -6,10 +6,10 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
-import dev.kodiak.core.testing.Chromium;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.server.KodiakServer;
 import dev.kodiak.server.ServerSettings;
+import dev.kodiak.testing.Chromium;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import jakarta.json.Json;
@@ -358,9 +358,9 @@ class BlogTest {
                     Path file = Fixtures.image(photo).path();
                     String what = model + " / " + photo;
                     try {
-                        com.google.gson.JsonObject detail = WidgetPage.answer(
+                        JsonObject detail = WidgetPage.answer(
                                 WidgetPage.classify(browser, widget, file), what);
-                        assertThat(what, detail.get("runtime").getAsString(), is("server"));
+                        assertThat(what, detail.getString("runtime"), is("server"));
                         WidgetPage.assertSameAnswer(detail, jvm.classify(Files.readAllBytes(
                                 file), new dev.kodiak.core.topk.TopKOptions(10, 0f,
                                 java.util.Set.of())), what);
@@ -413,19 +413,19 @@ class BlogTest {
             Path photo = Fixtures.image("png-gray8.png").path();
             WebElement broken = WidgetPage.add(browser, "auto-broken", Map.of("runtime", "auto",
                     "bundle", other.url("/broken/"), "model", "fashion-mnist"));
-            com.google.gson.JsonObject detail = WidgetPage.answer(WidgetPage.classify(browser,
+            JsonObject detail = WidgetPage.answer(WidgetPage.classify(browser,
                     broken, photo), "auto with a broken bundle");
-            assertThat(detail.get("runtime").getAsString(), is("server"));
+            assertThat(detail.getString("runtime"), is("server"));
             assertThat(broken.getAttribute("data-kodiak-runtime"), is("server"));
             assertThat(broken.getAttribute("data-kodiak-fallback"), containsString("sha256"));
-            assertThat(detail.getAsJsonArray("predictions").get(0).getAsJsonObject()
-                    .get("label").getAsString(), is(apiTop1(Files.readAllBytes(photo))));
+            assertThat(detail.getJsonArray("predictions").getJsonObject(0)
+                    .getString("label"), is(apiTop1(Files.readAllBytes(photo))));
 
             WebElement good = WidgetPage.add(browser, "auto-good", Map.of("runtime", "auto",
                     "bundle", other.url("/good/"), "model", "fashion-mnist"));
             detail = WidgetPage.answer(WidgetPage.classify(browser, good, photo),
                     "auto with a good bundle");
-            assertThat(detail.get("runtime").getAsString(), is("browser"));
+            assertThat(detail.getString("runtime"), is("browser"));
             assertThat(good.getAttribute("data-kodiak-fallback"), is(org.hamcrest.Matchers
                     .nullValue()));
         }
@@ -456,9 +456,8 @@ class BlogTest {
     void teavmCompiledPreprocessingGivesTheJvmsBytes() {
         open(LIVE_POST);
         List<String> different = new java.util.ArrayList<>();
-        for (com.google.gson.JsonElement element : Fixtures.preprocessCases()) {
-            com.google.gson.JsonObject c = element.getAsJsonObject();
-            String file = c.get("image").getAsString();
+        for (Fixtures.PreprocessCase c : Fixtures.preprocessCaseList()) {
+            String file = c.image();
             Fixtures.Image image = Fixtures.image(file.substring(file.lastIndexOf('/') + 1));
             dev.kodiak.core.preprocess.Pixels rgb = image.pil(
                     dev.kodiak.core.preprocess.ColorMode.RGB);
@@ -468,7 +467,7 @@ class BlogTest {
                 System.arraycopy(data, i * 3, rgba, i * 4, 3);
                 rgba[i * 4 + 3] = (byte) 255;
             }
-            String spec = c.get("spec").toString();
+            String spec = c.specJson();
             dev.kodiak.core.preprocess.InputSpec parsed =
                     dev.kodiak.core.bundle.ManifestReader.readInputSpec(spec);
             byte[] jvm = new dev.kodiak.core.preprocess.Preprocessor(parsed).resize(
@@ -488,13 +487,13 @@ class BlogTest {
                     spec);
             String expected = java.util.Base64.getEncoder().encodeToString(jvm);
             if (!expected.equals(browserBytes)) {
-                different.add(c.get("id").getAsString() + " (" + String.valueOf(browserBytes)
+                different.add(c.id() + " (" + String.valueOf(browserBytes)
                         .substring(0, Math.min(40, String.valueOf(browserBytes).length())) + ")");
             }
         }
         assertThat("cases where the browser's bytes differ from the JVM's", different,
                 is(empty()));
-        assertThat(Fixtures.preprocessCases().size() >= 30, is(true));
+        assertThat(Fixtures.preprocessCaseList().size() >= 30, is(true));
     }
 
     /** The widget reads a model's input spec by core's code: a bad spec fails as on the JVM. */

@@ -15,14 +15,14 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
-import com.google.gson.JsonObject;
+import jakarta.json.JsonObject;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.PreparedImage;
 import dev.kodiak.core.preprocess.ColorMode;
-import dev.kodiak.core.testing.Chromium;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.core.testing.StaticFiles;
 import dev.kodiak.core.topk.TopKOptions;
+import dev.kodiak.testing.Chromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -219,24 +219,24 @@ class StaticSiteTest {
         JsonObject detail = answer(classify(browser, browser.findElement(By.id(
                 "b-tiny-rgb")), photo), "tiny-rgb");
         Classifier jvm = JVM.get("tiny-rgb");
-        JsonObject model = detail.getAsJsonObject("model");
-        assertThat(model.get("name").getAsString(), is("tiny-rgb"));
-        assertThat(model.get("version").getAsString(), is(jvm.manifest().version()));
-        assertThat(model.get("sha256").getAsString(), is(jvm.manifest().modelSha256()));
+        JsonObject model = detail.getJsonObject("model");
+        assertThat(model.getString("name"), is("tiny-rgb"));
+        assertThat(model.getString("version"), is(jvm.manifest().version()));
+        assertThat(model.getString("sha256"), is(jvm.manifest().modelSha256()));
         PreparedImage prepared = jvm.prepare(Files.readAllBytes(photo));
-        assertThat(detail.getAsJsonObject("image").get("width").getAsInt(),
+        assertThat(detail.getJsonObject("image").getInt("width"),
                 is(prepared.width()));
-        assertThat(detail.getAsJsonObject("image").get("height").getAsInt(),
+        assertThat(detail.getJsonObject("image").getInt("height"),
                 is(prepared.height()));
-        assertThat(detail.get("runtime").getAsString(), is("browser"));
-        assertThat(detail.get("batch_size").getAsInt(), is(1));
-        assertThat(detail.getAsJsonArray("predictions").size(), is(3));
-        JsonObject timings = detail.getAsJsonObject("timings_ms");
+        assertThat(detail.getString("runtime"), is("browser"));
+        assertThat(detail.getInt("batch_size"), is(1));
+        assertThat(detail.getJsonArray("predictions").size(), is(3));
+        JsonObject timings = detail.getJsonObject("timings_ms");
         for (String key : List.of("queue_wait", "decode", "preprocess", "inference", "total")) {
-            assertThat(key, timings.get(key).getAsDouble() >= 0, is(true));
+            assertThat(key, timings.getJsonNumber(key).doubleValue() >= 0, is(true));
         }
-        assertThat(detail.get("elapsed_ms").getAsDouble() >= timings.get("inference")
-                .getAsDouble(), is(true));
+        assertThat(detail.getJsonNumber("elapsed_ms").doubleValue() >= timings.getJsonNumber("inference")
+                .doubleValue(), is(true));
     }
 
     /** The same words as in server mode (BlogTest checks those with the same constants). */
@@ -351,8 +351,8 @@ class StaticSiteTest {
         Path photo = Fixtures.image("png-rgb8.png").path();
         JsonObject first = answer(classify(browser, widgets.get(0), photo), "first");
         JsonObject second = answer(classify(browser, widgets.get(1), photo), "second");
-        assertThat(first.getAsJsonArray("predictions").size(), is(5));
-        assertThat(second.getAsJsonArray("predictions").size(), is(1));
+        assertThat(first.getJsonArray("predictions").size(), is(5));
+        assertThat(second.getJsonArray("predictions").size(), is(1));
         assertSameAnswer(second, jvmAnswer("fashion-mnist", photo, new TopKOptions(1, 0f,
                 Set.of())), "second widget");
         assertThat(fetched(browser).stream().filter(u -> u.endsWith("model.onnx")).count(),

@@ -4,12 +4,12 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.is;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import dev.kodiak.core.Classification;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
 import dev.kodiak.core.topk.Prediction;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,7 +88,7 @@ final class WidgetPage {
     static WebElement add(ChromeDriver browser, String id, Map<String, String> data) {
         StringBuilder attributes = new StringBuilder();
         data.forEach((key, value) -> attributes.append("d.setAttribute('data-").append(key)
-                .append("', ").append(new JsonPrimitive(value).toString())
+                .append("', ").append(Json.createValue(value).toString())
                 .append(");"));
         browser.executeAsyncScript("var done = arguments[0];" + RECORDER
                 + "var d = document.createElement('div'); d.className = 'kodiak-classifier';"
@@ -146,23 +146,23 @@ final class WidgetPage {
         String json = (String) browser.executeScript("var id = arguments[0];"
                 + " return JSON.stringify(window.kodiakEvents.filter(function(e) {"
                 + " return e.id === id; })[arguments[1]]);", id, index);
-        return JsonParser.parseString(json).getAsJsonObject();
+        return Json.createReader(new StringReader(json)).readObject();
     }
 
     /** The answer's detail, or an assertion error with the message the widget showed. */
     static JsonObject answer(JsonObject event, String what) {
-        if (!event.get("type").getAsString().equals("kodiak:answer")) {
+        if (!event.getString("type").equals("kodiak:answer")) {
             throw new AssertionError(what + ": the widget said \""
-                    + event.getAsJsonObject("detail").get("message").getAsString() + "\"");
+                    + event.getJsonObject("detail").getString("message") + "\"");
         }
-        return event.getAsJsonObject("detail");
+        return event.getJsonObject("detail");
     }
 
     /** The error's message, or an assertion error when the widget answered. */
     static String error(JsonObject event, String what) {
-        assertThat(what + " should fail, got " + event, event.get("type").getAsString(),
+        assertThat(what + " should fail, got " + event, event.getString("type"),
                 is("kodiak:error"));
-        return event.getAsJsonObject("detail").get("message").getAsString();
+        return event.getJsonObject("detail").getString("message");
     }
 
     /**
@@ -170,19 +170,19 @@ final class WidgetPage {
      * within {@link #PROBABILITY_TOLERANCE}.
      */
     static void assertSameAnswer(JsonObject detail, Classification jvm, String what) {
-        JsonArray predictions = detail.getAsJsonArray("predictions");
-        assertThat(what + ": top-1", predictions.get(0).getAsJsonObject().get("label")
-                .getAsString(), is(jvm.top().label()));
-        for (JsonElement element : predictions) {
-            JsonObject p = element.getAsJsonObject();
-            String label = p.get("label").getAsString();
+        JsonArray predictions = detail.getJsonArray("predictions");
+        assertThat(what + ": top-1", predictions.getJsonObject(0)
+                .getString("label"), is(jvm.top().label()));
+        for (JsonValue element : predictions) {
+            JsonObject p = element.asJsonObject();
+            String label = p.getString("label");
             Prediction expected = jvm.predictions().stream().filter(e -> e.label().equals(label))
                     .findFirst().orElseThrow(() -> new AssertionError(what + ": the JVM does "
                     + "not rank " + label + " among its top " + jvm.predictions().size()));
-            assertThat(what + ": " + label, p.get("probability").getAsDouble(),
+            assertThat(what + ": " + label, p.getJsonNumber("probability").doubleValue(),
                     closeTo(expected.probability(), PROBABILITY_TOLERANCE));
         }
-        assertThat(what + ": unsure", detail.get("unsure").getAsBoolean(), is(jvm.unsure()));
+        assertThat(what + ": unsure", detail.getBoolean("unsure"), is(jvm.unsure()));
     }
 
     /** Console messages at SEVERE (errors), since the last read. */

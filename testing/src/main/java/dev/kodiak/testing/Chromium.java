@@ -1,4 +1,4 @@
-package dev.kodiak.core.testing;
+package dev.kodiak.testing;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,0 +1,7 @@
+/**
+ * Test support that needs a browser: headless Chromium through Selenium, for the tests of
+ * every module that has a page (the server's blog, the widget, {@code kodiak clean}) and for the
+ * widget's measurements. Its own module, so that Selenium is on no other module's class path
+ * unless that module drives a browser.
+ */
+package dev.kodiak.testing;
