@@ -75,6 +75,23 @@ class LoadTest {
         }
     }
 
+    /**
+     * With batching off every forward pass still runs on the model's worker (a batch of one),
+     * never on a request thread: so none pins a carrier thread, and stopping closes the model
+     * only once the worker has finished, not under a request that outlived the grace period.
+     */
+    @Test
+    void batchingOffStillRunsEveryForwardOnTheWorker() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("KODIAK_BATCHING_ENABLED", "false"))) {
+            double[] before = batchSizes(server);
+            List<String> wrong = run(server, 8, 3, new AtomicInteger(), new AtomicInteger());
+            assertThat(wrong, is(empty()));
+            double[] after = batchSizes(server);
+            assertThat("forward passes the worker ran", after[0] - before[0], is(24.0));
+            assertThat("each of one image", after[1] - before[1], is(24.0));
+        }
+    }
+
     @Test
     void overloadAnswers503NeverFailsAndNeverMixesUp() throws Exception {
         try (TestServer server = TestServer.start(Map.of(
