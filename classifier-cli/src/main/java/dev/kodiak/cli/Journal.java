@@ -275,11 +275,39 @@ final class Journal implements AutoCloseable {
         }
         try {
             Entry e = Entry.of(JsonParser.parseString(line).getAsJsonObject());
+            String outside = outside(e);
+            if (outside != null) {
+                // the journal lives in DATA and travels with it: a crafted line must not make
+                // undo move files anywhere else
+                problems.add("offset " + at + ": path '" + outside + "' leads outside " + root
+                        + ", skipped");
+                return;
+            }
             entries.add(e);
             nextId = Math.max(nextId, e.id() + 1);
         } catch (RuntimeException e) {
             problems.add("offset " + at + ": not a journal line, skipped: " + e.getMessage());
         }
+    }
+
+    /** The first of an entry's paths that is not a plain relative path inside DATA, or null. */
+    private String outside(Entry e) {
+        for (String path : new String[] {e.from(), e.to(), e.created()}) {
+            if (path == null) {
+                continue;
+            }
+            Path p;
+            try {
+                p = Path.of(path);
+            } catch (java.nio.file.InvalidPathException ex) {
+                return path;
+            }
+            if (p.isAbsolute() || !root.resolve(p).normalize().startsWith(root)
+                    || List.of(path.split("[/\\\\]")).contains("..")) {
+                return path;
+            }
+        }
+        return null;
     }
 
     /** Settles moves whose process stopped between intent and outcome (we hold the lock). */

@@ -134,6 +134,34 @@ class CleanJournalTest {
         assertThat(TestFolders.tree(root), is(original));
     }
 
+    /**
+     * The journal travels with the data set, so its lines are input: a crafted "done" move whose
+     * source lies outside DATA must not make undo write a file there.
+     */
+    @Test
+    void journalLinesWithPathsOutsideTheFolderAreSkipped() throws Exception {
+        Path root = folder();
+        Path outside = tmp.resolve("outside.txt");
+        String sha = Journal.sha256(root.resolve("a/0.png"));
+        Files.createDirectories(root.resolve(".kodiak-clean"));
+        Journal.Entry crafted = new Journal.Entry(1, "done", Instant.now().toString(), "relabel",
+                "../outside.txt", "a/0.png", sha, "b", null, null, null, 1);
+        Journal.Entry absolute = new Journal.Entry(2, "done", Instant.now().toString(),
+                "relabel", outside.toString(), "a/1.png", Journal.sha256(root.resolve(
+                "a/1.png")), "b", null, null, null, 1);
+        Files.writeString(root.resolve(".kodiak-clean/journal.jsonl"), crafted.json() + "\n"
+                + absolute.json() + "\n");
+        try (Journal journal = Journal.open(root)) {
+            assertThat(journal.problems().size(), is(2));
+            assertThat(journal.problems().get(0), containsString("path '../outside.txt' leads "
+                    + "outside"));
+            Journal.UndoAll undo = journal.undoAll();
+            assertThat(undo.undone(), is(List.of()));
+        }
+        assertThat(Files.exists(outside), is(false));
+        assertThat(Files.exists(root.resolve("a/0.png")), is(true));
+    }
+
     @Test
     void twoProcessesWritingAtOnceTakeTurns() throws Exception {
         Path root = folder();
