@@ -43,12 +43,23 @@ final class ExecutorClassifiers {
         });
     }
 
+    /** Fingerprints by file, size and modification time: a zip is hashed once, not per task. */
+    private static final Map<String, String> FINGERPRINTS = new ConcurrentHashMap<>();
+
     /** The sha256 of the manifest of a bundle directory, or of a zip bundle. */
     static String fingerprint(Path bundle) {
         Path file = Files.isDirectory(bundle) ? bundle.resolve(Manifest.FILE_NAME) : bundle;
         try {
-            return Bundle.sha256(file);
-        } catch (BundleException e) {
+            String stamp = file.toAbsolutePath() + "|" + Files.size(file) + "|"
+                    + Files.getLastModifiedTime(file).toMillis();
+            String known = FINGERPRINTS.get(stamp);
+            if (known != null) {
+                return known;
+            }
+            String sha = Bundle.sha256(file);
+            FINGERPRINTS.put(stamp, sha);
+            return sha;
+        } catch (BundleException | java.io.IOException e) {
             throw new IllegalStateException("The model bundle cannot be read on this executor: "
                     + e.getMessage(), e);
         }
