@@ -94,8 +94,10 @@ public final class Classifier implements AutoCloseable {
         Bundle bundle = Bundle.open(config.bundle());
         InferenceModel model = null;
         Path file = null;
+        boolean opened = false;
+        InferenceEngine engine = InferenceEngine.AUTO;
         try {
-            InferenceEngine engine = engine(config.engine(), bundle);
+            engine = engine(config.engine(), bundle);
             if (engine == InferenceEngine.ONNXRUNTIME) {
                 file = bundle.modelFile(ModelFormat.ONNX).orElseThrow();
                 model = OnnxModel.load(file, config.threads());
@@ -106,14 +108,22 @@ public final class Classifier implements AutoCloseable {
             Classifier classifier = new Classifier(bundle, model, config);
             classifier.topK.validate(config.defaults());
             classifier.checkModel(file);
+            opened = true;
             return classifier;
         } catch (InferenceException e) {
-            close(model, bundle);
             throw new BundleException(BundleException.Problem.MODEL_REJECTED, file,
                     e.getMessage(), e);
-        } catch (BundleException | RuntimeException e) {
-            close(model, bundle);
-            throw e;
+        } catch (LinkageError e) {
+            // a native library that does not load on this machine (no such platform, or a
+            // library it needs is missing)
+            throw new BundleException(BundleException.Problem.MODEL_REJECTED, file, "Engine "
+                    + engine + " cannot start on this machine (" + e + "); choose the other "
+                    + "engine, or add the natives for this platform (README: Use classifier-core "
+                    + "in a JVM app)", e);
+        } finally {
+            if (!opened) {
+                close(model, bundle);
+            }
         }
     }
 

@@ -16,7 +16,8 @@ package dev.kodiak.core.decode;
  */
 public final class DecodeMemory {
     /** Working memory besides the pixel buffers: resize rows, tensor, decoder state. */
-    static final long OVERHEAD = 8L << 20;
+    public static final long OVERHEAD = 8L << 20;
+
 
     private DecodeMemory() {
     }
@@ -37,6 +38,22 @@ public final class DecodeMemory {
         long converted = 3;
         long rotated = info.orientation() > 1 ? 3 : 0;
         return info.pixels() * (raster + converted + rotated) + OVERHEAD;
+    }
+
+    /**
+     * Estimates the peak bytes of decoding a JPEG from its frame header alone, for a JPEG whose
+     * header ImageIO cannot read but libjpeg-turbo may still decode (it forgives more).
+     *
+     * @param image the encoded bytes
+     * @return bytes, or 0 when the bytes hold no JPEG frame header
+     */
+    public static long estimateJpegFrame(byte[] image) {
+        if (ImageFormat.sniff(image) != ImageFormat.JPEG) {
+            return 0;
+        }
+        Headers.Jpeg header = Headers.jpeg(image);
+        long pixels = (long) header.width() * header.height();
+        return pixels == 0 ? 0 : pixels * (4 + 3 + 3) + OVERHEAD;
     }
 
     /** Samples per pixel times bytes per sample, from the IHDR chunk. */

@@ -8,8 +8,12 @@ import java.nio.charset.StandardCharsets;
  * and the EXIF orientation tag. Every read is bounds-checked: hostile headers give "none".
  */
 final class Headers {
-    /** What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block. */
-    record Jpeg(boolean jfif, int adobeTransform, int[] componentIds, byte[] exif) {
+    /**
+     * What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block and the frame's
+     * size (0 x 0 when no frame header was found).
+     */
+    record Jpeg(boolean jfif, int adobeTransform, int[] componentIds, byte[] exif, int width,
+            int height) {
         /** @return true when the 3 components are YCbCr, by libjpeg's own rules */
         boolean isYCbCr() {
             if (componentIds.length != 3) {
@@ -38,6 +42,8 @@ final class Headers {
         int adobe = -1;
         int[] ids = new int[0];
         byte[] exif = null;
+        int width = 0;
+        int height = 0;
         int i = 2;
         while (i + 4 <= b.length) {
             if ((b[i] & 0xFF) != 0xFF) {
@@ -69,6 +75,8 @@ final class Headers {
                 adobe = b[start + 11] & 0xFF;
             } else if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8
                     && marker != 0xCC && end - start >= 6) {
+                height = u16be(b, start + 1);
+                width = u16be(b, start + 3);
                 int n = b[start + 5] & 0xFF;
                 if (end - start >= 6 + 3 * n) {
                     ids = new int[n];
@@ -79,7 +87,7 @@ final class Headers {
             }
             i = end;
         }
-        return new Jpeg(jfif, adobe, ids, exif);
+        return new Jpeg(jfif, adobe, ids, exif, width, height);
     }
 
     /**
