@@ -58,6 +58,18 @@ final class Batcher {
         }
     }
 
+    /**
+     * The forward pass failed as a whole (the engine, not one image): every request of the batch
+     * gets it. A server error, not the client's; the cause says what the engine reported.
+     */
+    static final class BatchFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BatchFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** What the caller gets back: the classification and how long it waited in the queue. */
     record Result(Classification classification, long queueWaitNanos) {
     }
@@ -144,32 +156,17 @@ final class Batcher {
         List<Item> batch = new ArrayList<>(maxBatchSize);
         try {
             while (accepting || !queue.isEmpty()) {
-                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                long until = first.enqueuedNanos() + maxWaitNanos;
-                while (batch.size() < maxBatchSize) {
-                    Item next = queue.poll();
-                    if (next == null) {
-                        long remaining = until - System.nanoTime();
-                        if (remaining <= 0 || incoming.getAsInt() == 0) {
-                            break; // the wait is over, or nobody is on the way
-                        }
-                        next = queue.poll(Math.min(remaining, POLL_SLICE_NANOS),
-                                TimeUnit.NANOSECONDS);
-                        if (next == null) {
-                            continue;
-                        }
-                    }
-                    batch.add(next);
-                }
                 try {
-                    runBatch(batch);
+                    collect(batch);
+                    if (!batch.isEmpty()) {
+                        runBatch(batch);
+                    }
                 } catch (RuntimeException | Error e) {
+                    // the worker stays: one bad batch must not leave the queue without a worker
                     LOG.log(System.Logger.Level.ERROR, "batch for model " + model + " failed", e);
-                    batch.forEach(item -> item.future().completeExceptionally(e));
+                    BatchFailedException failed = new BatchFailedException("the batch for model '"
+                            + model + "' failed", e);
+                    batch.forEach(item -> item.future().completeExceptionally(failed));
                 }
                 batch.clear();
             }
@@ -184,6 +181,33 @@ final class Batcher {
                     left.future().completeExceptionally(new DeadlineException("server stopped"));
                 }
             }
+        }
+    }
+
+    /**
+     * Takes the next batch into {@code batch}: the first request (waiting up to 100 ms), then
+     * more while the batch has room, its wait is not over and requests are still on their way.
+     */
+    private void collect(List<Item> batch) throws InterruptedException {
+        Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return;
+        }
+        batch.add(first);
+        long until = first.enqueuedNanos() + maxWaitNanos;
+        while (batch.size() < maxBatchSize) {
+            Item next = queue.poll();
+            if (next == null) {
+                long remaining = until - System.nanoTime();
+                if (remaining <= 0 || incoming.getAsInt() == 0) {
+                    break; // the wait is over, or nobody is on the way
+                }
+                next = queue.poll(Math.min(remaining, POLL_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    continue;
+                }
+            }
+            batch.add(next);
         }
     }
 
@@ -226,7 +250,9 @@ final class Batcher {
                 }
             }
         } catch (InferenceException e) {
-            live.forEach(item -> item.future().completeExceptionally(e));
+            BatchFailedException failed = new BatchFailedException("the forward pass of "
+                    + live.size() + " image(s) for model '" + model + "' failed", e);
+            live.forEach(item -> item.future().completeExceptionally(failed));
         }
     }
 

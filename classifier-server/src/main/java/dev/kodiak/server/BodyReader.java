@@ -5,11 +5,12 @@ import io.helidon.http.HttpMediaType;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -271,20 +272,31 @@ final class BodyReader {
                 }
                 return body;
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(STEP);
-            byte[] buffer = new byte[16384];
+            // chunked: pieces of one step each, then one array of the exact size; at the peak
+            // the pieces and the array are both held, hence twice the bytes read
+            List<byte[]> pieces = new ArrayList<>();
             long count = 0;
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                count += n;
+            while (true) {
+                byte[] piece = in.readNBytes(STEP);
+                if (piece.length == 0) {
+                    break;
+                }
+                count += piece.length;
                 if (count > maxBodyBytes) {
                     throw new PayloadTooLargeException(request, in, maxBodyBytes);
                 }
-                if (2 * count > reservation.held()) { // the buffer and its final copy
-                    reservation.grow(Math.max(STEP, 2 * count - reservation.held()));
+                if (2 * count > reservation.held()) {
+                    reservation.grow(2 * count - reservation.held());
                 }
-                out.write(buffer, 0, n);
+                pieces.add(piece);
             }
-            return out.toByteArray();
+            byte[] body = new byte[(int) count];
+            int at = 0;
+            for (byte[] piece : pieces) {
+                System.arraycopy(piece, 0, body, at, piece.length);
+                at += piece.length;
+            }
+            return body;
         } catch (RequestException e) {
             throw fromHelidon(e);
         } catch (IOException e) {

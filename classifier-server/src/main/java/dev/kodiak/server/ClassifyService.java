@@ -194,9 +194,10 @@ final class ClassifyService implements HttpService {
                 throw deadlineExceeded();
             }
             if (e.getCause() instanceof InferenceException ie) {
-                throw ie;
+                throw ie; // this image alone
             }
-            throw new IllegalStateException("batch failed", e.getCause());
+            // the engine failed on the whole batch: ours to fix, logged, never blamed on input
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -8,12 +8,15 @@ import dev.kodiak.core.decode.DecodeMemory;
 import dev.kodiak.core.decode.ImageInfo;
 import io.helidon.http.Status;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -87,25 +90,50 @@ final class DecodeStage implements AutoCloseable {
                     + "busy decoding other large images (this one needs about " + mib(cost)
                     + " MiB); retry in a few seconds, or send a smaller image", "2");
         }
+        // The reservation goes back when the decode really ends: a decode (CPU-bound Java or
+        // a native call) does not stop when its request gives up, and keeps its memory until it
+        // is done. Whoever claims it first releases it: the task when it runs, or the caller
+        // when the task never started.
+        AtomicBoolean claimed = new AtomicBoolean();
+        Future<PreparedImage> task;
         try {
-            Future<PreparedImage> task = pool.submit(() -> decode(classifier, image,
-                    deadlineNanos, modelSized));
+            task = pool.submit(() -> {
+                if (!claimed.compareAndSet(false, true)) {
+                    return null; // the request gave up before this started
+                }
+                try {
+                    return decode(classifier, image, deadlineNanos, modelSized);
+                } finally {
+                    budget.release(cost);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            budget.release(cost);
+            throw ApiException.overloaded("The server is stopping; retry in a second");
+        }
+        try {
             return await(task, deadlineNanos);
         } finally {
-            budget.release(cost);
+            if (claimed.compareAndSet(false, true)) {
+                budget.release(cost);
+            }
         }
     }
 
     /**
-     * The estimated peak heap; 0 for what the decoder will refuse from the header anyway (too
-     * many pixels, or a header it cannot read), so that the decoder names the problem.
+     * The estimated peak heap; 0 for an image the decoder refuses from its header before it
+     * allocates (more pixels than the limit), so that the decoder names the problem. When
+     * ImageIO's probe cannot read the header, the decoder of every format but JPEG fails the
+     * same way before allocating (0 again); a JPEG may still decode through libjpeg-turbo,
+     * which forgives more, so it is charged by its frame header.
      */
     private long cost(Classifier classifier, byte[] image) {
         try {
             ImageInfo info = classifier.decoder().probe(image);
             return info.pixels() > maxPixels ? 0 : DecodeMemory.estimate(info, image);
         } catch (DecodeException e) {
-            return 0;
+            long jpeg = DecodeMemory.estimateJpegFrame(image);
+            return jpeg > (maxPixels * 10 + DecodeMemory.OVERHEAD) ? 0 : jpeg;
         }
     }
 
@@ -121,11 +149,13 @@ final class DecodeStage implements AutoCloseable {
         try {
             return task.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            task.cancel(true);
+            task.cancel(false);
             throw ClassifyService.deadlineExceeded();
         } catch (InterruptedException e) {
-            task.cancel(true);
+            task.cancel(false);
             Thread.currentThread().interrupt();
+            throw ApiException.overloaded("The server is stopping; retry in a second");
+        } catch (CancellationException e) {
             throw ApiException.overloaded("The server is stopping; retry in a second");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof DecodeException de) {
@@ -161,9 +191,13 @@ final class DecodeStage implements AutoCloseable {
         return (bytes + (1 << 20) - 1) >> 20;
     }
 
-    /** Stops the decode threads (queued decodes are dropped; their requests are answered). */
+    /** Stops the decode threads; queued decodes are cancelled, and their requests answered 503. */
     @Override
     public void close() {
-        pool.shutdownNow();
+        for (Runnable queued : pool.shutdownNow()) {
+            if (queued instanceof Future<?> f) {
+                f.cancel(false);
+            }
+        }
     }
 }

@@ -64,7 +64,7 @@ final class ModelRegistry implements AutoCloseable {
             return c;
         }
 
-        /** @return the batcher, or null when batching is off */
+        /** @return the model's forward-pass queue and workers, or null while it loads */
         Batcher batcher() {
             return batcher;
         }

@@ -200,8 +200,12 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
                 Long::parseLong, "a byte count");
         r.check(decodeMemory >= 16L << 20, "kodiak.limits.decode-memory", decodeMemory,
                 "at least 16777216 (16 MiB)");
-        long bodyMemory = r.get("kodiak.limits.body-memory", Long.toString(heap / 8),
-                Long::parseLong, "a byte count");
+        long bodyMemory = r.get("kodiak.limits.body-memory",
+                Long.toString(Math.max(heap / 8, 2 * maxBody)), Long::parseLong, "a byte count");
+        // a chunked body holds its pieces and its final array at once: twice its size
+        r.check(bodyMemory >= 2 * maxBody, "kodiak.limits.body-memory", bodyMemory,
+                "at least twice kodiak.limits.max-body-bytes (" + 2 * maxBody + "), so that the "
+                + "largest body accepted fits");
         Duration admissionWait = r.get("kodiak.limits.admission-wait", "PT0.5S",
                 Duration::parse, "an ISO-8601 duration such as PT0.5S");
         r.check(!admissionWait.isNegative(), "kodiak.limits.admission-wait", admissionWait,
@@ -242,8 +246,6 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
         Duration grace = r.get("server.shutdown-grace-period", "PT30S", Duration::parse,
                 "an ISO-8601 duration such as PT30S");
         r.fail();
-        r.check(bodyMemory >= maxBody, "kodiak.limits.body-memory", bodyMemory,
-                "at least kodiak.limits.max-body-bytes (" + maxBody + ")");
         return new ServerSettings(port, host, models, defaultModel, maxBody, maxPixels,
                 requestTimeout, uploadTimeout, decodes, decodeMemory, bodyMemory, admissionWait,
                 maxRequests,

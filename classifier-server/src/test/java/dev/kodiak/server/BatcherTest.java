@@ -96,9 +96,11 @@ class BatcherTest {
 
     @Test
     void severalWorkersAnswerEveryRequestAndStopWhenDrained() throws Exception {
-        Batcher batcher = new Batcher("tiny", tiny, 3, 4, Duration.ZERO, 64, QUIET, () -> 0);
+        java.util.Set<String> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Batcher batcher = new Batcher("tiny", tiny, 3, 4, Duration.ZERO, 64,
+                (model, size, waits) -> workers.add(Thread.currentThread().getName()), () -> 0);
         java.util.List<CompletableFuture<Batcher.Result>> futures = new java.util.ArrayList<>();
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 60; i++) {
             futures.add(batcher.submit(image, TopKOptions.DEFAULT,
                     System.nanoTime() + TimeUnit.MINUTES.toNanos(1)));
         }
@@ -108,6 +110,8 @@ class BatcherTest {
             assertThat((double) f.get(30, TimeUnit.SECONDS).classification().top()
                     .probability(), org.hamcrest.Matchers.closeTo(expected, 1e-5));
         }
+        assertThat("forward passes ran on several workers: " + workers, workers.size() > 1,
+                is(true));
         assertThat(batcher.drain(Duration.ofSeconds(5)), is(true));
         assertThrows(Batcher.OverloadedException.class, () -> batcher.submit(image,
                 TopKOptions.DEFAULT, System.nanoTime() + TimeUnit.MINUTES.toNanos(1)));

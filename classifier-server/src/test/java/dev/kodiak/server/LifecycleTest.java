@@ -169,7 +169,8 @@ class LifecycleTest {
                         "KODIAK_LIMITS_REQUEST_TIMEOUT", "10s",
                         "KODIAK_BATCHING_MAX_BATCH_SIZE", "0",
                         "KODIAK_DEFAULT_MODEL", "cats",
-                        "KODIAK_CORS_ALLOW_ORIGINS", "blog.example")));
+                        "KODIAK_CORS_ALLOW_ORIGINS", "blog.example",
+                        "KODIAK_LIMITS_BODY_MEMORY", "1000000")));
         for (String part : new String[] {
             "server.port (env SERVER_PORT) is 'eighty' but must be a port number",
             "kodiak.limits.request-timeout (env KODIAK_LIMITS_REQUEST_TIMEOUT) is '10s' but must "
@@ -177,7 +178,9 @@ class LifecycleTest {
             "kodiak.batching.max-batch-size (env KODIAK_BATCHING_MAX_BATCH_SIZE) is '0'",
             "kodiak.default-model (env KODIAK_DEFAULT_MODEL) is 'cats' but must be one of "
                     + "[fashion-mnist, tiny-rgb]",
-            "kodiak.cors.allow-origins (env KODIAK_CORS_ALLOW_ORIGINS) is 'blog.example'"}) {
+            "kodiak.cors.allow-origins (env KODIAK_CORS_ALLOW_ORIGINS) is 'blog.example'",
+            "kodiak.limits.body-memory (env KODIAK_LIMITS_BODY_MEMORY) is '1000000' but must be "
+                + "at least twice kodiak.limits.max-body-bytes (20971520)"}) {
             assertThat(e.getMessage(), containsString(part));
         }
         assertHintsNameVariablesTheServerReads(e.getMessage());
