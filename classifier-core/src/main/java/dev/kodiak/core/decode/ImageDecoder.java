@@ -11,7 +11,6 @@ import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes image bytes into {@link Pixels} exactly as PyTorch training code sees them through PIL:
@@ -140,7 +138,7 @@ public final class ImageDecoder {
     public ImageInfo probe(byte[] bytes) throws DecodeException {
         ImageFormat format = recognise(bytes);
         ImageReader reader = reader(format);
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new ByteImageInput(bytes)) {
             reader.setInput(in, true, true);
             return info(format, reader, bytes, format == ImageFormat.JPEG ? Headers.jpeg(bytes)
                     : null);
@@ -184,7 +182,7 @@ public final class ImageDecoder {
         ImageReader reader = reader(format);
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new ByteImageInput(bytes)) {
             reader.setInput(in, true, true);
             Headers.Jpeg jpegHeader = format == ImageFormat.JPEG ? Headers.jpeg(bytes) : null;
             ImageInfo info = info(format, reader, bytes, jpegHeader);

@@ -7,12 +7,16 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -59,6 +63,32 @@ class ImageDecoderFuzzTest {
                 assertThat("both decoders see the same size", java.width() + "x" + java.height(),
                         is(turbo.width() + "x" + turbo.height()));
             }
+        }
+    }
+
+    /** Found by this test: TwelveMonkeys read zero bits past the end for 35 seconds. */
+    @Test
+    @Timeout(10)
+    void aWebPWhoseDataEndsTooSoonIsCorruptAtOnce() throws IOException {
+        byte[] bytes = input("timeout-webp-lossless-reads-past-end");
+        for (ImageDecoder decoder : new ImageDecoder[] {TURBO, JAVA}) {
+            DecodeException e = assertThrows(DecodeException.class,
+                    () -> decoder.decode(bytes, ColorMode.RGB));
+            assertThat(e.reason(), is(DecodeException.Reason.CORRUPT));
+            assertThat(e.getMessage(), is("The WEBP image is damaged or truncated and cannot be "
+                    + "decoded (the decoder kept reading past the end of the 289 bytes: the "
+                    + "image data ends before the image does); open it in an image viewer, "
+                    + "re-save it, and send it again"));
+        }
+    }
+
+    static byte[] input(String name) throws IOException {
+        try (InputStream in = ImageDecoderFuzzTest.class.getResourceAsStream(
+                "ImageDecoderFuzzTestInputs/decode/" + name)) {
+            if (in == null) {
+                throw new IOException("no committed fuzz input " + name);
+            }
+            return in.readAllBytes();
         }
     }
 
