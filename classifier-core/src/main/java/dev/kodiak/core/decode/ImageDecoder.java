@@ -137,6 +137,9 @@ public final class ImageDecoder {
      */
     public ImageInfo probe(byte[] bytes) throws DecodeException {
         ImageFormat format = recognise(bytes);
+        if (format == ImageFormat.WEBP) {
+            checkWebpFrames(bytes);
+        }
         ImageReader reader = reader(format);
         try (ImageInputStream in = new ByteImageInput(bytes)) {
             reader.setInput(in, true, true);
@@ -173,6 +176,9 @@ public final class ImageDecoder {
         };
         if (claimed > maxPixels) {
             throw tooLarge(format, "claims " + claimed + " pixels in its header", claimed);
+        }
+        if (format == ImageFormat.WEBP) {
+            checkWebpFrames(bytes);
         }
         if (format == ImageFormat.WEBP && !Headers.webpComplete(bytes)) {
             throw new DecodeException(DecodeException.Reason.CORRUPT, "The WEBP image is "
@@ -319,6 +325,20 @@ public final class ImageDecoder {
                     + "something");
         }
         checkBuffer(format, width, height, mode.channels());
+    }
+
+    /**
+     * Refuses an extended WebP with a frame larger than its canvas: the size checks read the
+     * canvas, and TwelveMonkeys would decode the frame at its own size.
+     */
+    private static void checkWebpFrames(byte[] bytes) throws DecodeException {
+        int[] frame = Headers.webpFrameOutsideCanvas(bytes);
+        if (frame != null) {
+            throw new DecodeException(DecodeException.Reason.CORRUPT, "The WEBP image is "
+                    + "damaged: it holds a " + frame[0] + "x" + frame[1] + " frame in a "
+                    + frame[2] + "x" + frame[3] + " canvas; open it in an image viewer, re-save "
+                    + "it, and send it again");
+        }
     }
 
     /** A Java array holds at most 2^31 - 1 bytes: above that, whatever the configured limit. */

@@ -82,6 +82,22 @@ class ImageDecoderFuzzTest {
         }
     }
 
+    /** Found by this test: a 16x12 canvas whose VP8 frame claims 16201x16254 pixels. */
+    @Test
+    void aWebPFrameLargerThanItsCanvasIsCorruptBeforeAnyPixelIsAllocated() throws IOException {
+        byte[] bytes = input("crash-webp-vp8-frame-larger-than-canvas");
+        String message = "The WEBP image is damaged: it holds a 16201x16254 frame in a 16x12 "
+                + "canvas; open it in an image viewer, re-save it, and send it again";
+        DecodeException probe = assertThrows(DecodeException.class, () -> JAVA.probe(bytes));
+        assertThat(probe.getMessage(), is(message));
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        DecodeException decode = assertThrows(DecodeException.class,
+                () -> JAVA.decode(bytes, ColorMode.RGB));
+        assertThat(THREADS.getCurrentThreadAllocatedBytes() - before, lessThanOrEqualTo(1L << 20));
+        assertThat(decode.reason(), is(DecodeException.Reason.CORRUPT));
+        assertThat(decode.getMessage(), is(message));
+    }
+
     static byte[] input(String name) throws IOException {
         try (InputStream in = ImageDecoderFuzzTest.class.getResourceAsStream(
                 "ImageDecoderFuzzTestInputs/decode/" + name)) {
