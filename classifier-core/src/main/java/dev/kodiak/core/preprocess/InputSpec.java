@@ -412,11 +412,36 @@ public final class InputSpec {
                     }
                 }
             }
+            if (problems.isEmpty()) {
+                checkTensorRange(channels, problems);
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid input spec: "
                         + String.join("; ", problems));
             }
             return new InputSpec(this);
+        }
+
+        /**
+         * Valid means and stds can still overflow a float: a std of 1.4E-45 (the smallest
+         * float, found by fuzzing) makes every tensor value infinite. The values are monotonic
+         * in the pixel, so pixels 0 and 255 bound them.
+         */
+        private void checkTensorRange(int channels, List<String> problems) {
+            for (int c = 0; c < channels; c++) {
+                float m = mean == null ? 0f : mean[c];
+                float s = std == null ? 1f : std[c];
+                for (int v : new int[] {0, 255}) {
+                    float value = Preprocessor.tensorValue(v, invert, rescale, m, s);
+                    if (Float.isNaN(value) || Float.isInfinite(value)) {
+                        problems.add("mean " + m + " and std " + s + " make pixel " + v
+                                + "'s tensor value " + value + ": a std that small (or a mean "
+                                + "that large) overflows a float; use the statistics of the "
+                                + "training data");
+                        return;
+                    }
+                }
+            }
         }
     }
 }

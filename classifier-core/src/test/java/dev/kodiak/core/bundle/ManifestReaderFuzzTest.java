@@ -7,12 +7,17 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.oneOf;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.kodiak.core.preprocess.PreprocessorFuzzing;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -50,5 +55,21 @@ class ManifestReaderFuzzTest {
         assertThat(manifest.labels().isEmpty(), is(false));
         assertThat(manifest.input(), is(notNullValue()));
         PreprocessorFuzzing.applyToSmallImages(manifest.input());
+    }
+
+    /** Found by this test: the smallest float as a std made every tensor value infinite. */
+    @Test
+    void aStdSoSmallThatTensorsOverflowIsAnInvalidManifest() throws IOException {
+        String json;
+        try (InputStream in = ManifestReaderFuzzTest.class.getResourceAsStream(
+                "ManifestReaderFuzzTestInputs/read/crash-std-1e-45-infinite-tensor.json")) {
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        BundleException e = assertThrows(BundleException.class,
+                () -> ManifestReader.read(json, FILE));
+        assertThat(e.problem(), is(BundleException.Problem.INVALID_MANIFEST));
+        assertThat(e.getMessage(), startsWith("Invalid " + FILE + ": input.mean 0.0 and std "
+                + "1.4E-45 make pixel 255's tensor value Infinity: a std that small (or a mean "
+                + "that large) overflows a float; use the statistics of the training data; "));
     }
 }
