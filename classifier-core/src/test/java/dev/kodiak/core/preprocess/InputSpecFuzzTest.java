@@ -4,11 +4,13 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.blankOrNullString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.kodiak.core.bundle.ManifestReader;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -38,5 +40,26 @@ class InputSpecFuzzTest {
             return;
         }
         PreprocessorFuzzing.applyToSmallImages(spec);
+    }
+
+    /**
+     * Found while writing this test, not by the fuzzer in its 10 minutes: the reader took any
+     * resize_shorter, and a spec of two billion then failed on every image in the
+     * preprocessor, blaming the image. The input is a committed regression input too.
+     */
+    @Test
+    void anAbsurdResizeShorterIsRefusedByTheReader() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ManifestReader.readInputSpec("{\"color\": \"RGB\", \"width\": 4, "
+                        + "\"height\": 4, \"resize\": \"crop\", \"resize_shorter\": 2000000000, "
+                        + "\"interpolation\": \"nearest\", \"mean\": [0, 0, 0], "
+                        + "\"std\": [1, 1, 1]}"));
+        assertThat(e.getMessage(), is("Invalid input spec: input.resize_shorter 2000000000 must "
+                + "be at most 16384 (it is the shorter side before the centre crop: 256 for "
+                + "torchvision's Resize(256) + CenterCrop(224))"));
+        InputSpec largest = ManifestReader.readInputSpec("{\"color\": \"L\", \"width\": 8, "
+                + "\"height\": 8, \"resize\": \"crop\", \"resize_shorter\": 16384, "
+                + "\"interpolation\": \"bilinear\", \"mean\": [0], \"std\": [1]}");
+        PreprocessorFuzzing.applyToSmallImages(largest);
     }
 }
