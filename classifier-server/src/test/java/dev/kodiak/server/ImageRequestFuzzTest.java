@@ -1,0 +1,67 @@
+package dev.kodiak.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.blankOrNullString;
+import static org.hamcrest.Matchers.both;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.oneOf;
+
+import com.code_intelligence.jazzer.junit.DictionaryFile;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Fuzzes the server's body parsing, {@link ImageRequest#parse(byte[], String)}: multipart forms
+ * (mime4j), JSON with a base64 or {@code data:} URL image (JSON-P), raw bodies, and the
+ * Content-Type header itself.
+ *
+ * <p>An input is the Content-Type, a newline, then the body, so that the committed inputs are
+ * requests a person can read and write. The contract: an {@link ImageRequest} holding an image
+ * and only the parameters the API knows, or an {@link ApiException} with a 4xx status, a code and
+ * a message; never another exception, never a 5xx.
+ *
+ * <p>Regression mode runs the committed inputs in
+ * {@code src/test/resources/dev/kodiak/server/ImageRequestFuzzTestInputs/parse/}.
+ */
+class ImageRequestFuzzTest {
+    @FuzzTest(maxDuration = "10m")
+    @DictionaryFile(resourcePath = "request.dict")
+    @Timeout(10)
+    void parse(byte[] input) {
+        int newline = indexOf(input, (byte) '\n');
+        String contentType = new String(input, 0, newline < 0 ? input.length : newline,
+                StandardCharsets.ISO_8859_1);
+        byte[] body = newline < 0 ? new byte[0]
+                : Arrays.copyOfRange(input, newline + 1, input.length);
+        ImageRequest request;
+        try {
+            request = ImageRequest.parse(body, contentType);
+        } catch (ApiException e) {
+            assertThat(e.getMessage(), e.status().code(), is(both(greaterThanOrEqualTo(400))
+                    .and(lessThan(500))));
+            assertThat(e.code(), is(not(blankOrNullString())));
+            assertThat(e.getMessage(), is(not(blankOrNullString())));
+            return;
+        }
+        assertThat(request.image(), is(notNullValue()));
+        for (String key : request.parameters().keySet()) {
+            assertThat(key, is(oneOf("top_k", "threshold", "labels")));
+            assertThat(request.parameters().get(key), is(notNullValue()));
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
