@@ -9,11 +9,14 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.oneOf;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -54,6 +57,22 @@ class ImageRequestFuzzTest {
             assertThat(key, is(oneOf("top_k", "threshold", "labels")));
             assertThat(request.parameters().get(key), is(notNullValue()));
         }
+    }
+
+    /** Found by this test: mime4j threw IllegalArgumentException or an index error (a 500). */
+    @Test
+    void aContentTypeWithControlCharactersIsRefusedBeforeMime4jSeesIt() {
+        byte[] body = "--x\r\n\r\n--x--\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        for (String type : new String[] {"multipart/form-data;\r\u0000oundary=x",
+                "multipart/form-data; boundary=x\r", "multipart/form-data; boundary=\nx"}) {
+            ApiException e = assertThrows(ApiException.class, () -> ImageRequest.parse(body, type));
+            assertThat(e.status().code(), is(415));
+            assertThat(e.code(), is("UNSUPPORTED_MEDIA_TYPE"));
+        }
+        ApiException e = assertThrows(ApiException.class,
+                () -> ImageRequest.parse(body, "multipart/form-data;\r\u0000oundary=x"));
+        assertThat(e.getMessage(), is("Content-Type 'multipart/form-data;??oundary=x' cannot be "
+                + "read: it holds the control character U+000D; " + ImageRequest.ACCEPTED));
     }
 
     private static int indexOf(byte[] bytes, byte b) {
