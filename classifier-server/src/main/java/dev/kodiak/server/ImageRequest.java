@@ -210,6 +210,12 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         } catch (JsonException | IllegalStateException e) {
             throw ApiException.badRequest("INVALID_JSON", "The body is not valid JSON ("
                     + e.getMessage() + "); send {\"image\": \"<base64>\"}");
+        } catch (NumberFormatException e) {
+            // Parsson makes a BigDecimal of every number as it reads, and BigDecimal refuses
+            // exponents beyond an int (1e4002222222222222) with this, not a JsonException
+            throw ApiException.badRequest("INVALID_JSON", "The JSON body holds a number too "
+                    + "large to read (" + e.getMessage() + "); send {\"image\": \"<base64>\"} "
+                    + "with top_k and threshold as plain numbers");
         }
         JsonValue image = object.get("image");
         if (image == null || image.getValueType() != JsonValue.ValueType.STRING) {

@@ -75,6 +75,21 @@ class ImageRequestFuzzTest {
                 + "read: it holds the control character U+000D; " + ImageRequest.ACCEPTED));
     }
 
+    /** Found by this test: Parsson's NumberFormatException on a huge exponent was a 500. */
+    @Test
+    void aNumberTooLargeForBigDecimalIsInvalidJson() {
+        for (String number : new String[] {"1e4002222222222222", "1e-4002222222222222",
+                "1e4002222221"}) {
+            ApiException e = assertThrows(ApiException.class, () -> ImageRequest.parse(
+                    ("{\"image\": \"iVBORw0K\", \"top_k\": " + number + "}")
+                            .getBytes(StandardCharsets.UTF_8), "application/json"));
+            assertThat(e.status().code(), is(400));
+            assertThat(e.code(), is("INVALID_JSON"));
+            assertThat(e.getMessage(), startsWith("The JSON body holds a number too large to "
+                    + "read ("));
+        }
+    }
+
     private static int indexOf(byte[] bytes, byte b) {
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == b) {
