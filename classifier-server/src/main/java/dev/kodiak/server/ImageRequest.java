@@ -74,6 +74,14 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
      * @throws ApiException 400 (malformed multipart or JSON, missing field, bad base64) or 415
      */
     static ImageRequest parse(byte[] body, String contentType) {
+        int control = controlCharacter(contentType);
+        if (control >= 0) {
+            // HTTP forbids them in a field value; mime4j's header parser throws on CR and LF
+            throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "UNSUPPORTED_MEDIA_TYPE",
+                    "Content-Type '" + printable(contentType) + "' cannot be read: it holds the "
+                    + "control character U+" + String.format(Locale.ROOT, "%04X", (int)
+                    contentType.charAt(control)) + "; " + ACCEPTED);
+        }
         HttpMediaType type;
         try {
             type = HttpMediaType.create(contentType);
@@ -90,6 +98,27 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
             return json(new ByteArrayInputStream(body));
         }
         return new ImageRequest(body, Map.of());
+    }
+
+    /** The index of the first character HTTP forbids in a field value (all C0 but tab, DEL). */
+    private static int controlCharacter(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7F) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The value with control characters as '?', and at most 200 characters, for messages. */
+    private static String printable(String value) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < value.length() && i < 200; i++) {
+            char c = value.charAt(i);
+            out.append(c < 0x20 || c == 0x7F ? '?' : c);
+        }
+        return value.length() > 200 ? out + "..." : out.toString();
     }
 
     private static ImageRequest multipart(InputStream body, String contentType) {
@@ -181,6 +210,12 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         } catch (JsonException | IllegalStateException e) {
             throw ApiException.badRequest("INVALID_JSON", "The body is not valid JSON ("
                     + e.getMessage() + "); send {\"image\": \"<base64>\"}");
+        } catch (NumberFormatException e) {
+            // Parsson makes a BigDecimal of every number as it reads, and BigDecimal refuses
+            // exponents beyond an int (1e4002222222222222) with this, not a JsonException
+            throw ApiException.badRequest("INVALID_JSON", "The JSON body holds a number too "
+                    + "large to read (" + e.getMessage() + "); send {\"image\": \"<base64>\"} "
+                    + "with top_k and threshold as plain numbers");
         }
         JsonValue image = object.get("image");
         if (image == null || image.getValueType() != JsonValue.ValueType.STRING) {

@@ -146,6 +146,55 @@ final class Headers {
         return b.length >= 12 && u32le(b, 4) + 8 <= b.length;
     }
 
+    /**
+     * A lossy frame of an extended WebP that is larger than the canvas its VP8X chunk declares,
+     * at the top level or inside an animation frame. The reader sizes the image by the canvas,
+     * but TwelveMonkeys decodes each VP8 frame by its own header, so a 16x12 canvas holding a
+     * frame that claims 16201x16254 pixels allocated 111 MB past every size check (found by
+     * fuzzing). libwebp refuses such files too.
+     *
+     * @return {frame width, frame height, canvas width, canvas height} of the first such frame,
+     *     or null when there is none (or no VP8X chunk, where the frame is the canvas)
+     */
+    static int[] webpFrameOutsideCanvas(byte[] b) {
+        if (b.length < 30 || !matches(b, 12, 16, "VP8X") || u32le(b, 16) < 10) {
+            return null;
+        }
+        int canvasWidth = 1 + u24le(b, 24);
+        int canvasHeight = 1 + u24le(b, 27);
+        return webpFrameOutside(b, 12, b.length, canvasWidth, canvasHeight);
+    }
+
+    /** The chunks in [start, end): their VP8 frames, and those inside ANMF chunks. */
+    private static int[] webpFrameOutside(byte[] b, int start, int end, int canvasWidth,
+            int canvasHeight) {
+        int i = start;
+        while (i + 8 <= end) {
+            long length = u32le(b, i + 4);
+            if (length > end - i - 8) {
+                length = end - i - 8; // a cut chunk: look at what there is
+            }
+            int data = i + 8;
+            int dataEnd = data + (int) length;
+            // the size follows the frame tag and the start code, which TwelveMonkeys skips
+            // unchecked, so it is read here whatever those bytes hold
+            if (matches(b, i, i + 4, "VP8 ") && length >= 10) {
+                int width = u16le(b, data + 6) & 0x3FFF;
+                int height = u16le(b, data + 8) & 0x3FFF;
+                if (width > canvasWidth || height > canvasHeight) {
+                    return new int[] {width, height, canvasWidth, canvasHeight};
+                }
+            } else if (matches(b, i, i + 4, "ANMF") && length > 16) {
+                int[] inner = webpFrameOutside(b, data + 16, dataEnd, canvasWidth, canvasHeight);
+                if (inner != null) {
+                    return inner;
+                }
+            }
+            i = dataEnd + (int) (length & 1);
+        }
+        return null;
+    }
+
     /** The EXIF chunk of an extended WebP, without an "Exif\0\0" prefix, or null. */
     static byte[] webpExif(byte[] b) {
         int i = 12;
@@ -251,6 +300,10 @@ final class Headers {
 
     private static int u16le(byte[] b, int i) {
         return (b[i + 1] & 0xFF) << 8 | b[i] & 0xFF;
+    }
+
+    private static int u24le(byte[] b, int i) {
+        return (b[i + 2] & 0xFF) << 16 | u16le(b, i);
     }
 
     private static long u32be(byte[] b, int i) {

@@ -11,7 +11,6 @@ import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes image bytes into {@link Pixels} exactly as PyTorch training code sees them through PIL:
@@ -139,8 +137,11 @@ public final class ImageDecoder {
      */
     public ImageInfo probe(byte[] bytes) throws DecodeException {
         ImageFormat format = recognise(bytes);
+        if (format == ImageFormat.WEBP) {
+            checkWebpFrames(bytes);
+        }
         ImageReader reader = reader(format);
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new ByteImageInput(bytes)) {
             reader.setInput(in, true, true);
             return info(format, reader, bytes, format == ImageFormat.JPEG ? Headers.jpeg(bytes)
                     : null);
@@ -176,6 +177,9 @@ public final class ImageDecoder {
         if (claimed > maxPixels) {
             throw tooLarge(format, "claims " + claimed + " pixels in its header", claimed);
         }
+        if (format == ImageFormat.WEBP) {
+            checkWebpFrames(bytes);
+        }
         if (format == ImageFormat.WEBP && !Headers.webpComplete(bytes)) {
             throw new DecodeException(DecodeException.Reason.CORRUPT, "The WEBP image is "
                     + "truncated: its header announces more bytes than the " + bytes.length
@@ -184,7 +188,7 @@ public final class ImageDecoder {
         ImageReader reader = reader(format);
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new ByteImageInput(bytes)) {
             reader.setInput(in, true, true);
             Headers.Jpeg jpegHeader = format == ImageFormat.JPEG ? Headers.jpeg(bytes) : null;
             ImageInfo info = info(format, reader, bytes, jpegHeader);
@@ -321,6 +325,20 @@ public final class ImageDecoder {
                     + "something");
         }
         checkBuffer(format, width, height, mode.channels());
+    }
+
+    /**
+     * Refuses an extended WebP with a frame larger than its canvas: the size checks read the
+     * canvas, and TwelveMonkeys would decode the frame at its own size.
+     */
+    private static void checkWebpFrames(byte[] bytes) throws DecodeException {
+        int[] frame = Headers.webpFrameOutsideCanvas(bytes);
+        if (frame != null) {
+            throw new DecodeException(DecodeException.Reason.CORRUPT, "The WEBP image is "
+                    + "damaged: it holds a " + frame[0] + "x" + frame[1] + " frame in a "
+                    + frame[2] + "x" + frame[3] + " canvas; open it in an image viewer, re-save "
+                    + "it, and send it again");
+        }
     }
 
     /** A Java array holds at most 2^31 - 1 bytes: above that, whatever the configured limit. */

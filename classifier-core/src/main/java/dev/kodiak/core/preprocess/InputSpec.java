@@ -26,6 +26,18 @@ import java.util.List;
  * <p>Immutable and thread-safe.
  */
 public final class InputSpec {
+    /** The largest model input side. */
+    public static final int MAX_SIDE = 8192;
+
+    /**
+     * The largest {@link #resizeShorter()}: twice {@link #MAX_SIDE}, some 64 times what training
+     * code uses (256 before a 224 crop). Unbounded, a spec read from a manifest could ask for a
+     * shorter side of two billion pixels and then fail on every image in {@link Preprocessor},
+     * with an error blaming the image; bounded, a decodable image (at most
+     * {@code ImageDecoder.MAX_ASPECT_RATIO} to 1) always resizes to sides that fit an int.
+     */
+    public static final int MAX_RESIZE_SHORTER = 2 * MAX_SIDE;
+
     private final ColorMode color;
     private final int width;
     private final int height;
@@ -284,7 +296,8 @@ public final class InputSpec {
         /**
          * Sets the shorter side for crop; default {@code max(width, height)}.
          *
-         * @param resizeShorter pixels, at least {@code max(width, height)}; 0 for the default
+         * @param resizeShorter pixels, at least {@code max(width, height)} and at most
+         *     {@link #MAX_RESIZE_SHORTER}; 0 for the default
          * @return this builder
          */
         public Builder resizeShorter(int resizeShorter) {
@@ -370,12 +383,18 @@ public final class InputSpec {
                 problems.add("color, resize and interpolation are required");
             }
             int channels = color == null ? 3 : color.channels();
-            if (width < 1 || height < 1 || width > 8192 || height > 8192) {
-                problems.add("width and height must be 1 to 8192, not " + width + "x" + height);
+            if (width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) {
+                problems.add("width and height must be 1 to " + MAX_SIDE + ", not " + width + "x"
+                        + height);
             }
             if (resizeShorter != 0 && resizeShorter < Math.max(width, height)) {
                 problems.add("resize_shorter " + resizeShorter + " must be at least "
                         + Math.max(width, height) + " so the centre crop fits");
+            }
+            if (resizeShorter > MAX_RESIZE_SHORTER) {
+                problems.add("resize_shorter " + resizeShorter + " must be at most "
+                        + MAX_RESIZE_SHORTER + " (it is the shorter side before the centre "
+                        + "crop: 256 for torchvision's Resize(256) + CenterCrop(224))");
             }
             if (padFill != null && padFill.length == 1 && channels > 1) {
                 padFill = new int[] {padFill[0], padFill[0], padFill[0]};
@@ -412,11 +431,36 @@ public final class InputSpec {
                     }
                 }
             }
+            if (problems.isEmpty()) {
+                checkTensorRange(channels, problems);
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid input spec: "
                         + String.join("; ", problems));
             }
             return new InputSpec(this);
+        }
+
+        /**
+         * Valid means and stds can still overflow a float: a std of 1.4E-45 (the smallest
+         * float, found by fuzzing) makes every tensor value infinite. The values are monotonic
+         * in the pixel, so pixels 0 and 255 bound them.
+         */
+        private void checkTensorRange(int channels, List<String> problems) {
+            for (int c = 0; c < channels; c++) {
+                float m = mean == null ? 0f : mean[c];
+                float s = std == null ? 1f : std[c];
+                for (int v : new int[] {0, 255}) {
+                    float value = Preprocessor.tensorValue(v, invert, rescale, m, s);
+                    if (Float.isNaN(value) || Float.isInfinite(value)) {
+                        problems.add("mean " + m + " and std " + s + " make pixel " + v
+                                + "'s tensor value " + value + ": a std that small (or a mean "
+                                + "that large) overflows a float; use the statistics of the "
+                                + "training data");
+                        return;
+                    }
+                }
+            }
         }
     }
 }

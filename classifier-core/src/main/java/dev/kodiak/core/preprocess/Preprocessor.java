@@ -38,13 +38,18 @@ public final class Preprocessor {
         }
     }
 
-    /** One value as torchvision computes it, in float32: invert, /255, -mean, /std. */
     private float tensorValue(int v, int channel) {
-        float f = spec.invert() ? 255 - v : v;
-        if (spec.rescale()) {
+        return tensorValue(v, spec.invert(), spec.rescale(), spec.meanAt(channel),
+                spec.stdAt(channel));
+    }
+
+    /** One value as torchvision computes it, in float32: invert, /255, -mean, /std. */
+    static float tensorValue(int v, boolean invert, boolean rescale, float mean, float std) {
+        float f = invert ? 255 - v : v;
+        if (rescale) {
             f = f / 255f;
         }
-        return (f - spec.meanAt(channel)) / spec.stdAt(channel);
+        return (f - mean) / std;
     }
 
     /**

@@ -1,0 +1,173 @@
+package dev.kodiak.core.decode;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.blankOrNullString;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.code_intelligence.jazzer.junit.DictionaryFile;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.kodiak.core.preprocess.ColorMode;
+import dev.kodiak.core.preprocess.Pixels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Fuzzes {@link ImageDecoder} on any bytes, through both JPEG decoders (TurboJPEG over FFM and
+ * ImageIO), and {@link DecodeMemory#estimate} on what the probe reads.
+ *
+ * <p>The contract: pixels within the limits, or a {@link DecodeException} with a reason and a
+ * message; never another exception, never a JVM crash, never an allocation beyond what the pixel
+ * limit allows. The limit here is small (1 MP), so that a size check that is skipped shows as an
+ * allocation over {@link #MAX_ALLOCATED} rather than as a slow decode.
+ *
+ * <p>Regression mode (every test run) decodes the committed inputs in
+ * {@code src/test/resources/dev/kodiak/core/decode/ImageDecoderFuzzTestInputs/decode/}: small
+ * images of every format and every input the fuzzer found a fault with. {@code ./kodiak fuzz}
+ * runs it in fuzzing mode.
+ */
+class ImageDecoderFuzzTest {
+    /** The pixel limit of the decoders under test. */
+    private static final long MAX_PIXELS = 1L << 20;
+    /**
+     * The most one decode may allocate on the heap: 24 bytes a pixel at the limit (a 16-bit RGBA
+     * raster, the converted pixels, a rotated copy, with room to spare) plus 64 MB for the
+     * decoders' own state. A decode past its size check would allocate gigabytes.
+     */
+    private static final long MAX_ALLOCATED = MAX_PIXELS * 24 + (64L << 20);
+
+    private static final ImageDecoder TURBO = new ImageDecoder(MAX_PIXELS,
+            JpegDecoderChoice.of(JpegDecoderChoice.Kind.TURBOJPEG));
+    private static final ImageDecoder JAVA = new ImageDecoder(MAX_PIXELS, null);
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @FuzzTest(maxDuration = "10m")
+    @DictionaryFile(resourcePath = "image-formats.dict")
+    @Timeout(10)
+    void decode(byte[] bytes) {
+        // the length's parity picks the colour mode: mutations reach both, seeds stay images
+        ColorMode mode = bytes.length % 2 == 0 ? ColorMode.RGB : ColorMode.L;
+        ImageInfo info = probe(bytes);
+        Pixels turbo = decodeWith(TURBO, bytes, mode, info);
+        if (ImageFormat.sniff(bytes) == ImageFormat.JPEG) {
+            Pixels java = decodeWith(JAVA, bytes, mode, info);
+            if (turbo != null && java != null) {
+                assertThat("both decoders see the same size", java.width() + "x" + java.height(),
+                        is(turbo.width() + "x" + turbo.height()));
+            }
+        }
+    }
+
+    /** Found by this test: TwelveMonkeys read zero bits past the end for 35 seconds. */
+    @Test
+    @Timeout(10)
+    void aWebPWhoseDataEndsTooSoonIsCorruptAtOnce() throws IOException {
+        byte[] bytes = input("timeout-webp-lossless-reads-past-end");
+        for (ImageDecoder decoder : new ImageDecoder[] {TURBO, JAVA}) {
+            DecodeException e = assertThrows(DecodeException.class,
+                    () -> decoder.decode(bytes, ColorMode.RGB));
+            assertThat(e.reason(), is(DecodeException.Reason.CORRUPT));
+            assertThat(e.getMessage(), is("The WEBP image is damaged or truncated and cannot be "
+                    + "decoded (the decoder kept reading past the end of the 289 bytes: the "
+                    + "image data ends before the image does); open it in an image viewer, "
+                    + "re-save it, and send it again"));
+        }
+    }
+
+    /** Found by this test: a 16x12 canvas whose VP8 frame claims 16201x16254 pixels. */
+    @Test
+    void aWebPFrameLargerThanItsCanvasIsCorruptBeforeAnyPixelIsAllocated() throws IOException {
+        byte[] bytes = input("crash-webp-vp8-frame-larger-than-canvas");
+        String message = "The WEBP image is damaged: it holds a 16201x16254 frame in a 16x12 "
+                + "canvas; open it in an image viewer, re-save it, and send it again";
+        DecodeException probe = assertThrows(DecodeException.class, () -> JAVA.probe(bytes));
+        assertThat(probe.getMessage(), is(message));
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        DecodeException decode = assertThrows(DecodeException.class,
+                () -> JAVA.decode(bytes, ColorMode.RGB));
+        assertThat(THREADS.getCurrentThreadAllocatedBytes() - before, lessThanOrEqualTo(1L << 20));
+        assertThat(decode.reason(), is(DecodeException.Reason.CORRUPT));
+        assertThat(decode.getMessage(), is(message));
+    }
+
+    static byte[] input(String name) throws IOException {
+        try (InputStream in = ImageDecoderFuzzTest.class.getResourceAsStream(
+                "ImageDecoderFuzzTestInputs/decode/" + name)) {
+            if (in == null) {
+                throw new IOException("no committed fuzz input " + name);
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private static ImageInfo probe(byte[] bytes) {
+        try {
+            ImageInfo info = TURBO.probe(bytes);
+            assertThat(info.format(), is(notNullValue()));
+            assertThat(info.orientation(), is(both(1, 8)));
+            long estimate = DecodeMemory.estimate(info, bytes);
+            assertThat(estimate, greaterThanOrEqualTo(DecodeMemory.OVERHEAD));
+            return info;
+        } catch (DecodeException e) {
+            checkRefusal(e);
+            return null;
+        }
+    }
+
+    private static org.hamcrest.Matcher<Integer> both(int low, int high) {
+        return org.hamcrest.Matchers.both(greaterThanOrEqualTo(low))
+                .and(lessThanOrEqualTo(high));
+    }
+
+    private static Pixels decodeWith(ImageDecoder decoder, byte[] bytes, ColorMode mode,
+            ImageInfo probed) {
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        Pixels pixels = decodeOrNull(decoder, bytes, mode);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        if (allocated > MAX_ALLOCATED) {
+            // The first decode down a new path also counts the classes it loads, which the
+            // fuzzer's agent instruments on this thread (282 MB for the first JPEG once): only
+            // a second, identical decode measures the decoder.
+            before = THREADS.getCurrentThreadAllocatedBytes();
+            decodeOrNull(decoder, bytes, mode);
+            allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertThat(decoder.jpegDecoder() + " decoder allocated (bytes)", allocated,
+                lessThanOrEqualTo(MAX_ALLOCATED));
+        if (pixels != null) {
+            assertThat(pixels.mode(), is(mode));
+            assertThat((long) pixels.width() * pixels.height(), lessThanOrEqualTo(MAX_PIXELS));
+            assertThat(Math.max(pixels.width(), pixels.height()) / Math.min(pixels.width(),
+                    pixels.height()), lessThanOrEqualTo(ImageDecoder.MAX_ASPECT_RATIO));
+            if (probed != null) {
+                // the server reserves memory by the probe: a decode must not be larger
+                assertThat("decoded pixels against the probe's " + probed,
+                        (long) pixels.width() * pixels.height(),
+                        lessThanOrEqualTo(probed.pixels()));
+            }
+        }
+        return pixels;
+    }
+
+    private static Pixels decodeOrNull(ImageDecoder decoder, byte[] bytes, ColorMode mode) {
+        try {
+            return decoder.decode(bytes, mode);
+        } catch (DecodeException e) {
+            checkRefusal(e);
+            return null;
+        }
+    }
+
+    private static void checkRefusal(DecodeException e) {
+        assertThat(e.reason(), is(notNullValue()));
+        assertThat(e.getMessage(), is(not(blankOrNullString())));
+    }
+}
