@@ -92,6 +92,10 @@ public final class KodiakServer {
                 // more at once get a 503 from Helidon before they take any memory
                 .maxConcurrentRequests(settings.maxConcurrentRequests())
                 .shutdownGracePeriod(settings.shutdownGrace())
+                // each write goes out at once: with Nagle's algorithm on, an answer longer
+                // than one write (every label's probability from /predict) waited out the
+                // client's 40 ms delayed ACK
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .shutdownHook(false)
                 .directHandlers(jsonDirectHandlers())
                 .addFeature(cors(settings))
