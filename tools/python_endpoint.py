@@ -38,6 +38,7 @@ def main():
 
     class Predict(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # as Kodiak: answers are not held for delayed ACKs
 
         def do_POST(self):  # noqa: N802 (http.server's naming)
             try:

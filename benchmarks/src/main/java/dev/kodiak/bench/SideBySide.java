@@ -57,6 +57,8 @@ public final class SideBySide {
 
     static final Duration CASE_LIMIT = Duration.ofMinutes(2);
     static final int ROUNDS = 3;
+    /** Requests each server answers before any is measured. */
+    static final int WARM_UP = 200;
 
     private SideBySide() {
     }
@@ -97,13 +99,17 @@ public final class SideBySide {
             List<String> rows = new ArrayList<>();
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                     .build()) {
+                // steady state is compared: each server first answers WARM_UP requests alike
+                // (the JVM's JIT needs them; the Python endpoint gets the same count)
+                for (URI server : servers.values()) {
+                    for (int i = 0; i < WARM_UP; i++) {
+                        send(http, server, bodies.get(i % bodies.size()));
+                    }
+                }
                 for (int clients : CONCURRENCY) {
                     int perRound = clients == 1 ? 40 : 160;
                     Map<String, Tally> tallies = new LinkedHashMap<>();
                     for (Map.Entry<String, URI> server : servers.entrySet()) {
-                        for (int i = 0; i < 10; i++) { // warm each up alike
-                            send(http, server.getValue(), bodies.get(i % bodies.size()));
-                        }
                         tallies.put(server.getKey(), new Tally(clients));
                     }
                     // rounds alternate the servers, so the host's drift falls on all of them
@@ -237,8 +243,9 @@ public final class SideBySide {
                 + "(PIL preprocessing, torch " + "1.13 from Debian, `http.server`, "
                 + Engine.THREADS + " torch threads). Kodiak: the server with its defaults "
                 + "(engine auto, which is ONNX Runtime for this bundle), with engine libtorch, "
-                + "and with the thread and batching choices the defaults were picked from. The "
-                + "servers take turns, " + ROUNDS + " rounds each, and each row pools its "
+                + "and with the thread and batching choices the defaults were picked from. Each "
+                + "server first answers " + WARM_UP + " requests unmeasured (steady state is "
+                + "compared). The servers take turns, " + ROUNDS + " rounds each, and each row pools its "
                 + "rounds; the load client shares the machine. "
                 + "Throughput: higher is better; latencies: lower is better.\n\n"
                 + "Machine: " + Results.machine() + ".\n\n"
