@@ -50,9 +50,12 @@ public final class SideBySide {
                 "KODIAK_THREADS_INTRA_OP", "2", "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
         KODIAK.put("2 workers x 1 thread, batches of 1", Map.of("KODIAK_BATCHING_WORKERS", "2",
                 "KODIAK_THREADS_INTRA_OP", "1", "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
-        KODIAK.put("1 worker x 2 threads, batches up to 16", Map.of(
-                "KODIAK_BATCHING_WORKERS", "1", "KODIAK_THREADS_INTRA_OP", "2",
+        KODIAK.put("2 workers x 2 threads, batches up to 16", Map.of(
+                "KODIAK_BATCHING_WORKERS", "2", "KODIAK_THREADS_INTRA_OP", "2",
                 "KODIAK_BATCHING_MAX_BATCH_SIZE", "16"));
+        KODIAK.put("2 workers x 2 threads, batches of 1", Map.of(
+                "KODIAK_BATCHING_WORKERS", "2", "KODIAK_THREADS_INTRA_OP", "2",
+                "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
     }
 
     static final Duration CASE_LIMIT = Duration.ofMinutes(2);
