@@ -1,9 +1,8 @@
 package dev.kodiak.bench;
 
+import dev.kodiak.testing.Machine;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -99,24 +98,10 @@ final class Results {
         return budgets;
     }
 
+    /** The machine, with the forward passes' threads: what every committed result carries. */
     static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException ignored) {
-            // not Linux: leave it unknown
-        }
-        return String.format(Locale.ROOT, "%s; %d cores visible to the JVM; %s %s (%s); %s %s; "
-                + "forward passes on %d intra-op / 1 inter-op threads; %d MB max heap", cpu,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-                System.getProperty("java.version"), System.getProperty("java.vendor"),
-                System.getProperty("os.name"), System.getProperty("os.version"), Engine.THREADS,
-                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax() >> 20);
+        return Machine.describe() + String.format(Locale.ROOT,
+                "; forward passes on %d intra-op / 1 inter-op threads", Engine.THREADS);
     }
 
     /** The markdown table of every figure and every ratio. */

@@ -2,6 +2,7 @@ package dev.kodiak.bench;
 
 import dev.kodiak.core.testing.StaticFiles;
 import dev.kodiak.testing.Chromium;
+import dev.kodiak.testing.Machine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -289,7 +290,7 @@ public final class WidgetCosts {
                 .append(results.values().iterator().next().size())
                 .append(" runs. Times are from choosing the photo to the answer on the page, ")
                 .append("by the page's own clock.\n\n")
-                .append("Machine: ").append(machine()).append(".\n\n");
+                .append("Machine: ").append(Machine.describe()).append(".\n\n");
 
         md.append("## Page weight before any interaction\n\n")
                 .append("The live post, loaded and left alone until its network is quiet. ")
@@ -374,22 +375,7 @@ public final class WidgetCosts {
         return path.contains("/ort/") ? "ort/" + name : name;
     }
 
-    static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException ignored) {
-            // not Linux: leave it unknown
-        }
-        return String.format(Locale.ROOT, "%s; %d cores; %s %s", cpu,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.version"));
-    }
+
 
     static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values.stream().filter(v -> !v.isNaN()).toList());

@@ -10,11 +10,8 @@ import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
 import dev.kodiak.core.testing.Fixtures;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import dev.kodiak.core.testing.LosslessPng;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,7 +29,7 @@ class PrepareResizedTest {
             ColorMode mode = classifier.manifest().input().color();
             Pixels resized = classifier.preprocessor().resize(new ImageDecoder().decode(photo,
                     mode));
-            byte[] png = png(resized);
+            byte[] png = LosslessPng.of(resized);
 
             float[] original = classifier.scores(List.of(classifier.prepare(photo)))[0];
             PreparedImage prepared = classifier.prepareResized(png);
@@ -59,24 +56,5 @@ class PrepareResizedTest {
             assertThat(e.getMessage(), containsString("The image is 240x160 but model "
                     + "'tiny-rgb' takes 32x32 images"));
         }
-    }
-
-    static byte[] png(Pixels pixels) throws IOException {
-        boolean gray = pixels.mode() == ColorMode.L;
-        BufferedImage image = new BufferedImage(pixels.width(), pixels.height(),
-                gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < pixels.height(); y++) {
-            for (int x = 0; x < pixels.width(); x++) {
-                if (gray) {
-                    image.getRaster().setSample(x, y, 0, pixels.get(x, y, 0));
-                } else {
-                    image.setRGB(x, y, pixels.get(x, y, 0) << 16 | pixels.get(x, y, 1) << 8
-                            | pixels.get(x, y, 2));
-                }
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
     }
 }

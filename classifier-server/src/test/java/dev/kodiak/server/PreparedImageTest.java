@@ -11,18 +11,15 @@ import static org.hamcrest.Matchers.not;
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.decode.ImageDecoder;
-import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
 import dev.kodiak.core.testing.Fixtures;
+import dev.kodiak.core.testing.LosslessPng;
 import dev.kodiak.core.topk.Prediction;
 import dev.kodiak.core.topk.TopKOptions;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,22 +52,7 @@ class PreparedImageTest {
     static byte[] resizedPng(Classifier classifier, byte[] photo) throws Exception {
         Pixels pixels = classifier.preprocessor().resize(new ImageDecoder().decode(photo,
                 classifier.manifest().input().color()));
-        boolean gray = pixels.mode() == ColorMode.L;
-        BufferedImage image = new BufferedImage(pixels.width(), pixels.height(),
-                gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < pixels.height(); y++) {
-            for (int x = 0; x < pixels.width(); x++) {
-                if (gray) {
-                    image.getRaster().setSample(x, y, 0, pixels.get(x, y, 0));
-                } else {
-                    image.setRGB(x, y, pixels.get(x, y, 0) << 16 | pixels.get(x, y, 1) << 8
-                            | pixels.get(x, y, 2));
-                }
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
+        return LosslessPng.of(pixels);
     }
 
     @ParameterizedTest
