@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -39,6 +42,11 @@ public final class Guard {
         for (String p : patterns) {
             options.include(p);
         }
+        // only the parameter values the budgeted figures name (JMH runs every combination of
+        // the values given, so this is a superset of them, not every value a suite declares)
+        for (Map.Entry<String, Set<String>> param : params(guarded).entrySet()) {
+            options.param(param.getKey(), param.getValue().toArray(String[]::new));
+        }
         Map<String, Double> scores = Results.scores(new Runner(options.build()).run());
         List<String> over = new ArrayList<>();
         System.out.println();
@@ -60,6 +68,24 @@ public final class Guard {
             System.exit(1);
         }
         System.out.println("\nbench-guard: every ratio within its budget");
+    }
+
+    /** Every parameter value the figures behind the ratios name, by parameter. */
+    static Map<String, Set<String>> params(List<Ratio> ratios) {
+        Map<String, Set<String>> params = new TreeMap<>();
+        for (Ratio r : ratios) {
+            for (String id : List.of(r.numerator(), r.denominator())) {
+                int open = id.indexOf('[');
+                if (open < 0) {
+                    continue;
+                }
+                for (String pair : id.substring(open + 1, id.indexOf(']')).split(",")) {
+                    String[] kv = pair.split("=", 2);
+                    params.computeIfAbsent(kv[0], k -> new TreeSet<>()).add(kv[1]);
+                }
+            }
+        }
+        return params;
     }
 
     /** JMH include regex for one benchmark method. */
