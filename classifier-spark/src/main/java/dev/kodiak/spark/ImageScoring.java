@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -31,6 +32,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * Scores a folder of images on Spark with classifier-core.
@@ -244,8 +246,17 @@ public final class ImageScoring {
         public Iterator<Row> call(Iterator<Row> files) {
             Path bundle = shippedName != null ? Path.of(SparkFiles.get(shippedName))
                     : Path.of(options.bundle());
-            Classifier classifier = ExecutorClassifiers.get(bundle, options);
+            ExecutorClassifiers.Lease lease = ExecutorClassifiers.acquire(bundle, options);
+            // released when the task ends, however it ends (a replaced bundle's classifier is
+            // closed by its last user), and as soon as the partition is scored
+            TaskContext task = TaskContext.get();
+            if (task != null) {
+                TaskCompletionListener release = context -> lease.close();
+                task.addTaskCompletionListener(release);
+            }
+            Classifier classifier = lease.classifier();
             if (!classifier.manifest().modelSha256().equals(identity.sha256())) {
+                lease.close();
                 throw new IllegalStateException("The model bundle changed while the job ran: "
                         + "the driver read " + identity.name() + " " + identity.version()
                         + " (sha256 " + identity.sha256() + ") but this executor finds sha256 "
@@ -264,7 +275,11 @@ public final class ImageScoring {
                         next = 0;
                         fill(files, classifier, topK, ready);
                     }
-                    return next < ready.size();
+                    if (next < ready.size()) {
+                        return true;
+                    }
+                    lease.close();
+                    return false;
                 }
 
                 @Override

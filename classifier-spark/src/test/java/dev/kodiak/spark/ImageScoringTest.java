@@ -96,10 +96,13 @@ class ImageScoringTest {
                 InferenceEngine.AUTO);
         ImageScoring.write(spark, ImageScoring.score(spark, options), options);
         assertThat(read(output, "csv").get(0).<String>getAs("model_name"), is("fashion-mnist"));
+        int open = ExecutorClassifiers.openCount(); // local mode: the executor is this JVM
 
         deleteTree(bundle);
         copyTree(Fixtures.tinyBundle(), bundle);
         ImageScoring.write(spark, ImageScoring.score(spark, options), options);
+        assertThat("the replaced model was closed once its tasks ended",
+                ExecutorClassifiers.openCount(), is(open));
         List<Row> rows = read(output, "csv");
         java.util.Set<String> tinyLabels = java.util.Set.of("red-ish", "green-ish", "blue-ish");
         String tinySha;
