@@ -392,10 +392,11 @@ class BlogTest {
 
     /**
      * {@code auto}: a bundle whose model fails its sha256 check is not used; the widget asks the
-     * server instead. A good bundle on the same other origin runs in the browser.
+     * server instead. A good bundle on the same other origin runs in the browser, unless its
+     * model is larger than {@code data-max-download-mb}.
      */
     @Test
-    void autoFallsBackToTheServerWhenTheBundleFailsItsChecks(@org.junit.jupiter.api.io.TempDir
+    void autoFallsBackToTheServerWhenTheBundleFailsItsChecksOrIsTooLarge(@org.junit.jupiter.api.io.TempDir
             Path temp) throws Exception {
         for (String name : List.of("good", "broken")) {
             Path bundle = Files.createDirectories(temp.resolve(name));
@@ -428,6 +429,17 @@ class BlogTest {
             assertThat(detail.getString("runtime"), is("browser"));
             assertThat(good.getAttribute("data-kodiak-fallback"), is(org.hamcrest.Matchers
                     .nullValue()));
+
+            // the same good bundle over the widget's download limit (the model is 1.7 MB)
+            WebElement big = WidgetPage.add(browser, "auto-over-limit", Map.of("runtime", "auto",
+                    "bundle", other.url("/good/"), "model", "fashion-mnist",
+                    "max-download-mb", "1"));
+            detail = WidgetPage.answer(WidgetPage.classify(browser, big, photo),
+                    "auto with a model over data-max-download-mb");
+            assertThat(detail.getString("runtime"), is("server"));
+            assertThat(big.getAttribute("data-kodiak-fallback"), containsString("model.onnx is"));
+            assertThat(detail.getJsonArray("predictions").getJsonObject(0)
+                    .getString("label"), is(apiTop1(Files.readAllBytes(photo))));
         }
     }
 
