@@ -23,13 +23,15 @@ import org.junit.jupiter.api.Test;
  * between {@code #<help>} and {@code #</help>}, and every command of the script's case statement
  * must have its {@code ./kodiak COMMAND} line there, and only those. The fuzz targets that
  * {@code tools/fuzz.sh} runs are the repository's {@code *FuzzTest} classes, all of them, and the
- * help names each.
+ * help names each. The README and the guides name only commands that exist.
  */
 class LauncherTest {
     private static final Pattern HELP_LINE = Pattern.compile("^#\\s+\\./kodiak ([a-z|-]+)");
     private static final Pattern CASE_LABEL = Pattern.compile("^  ([a-z|*-]+)\\)$");
     /** A line of fuzz.sh's targets: module, test class, classes to instrument. */
     private static final Pattern FUZZ_TARGET = Pattern.compile("^\\s*\"(\\S+) (\\S+) \\S+\"$");
+
+    private static final Pattern DOC_COMMAND = Pattern.compile("\\./kodiak ([a-z][a-z-]*)");
 
     private static List<String> script() throws IOException {
         return Files.readAllLines(Fixtures.root().resolve("kodiak"));
@@ -133,5 +135,22 @@ class LauncherTest {
         String text = String.join("\n", help());
         List<String> unnamed = targets.stream().filter(t -> !text.contains(t)).toList();
         assertThat("fuzz targets kodiak's help does not name", unnamed, is(empty()));
+    }
+
+    @Test
+    void theDocsNameOnlyCommandsThatExist() throws IOException {
+        Set<String> commands = caseCommands();
+        Path root = Fixtures.root();
+        List<String> unknown = new ArrayList<>();
+        for (Path document : DocsLinksTest.documents()) {
+            Matcher m = DOC_COMMAND.matcher(Files.readString(document));
+            while (m.find()) {
+                if (!commands.contains(m.group(1))) {
+                    unknown.add(root.relativize(document) + ": ./kodiak " + m.group(1));
+                }
+            }
+        }
+        assertThat("./kodiak commands the docs name that the launcher does not run", unknown,
+                is(empty()));
     }
 }

@@ -13,15 +13,25 @@ import org.junit.jupiter.api.Test;
 /**
  * The README's library example is the consumer project's App.java, word for word: the project in
  * examples/consumer, built outside the reactor against the installed jar (classifier-core's
- * maven-invoker-plugin), compiles and runs it.
+ * maven-invoker-plugin), compiles and runs it. The library guide, docs/library.md, shows the same
+ * example and is held to the same file.
  */
 class ReadmeSnippetTest {
     static String snippet() throws Exception {
-        String readme = Files.readString(Fixtures.root().resolve("README.md"));
+        return snippet("README.md");
+    }
+
+    static String snippet(String document) throws Exception {
+        String text = Files.readString(Fixtures.root().resolve(document));
         Matcher m = Pattern.compile("<!-- snippet:library[^>]*-->\\s*```java\\n(.*?)```",
-                Pattern.DOTALL).matcher(readme);
-        assertThat("README.md has a library snippet", m.find(), is(true));
+                Pattern.DOTALL).matcher(text);
+        assertThat(document + " has a library snippet", m.find(), is(true));
         return m.group(1);
+    }
+
+    static String app() throws Exception {
+        return Files.readString(Fixtures.root().resolve(
+                "examples/consumer/src/main/java/App.java"));
     }
 
     @Test
@@ -29,7 +39,11 @@ class ReadmeSnippetTest {
         String source = snippet();
         long lines = source.lines().filter(l -> !l.isBlank() && !l.startsWith("import")).count();
         assertThat("short enough to read", lines, lessThanOrEqualTo(12L));
-        assertThat(Files.readString(Fixtures.root().resolve(
-                "examples/consumer/src/main/java/App.java")), is(source));
+        assertThat(app(), is(source));
+    }
+
+    @Test
+    void theLibraryGuidesExampleIsTheConsumerProjectsApp() throws Exception {
+        assertThat(app(), is(snippet("docs/library.md")));
     }
 }
