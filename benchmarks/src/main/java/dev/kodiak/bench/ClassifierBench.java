@@ -90,6 +90,6 @@ public class ClassifierBench {
      */
     @Benchmark
     public PreparedImage measureDecodeAndPreprocess() throws Exception {
-        return classifier.prepare(bytes);
+        return classifier.stages().prepare(bytes);
     }
 }

@@ -70,7 +70,7 @@ public class OverheadBench {
                 .intraOpThreads(Engine.THREADS).interOpThreads(1).build());
         jpeg224 = Inputs.image("photo-224x224.jpg");
         jpeg12mp = Inputs.image("photo-4000x3000.jpg");
-        ready = List.of(classifier.prepare(jpeg224));
+        ready = List.of(classifier.stages().prepare(jpeg224));
     }
 
     /** Releases the model. */
@@ -91,7 +91,7 @@ public class OverheadBench {
         long a = System.nanoTime();
         classifier.classify(jpeg224);
         long b = System.nanoTime();
-        float[][] scores = classifier.scores(ready);
+        float[][] scores = classifier.stages().scores(ready);
         long c = System.nanoTime();
         nanos.endToEnd += b - a;
         nanos.forward += c - b;
@@ -108,9 +108,9 @@ public class OverheadBench {
     @Benchmark
     public float[][] measurePrepare12mpThenForward(Nanos nanos) throws Exception {
         long a = System.nanoTime();
-        classifier.prepare(jpeg12mp);
+        classifier.stages().prepare(jpeg12mp);
         long b = System.nanoTime();
-        float[][] scores = classifier.scores(ready);
+        float[][] scores = classifier.stages().scores(ready);
         long c = System.nanoTime();
         nanos.prepare += b - a;
         nanos.forward += c - b;

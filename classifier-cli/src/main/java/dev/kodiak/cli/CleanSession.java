@@ -167,7 +167,7 @@ final class CleanSession implements AutoCloseable {
                     Pixels rgb = decoder.decode(bytes, ColorMode.RGB);
                     looks.put(file, DedupeCommand.Entry.of(file, bytes, rgb));
                     // one decode when the model reads RGB; else the model's own, as evaluate
-                    return rgbModel ? classifier.prepare(rgb) : classifier.prepare(bytes);
+                    return rgbModel ? classifier.stages().prepare(rgb) : classifier.stages().prepare(bytes);
                 });
         Map<Path, Evaluation.Sample> samples = new HashMap<>();
         evaluation.samples().forEach(s -> samples.put(s.path(), s));

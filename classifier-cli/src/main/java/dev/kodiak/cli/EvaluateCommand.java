@@ -65,7 +65,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     .files();
             Evaluation evaluation = Scoring.score(classifier, files, model.batch,
                     Progress.forPeople(stderr, "evaluate", files.size(), quiet),
-                    (file, bytes) -> classifier.prepare(bytes));
+                    (file, bytes) -> classifier.stages().prepare(bytes));
             List<Evaluation.Sample> losses = evaluation.topLosses(topLosses);
             print(evaluation);
             Files.createDirectories(out);

@@ -3,6 +3,7 @@ package dev.kodiak.cli;
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.Stages;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.topk.Prediction;
 import dev.kodiak.core.topk.TopKOptions;
@@ -45,7 +46,7 @@ final class Scoring {
      * @param files each file with its label index (the folder it is in)
      * @param batch images per forward pass
      * @param progress counts files as they are done, and is finished at the end
-     * @param reader how a file becomes the model's input ({@code classifier.prepare(bytes)} by
+     * @param reader how a file becomes the model's input ({@code classifier.stages().prepare(bytes)} by
      *     default)
      * @return every readable file's sample and every unreadable file
      * @throws Exception if a file cannot be read or the model fails
@@ -81,8 +82,8 @@ final class Scoring {
                         unreadable.add(ImageFiles.Unreadable.of(chunk.get(i), de));
                     }
                 }
-                List<Classifier.Outcome> answers = ready.isEmpty() ? List.of()
-                        : classifier.inferEach(ready, java.util.Collections.nCopies(
+                List<Stages.Outcome> answers = ready.isEmpty() ? List.of()
+                        : classifier.stages().inferEach(ready, java.util.Collections.nCopies(
                                 ready.size(), all));
                 for (int i = 0; i < answers.size(); i++) {
                     if (answers.get(i).failure() != null) { // this image alone

@@ -1,6 +1,7 @@
 package dev.kodiak.cli;
 
 import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.decode.ImageLimits;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +27,7 @@ final class VerifyCommand implements Callable<Integer> {
             description = "move unreadable files here instead of only listing them")
     Path quarantine;
 
-    @Option(names = "--max-pixels", defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
+    @Option(names = "--max-pixels", defaultValue = "" + ImageLimits.DEFAULT_MAX_PIXELS,
             description = "larger images count as unreadable; default ${DEFAULT-VALUE}")
     long maxPixels;
 

@@ -3,6 +3,7 @@ package dev.kodiak.core;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.ModelCheck;
 import dev.kodiak.core.bundle.ModelFormat;
 import dev.kodiak.core.bundle.ModelOutput;
 import dev.kodiak.core.bundle.Probe;
@@ -16,12 +17,10 @@ import dev.kodiak.core.infer.TorchModel;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.Pixels;
 import dev.kodiak.core.preprocess.Preprocessor;
-import dev.kodiak.core.topk.TopK;
-import dev.kodiak.core.topk.TopKDecoder;
 import dev.kodiak.core.topk.TopKOptions;
+import dev.kodiak.core.topk.TopKRanker;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -50,9 +49,7 @@ public final class Classifier implements AutoCloseable {
     private final Bundle bundle;
     private final InferenceModel model;
     private final ClassifierConfig config;
-    private final ImageDecoder decoder;
-    private final Preprocessor preprocessor;
-    private final TopKDecoder topK;
+    private final Stages stages;
     private final int[] shape;
 
     private Classifier(Bundle bundle, InferenceModel model, ClassifierConfig config) {
@@ -61,9 +58,9 @@ public final class Classifier implements AutoCloseable {
         this.config = config;
         Manifest manifest = bundle.manifest();
         InputSpec spec = manifest.input();
-        this.decoder = new ImageDecoder(config.maxPixels());
-        this.preprocessor = new Preprocessor(spec);
-        this.topK = new TopKDecoder(manifest.labels(), manifest.output() == ModelOutput.LOGITS);
+        this.stages = new Stages(manifest.name(), model, config.maxBatchSize(),
+                new ImageDecoder(config.maxPixels()), new Preprocessor(spec),
+                new TopKRanker(manifest.labels(), manifest.output() == ModelOutput.LOGITS));
         this.shape = new int[] {spec.color().channels(), spec.height(), spec.width()};
     }
 
@@ -106,7 +103,7 @@ public final class Classifier implements AutoCloseable {
                 model = TorchModel.load(file, config.threads());
             }
             Classifier classifier = new Classifier(bundle, model, config);
-            classifier.topK.validate(config.defaults());
+            classifier.stages.validate(config.defaults());
             classifier.checkModel(file);
             opened = true;
             return classifier;
@@ -154,8 +151,8 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
-     * The dry forward passes: input spec accepted, one score per label, the probe's scores
-     * within tolerance of PyTorch's, and warm-up.
+     * The dry forward passes: input spec accepted, then the {@link ModelCheck} (one score per
+     * label, the probe's scores within tolerance of PyTorch's), and warm-up.
      */
     private void checkModel(Path file) throws BundleException {
         Manifest manifest = bundle.manifest();
@@ -173,19 +170,28 @@ public final class Classifier implements AutoCloseable {
                     + "height to what the model was traced with. Engine said: "
                     + e.getMessage(), e);
         }
-        if (scores[0].length != manifest.labels().size()) {
+        ModelCheck check = new ModelCheck(manifest, stages.preprocessor());
+        String runtime = model.engine().toString();
+        try {
+            if (manifest.probe().isPresent()) { // else the check's input is the blank tensor
+                scores = model.forward(check.input(), check.batchSize(), shape);
+            }
+        } catch (InferenceException e) {
+            throw new BundleException(BundleException.Problem.MODEL_REJECTED, file, "The model "
+                    + file.getFileName() + " fails on a batch of " + check.batchSize()
+                    + " images (the probe); export it with a dynamic batch axis "
+                    + "(tools/export_bundle.py does). Engine said: " + e.getMessage(), e);
+        }
+        ModelCheck.Verdict verdict = check.judge(runtime, file.getFileName().toString(), scores);
+        if (verdict.failure() == ModelCheck.Failure.LABEL_COUNT) {
             throw new BundleException(BundleException.Problem.LABEL_COUNT_MISMATCH,
-                    manifestFile, Manifest.FILE_NAME + " lists " + manifest.labels().size()
-                    + " labels but the model outputs " + scores[0].length + " scores; list "
-                    + "exactly one label per output, in output order, for bundle '"
-                    + manifest.name() + "'");
+                    manifestFile, verdict.message());
         }
-        if (manifest.probe().isPresent()) {
-            checkProbe(manifest.probe().get(), file, manifestFile);
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, "bundle {0} has no probe; re-export it with "
-                    + "tools/export_bundle.py to have it checked at open", manifest.name());
+        if (verdict.failure() == ModelCheck.Failure.PROBE) {
+            throw new BundleException(BundleException.Problem.PROBE_MISMATCH,
+                    verdict.difference() == null ? manifestFile : file, verdict.message());
         }
+        LOG.log(System.Logger.Level.DEBUG, verdict.message());
         for (int i = 1; i < config.warmupRuns(); i++) {
             try {
                 model.forward(new float[spec.tensorSize()], 1, shape);
@@ -197,38 +203,6 @@ public final class Classifier implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "opened {0} {1} with {2} ({3} labels, input {4})",
                 manifest.name(), manifest.version(), model.engine(), manifest.labels().size(),
                 spec);
-    }
-
-    private void checkProbe(Probe probe, Path file, Path manifestFile) throws BundleException {
-        float[][] scores;
-        try {
-            scores = model.forward(probe.input(preprocessor), probe.size(), shape);
-        } catch (InferenceException e) {
-            throw new BundleException(BundleException.Problem.MODEL_REJECTED, file, "The model "
-                    + file.getFileName() + " fails on a batch of " + probe.size() + " images "
-                    + "(the probe); export it with a dynamic batch axis (tools/export_bundle.py "
-                    + "does). Engine said: " + e.getMessage(), e);
-        }
-        if (scores[0].length != probe.classes()) {
-            throw new BundleException(BundleException.Problem.PROBE_MISMATCH, manifestFile,
-                    "The probe in " + Manifest.FILE_NAME + " holds " + probe.classes()
-                    + " scores per image but " + model.engine() + " gives " + scores[0].length
-                    + "; re-export the bundle");
-        }
-        Probe.Difference d = probe.compare(scores);
-        if (!d.within()) {
-            throw new BundleException(BundleException.Problem.PROBE_MISMATCH, file,
-                    model.engine() + " disagrees with PyTorch on the bundle's probe: score "
-                    + d.index() + " of probe image " + (d.image() + 1) + " differs by "
-                    + String.format(java.util.Locale.ROOT, "%.3g", d.largest()) + " (allowed "
-                    + String.format(java.util.Locale.ROOT, "%.3g", d.allowed()) + "). "
-                    + file.getFileName() + " does not compute what was exported, or the input "
-                    + "spec in " + Manifest.FILE_NAME + " was changed since; re-export the "
-                    + "bundle with tools/export_bundle.py, or choose another engine");
-        }
-        LOG.log(System.Logger.Level.DEBUG, "{0} matches the probe of {1}: largest difference "
-                + "{2} (allowed {3})", model.engine(), bundle.manifest().name(), d.largest(),
-                d.allowed());
     }
 
     /**
@@ -259,32 +233,13 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
-     * Returns the decoder this classifier decodes with (its pixel limit is the config's).
+     * Returns the stages of a classification, one at a time, for callers that batch images
+     * from several sources or measure each stage.
      *
-     * @return the decoder
+     * @return the stages, valid until this classifier is closed
      */
-    public ImageDecoder decoder() {
-        return decoder;
-    }
-
-    /**
-     * Returns the preprocessor of this model's input spec (for callers that resize on their
-     * side, such as the browser widget's server counterpart).
-     *
-     * @return the preprocessor
-     */
-    public Preprocessor preprocessor() {
-        return preprocessor;
-    }
-
-    /**
-     * Checks top-k options against this model's labels.
-     *
-     * @param options options a caller wants to use
-     * @throws IllegalArgumentException naming unknown labels
-     */
-    public void validate(TopKOptions options) {
-        topK.validate(options);
+    public Stages stages() {
+        return stages;
     }
 
     /**
@@ -310,7 +265,7 @@ public final class Classifier implements AutoCloseable {
      */
     public Classification classify(byte[] image, TopKOptions options)
             throws DecodeException, InferenceException {
-        return infer(List.of(prepare(image)), options).get(0);
+        return stages.infer(List.of(stages.prepare(image)), options).get(0);
     }
 
     /**
@@ -326,13 +281,13 @@ public final class Classifier implements AutoCloseable {
         List<PreparedImage> prepared = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             try {
-                prepared.add(prepare(images.get(i)));
+                prepared.add(stages.prepare(images.get(i)));
             } catch (DecodeException e) {
                 throw new DecodeException(e.reason(), "Image " + (i + 1) + " of "
                         + images.size() + ": " + e.getMessage(), e);
             }
         }
-        return infer(prepared, config.defaults());
+        return stages.infer(prepared, config.defaults());
     }
 
     /**
@@ -344,222 +299,7 @@ public final class Classifier implements AutoCloseable {
      * @throws InferenceException if the model fails
      */
     public Classification classify(Pixels pixels, TopKOptions options) throws InferenceException {
-        return infer(List.of(prepare(pixels, 0)), options).get(0);
-    }
-
-    /**
-     * Decodes and preprocesses one image: the first half of {@link #classify(byte[])}, for
-     * callers that batch images from several sources.
-     *
-     * @param image the encoded bytes
-     * @return the prepared tensor
-     * @throws DecodeException if the bytes are not a usable image
-     */
-    public PreparedImage prepare(byte[] image) throws DecodeException {
-        long start = System.nanoTime();
-        Pixels pixels = decoder.decode(image, preprocessor.spec().color());
-        return prepare(pixels, System.nanoTime() - start);
-    }
-
-    /**
-     * Decodes an image that was already converted and resized with this model's input spec
-     * ({@link Preprocessor#resize(Pixels)}, as the browser widget does before uploading) and
-     * runs only the tensor step: resizing it again would not give the model what resizing the
-     * original gives, for {@code crop} and {@code pad} specs.
-     *
-     * @param modelSizedImage the encoded image, exactly the spec's width x height (a lossless
-     *     format, such as PNG, keeps the prepared pixels exact)
-     * @return the prepared tensor
-     * @throws DecodeException if the bytes are not a usable image
-     * @throws InputSizeException if the image does not have the spec's size
-     */
-    public PreparedImage prepareResized(byte[] modelSizedImage)
-            throws DecodeException, InputSizeException {
-        long start = System.nanoTime();
-        InputSpec spec = preprocessor.spec();
-        Pixels pixels = decoder.decode(modelSizedImage, spec.color());
-        long decoded = System.nanoTime();
-        if (pixels.width() != spec.width() || pixels.height() != spec.height()) {
-            throw new InputSizeException(bundle.manifest().name(), spec.width(), spec.height(),
-                    pixels.width(), pixels.height());
-        }
-        float[] tensor = new float[spec.tensorSize()];
-        preprocessor.toTensor(pixels, tensor, 0);
-        return new PreparedImage(tensor, pixels.width(), pixels.height(), decoded - start,
-                System.nanoTime() - decoded);
-    }
-
-    /**
-     * Preprocesses already decoded pixels (any size and mode; the input spec is applied).
-     *
-     * @param pixels the image
-     * @return the prepared tensor
-     */
-    public PreparedImage prepare(Pixels pixels) {
-        return prepare(pixels, 0);
-    }
-
-    private PreparedImage prepare(Pixels pixels, long decodeNanos) {
-        long start = System.nanoTime();
-        float[] tensor = preprocessor.apply(pixels);
-        return new PreparedImage(tensor, pixels.width(), pixels.height(), decodeNanos,
-                System.nanoTime() - start);
-    }
-
-    /**
-     * Runs the forward pass for prepared images, at most {@code maxBatchSize} per pass, and ranks
-     * the labels of each: the second half of {@link #classify(byte[])}.
-     *
-     * @param images images prepared by this classifier
-     * @param options k, threshold and allow-list
-     * @return one classification per image, in order
-     * @throws InferenceException if the model fails
-     * @throws IllegalArgumentException if the options name unknown labels
-     */
-    public List<Classification> infer(List<PreparedImage> images, TopKOptions options)
-            throws InferenceException {
-        return infer(images, Collections.nCopies(images.size(), options));
-    }
-
-    /**
-     * Runs the forward pass for prepared images with options per image, as a micro-batching
-     * server needs when requests that share a batch ask for different k or labels.
-     *
-     * @param images images prepared by this classifier
-     * @param options one set of options per image
-     * @return one classification per image, in order
-     * @throws InferenceException if the model fails, on the batch or on any one image
-     * @throws IllegalArgumentException if the lists differ in length or options name unknown
-     *     labels
-     */
-    public List<Classification> infer(List<PreparedImage> images, List<TopKOptions> options)
-            throws InferenceException {
-        List<Classification> results = new ArrayList<>(images.size());
-        for (Outcome outcome : inferEach(images, options)) {
-            results.add(outcome.get());
-        }
-        return results;
-    }
-
-    /**
-     * The outcome of one image of a batch: its classification, or why the model failed on that
-     * image alone (scores that are not numbers). One bad image does not fail its neighbours.
-     *
-     * @param classification the answer, or null when {@code failure} is set
-     * @param failure what went wrong with this image, or null
-     */
-    public record Outcome(Classification classification, InferenceException failure) {
-        /**
-         * Checks that exactly one of the two is set.
-         *
-         * @throws IllegalArgumentException otherwise
-         */
-        public Outcome {
-            if ((classification == null) == (failure == null)) {
-                throw new IllegalArgumentException("an outcome is a classification or a "
-                        + "failure");
-            }
-        }
-
-        /**
-         * Returns the classification.
-         *
-         * @return the answer
-         * @throws InferenceException if the model failed on this image
-         */
-        public Classification get() throws InferenceException {
-            if (failure != null) {
-                throw failure;
-            }
-            return classification;
-        }
-    }
-
-    /**
-     * Runs the forward pass for prepared images with options per image, like
-     * {@link #infer(List, List)}, but answers each image on its own: an image whose scores are
-     * not numbers gets a failed {@link Outcome} and the others their classifications.
-     *
-     * @param images images prepared by this classifier
-     * @param options one set of options per image
-     * @return one outcome per image, in order
-     * @throws InferenceException if a forward pass fails as a whole
-     * @throws IllegalArgumentException if the lists differ in length or options name unknown
-     *     labels
-     */
-    public List<Outcome> inferEach(List<PreparedImage> images, List<TopKOptions> options)
-            throws InferenceException {
-        if (options.size() != images.size()) {
-            throw new IllegalArgumentException("Invalid options: " + options.size() + " for "
-                    + images.size() + " images");
-        }
-        options.forEach(topK::validate);
-        List<Outcome> results = new ArrayList<>(images.size());
-        int from = 0;
-        for (List<PreparedImage> chunk : chunks(images)) {
-            long start = System.nanoTime();
-            float[][] scores = forward(chunk);
-            long inference = System.nanoTime() - start;
-            for (int i = 0; i < chunk.size(); i++) {
-                PreparedImage image = chunk.get(i);
-                try {
-                    TopK ranked = topK.decode(scores[i], options.get(from + i));
-                    results.add(new Outcome(new Classification(ranked, new Timings(
-                            image.decodeNanos(), image.preprocessNanos(), inference,
-                            chunk.size())), null));
-                } catch (IllegalArgumentException e) {
-                    results.add(new Outcome(null, new InferenceException("Model '"
-                            + manifest().name() + "' gave unusable scores for this image ("
-                            + e.getMessage() + "); the model may overflow on such inputs",
-                            e)));
-                }
-            }
-            from += chunk.size();
-        }
-        return results;
-    }
-
-    private List<List<PreparedImage>> chunks(List<PreparedImage> images) {
-        List<List<PreparedImage>> chunks = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += config.maxBatchSize()) {
-            chunks.add(images.subList(from, Math.min(images.size(),
-                    from + config.maxBatchSize())));
-        }
-        return chunks;
-    }
-
-    /** One forward pass over images prepared by this classifier. */
-    private float[][] forward(List<PreparedImage> chunk) throws InferenceException {
-        int size = preprocessor.spec().tensorSize();
-        if (chunk.size() == 1 && chunk.get(0).tensor().length == size) {
-            return model.forward(chunk.get(0).tensor(), 1, shape); // no batch copy for one
-        }
-        float[] batch = new float[chunk.size() * size];
-        for (int i = 0; i < chunk.size(); i++) {
-            float[] tensor = chunk.get(i).tensor();
-            if (tensor.length != size) {
-                throw new IllegalArgumentException("Invalid image: prepared by a classifier "
-                        + "with another input spec");
-            }
-            System.arraycopy(tensor, 0, batch, i * size, size);
-        }
-        return model.forward(batch, chunk.size(), shape);
-    }
-
-    /**
-     * Returns the raw model scores (logits or probabilities, as the manifest says) for prepared
-     * images, in one forward pass per batch: for tests and tools that compare with PyTorch.
-     *
-     * @param images images prepared by this classifier
-     * @return one row of scores per image
-     * @throws InferenceException if the model fails
-     */
-    public float[][] scores(List<PreparedImage> images) throws InferenceException {
-        List<float[]> rows = new ArrayList<>();
-        for (List<PreparedImage> chunk : chunks(images)) {
-            rows.addAll(List.of(forward(chunk)));
-        }
-        return rows.toArray(new float[0][]);
+        return stages.infer(List.of(stages.prepare(pixels)), options).get(0);
     }
 
     /** Releases the model and deletes a zip bundle's unpacked copy. */

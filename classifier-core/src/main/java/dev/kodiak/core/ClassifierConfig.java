@@ -1,6 +1,6 @@
 package dev.kodiak.core;
 
-import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
 import dev.kodiak.core.infer.Threads;
 import dev.kodiak.core.topk.TopKOptions;
@@ -56,7 +56,7 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         private int topK = TopKOptions.DEFAULT.k();
         private float threshold;
         private Set<String> allowedLabels = Set.of();
-        private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
+        private long maxPixels = ImageLimits.DEFAULT_MAX_PIXELS;
         private int maxBatchSize = 32;
         private InferenceEngine engine = InferenceEngine.AUTO;
         private int intraOpThreads;
@@ -101,7 +101,7 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         }
 
         /**
-         * Sets the decoder's pixel limit; default {@link ImageDecoder#DEFAULT_MAX_PIXELS}.
+         * Sets the decoder's pixel limit; default {@link ImageLimits#DEFAULT_MAX_PIXELS}.
          *
          * @param maxPixels the most pixels an image may have
          * @return this builder

@@ -6,7 +6,7 @@ package dev.kodiak.core;
  * all. The caller should send the original image instead, or resize it to
  * {@link #expectedWidth()} x {@link #expectedHeight()} with the model's input spec.
  */
-public class InputSizeException extends Exception {
+public class InputSizeException extends KodiakException {
     private static final long serialVersionUID = 1L;
 
     private final int expectedWidth;
@@ -28,7 +28,7 @@ public class InputSizeException extends Exception {
         super("The image is " + width + "x" + height + " but model '" + model + "' takes "
                 + expectedWidth + "x" + expectedHeight + " images; an image sent as prepared "
                 + "must already have the model's input size (resized with its input spec), or "
-                + "send the original image and let the model's input spec resize it");
+                + "send the original image and let the model's input spec resize it", null);
         this.expectedWidth = expectedWidth;
         this.expectedHeight = expectedHeight;
         this.width = width;

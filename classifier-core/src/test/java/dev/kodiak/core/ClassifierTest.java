@@ -119,7 +119,7 @@ class ClassifierTest {
     @MethodSource("outputs")
     void scoresMatchPyTorch(Output output) throws Exception {
         Classifier classifier = classifier(output.bundle(), output.engine());
-        float[] actual = classifier.scores(List.of(classifier.prepare(output.image().bytes())))[0];
+        float[] actual = classifier.stages().scores(List.of(classifier.stages().prepare(output.image().bytes())))[0];
         if (output.image().lossy() && output.image().format().equals("webp")) {
             // lossy WebP decodes within noise only (see DecodeTest): same top-1
             assertThat(argmax(actual), is(argmax(output.expected())));
@@ -152,9 +152,9 @@ class ClassifierTest {
         List<PreparedImage> prepared = new ArrayList<>(total);
         for (int i = 0; i < total; i++) {
             byte[] pixels = Arrays.copyOfRange(images, 16 + i * 784, 16 + (i + 1) * 784);
-            prepared.add(fashion.prepare(new Pixels(28, 28, ColorMode.L, pixels)));
+            prepared.add(fashion.stages().prepare(new Pixels(28, 28, ColorMode.L, pixels)));
         }
-        float[][] scores = fashion.scores(prepared);
+        float[][] scores = fashion.stages().scores(prepared);
 
         int correct = 0;
         List<Integer> disagreements = new ArrayList<>();

@@ -141,9 +141,9 @@ class EngineTest {
         try (Classifier c = open(Fixtures.bundle("tiny-nan"), engine)) {
             byte[] white = new byte[64];
             java.util.Arrays.fill(white, (byte) 255);
-            PreparedImage bright = c.prepare(new Pixels(8, 8, ColorMode.L, white));
-            PreparedImage dark = c.prepare(new Pixels(8, 8, ColorMode.L, new byte[64]));
-            java.util.List<Classifier.Outcome> outcomes = c.inferEach(
+            PreparedImage bright = c.stages().prepare(new Pixels(8, 8, ColorMode.L, white));
+            PreparedImage dark = c.stages().prepare(new Pixels(8, 8, ColorMode.L, new byte[64]));
+            java.util.List<Stages.Outcome> outcomes = c.stages().inferEach(
                     java.util.List.of(bright, dark, bright),
                     java.util.Collections.nCopies(3, TopKOptions.DEFAULT));
             assertThat(outcomes.get(0).get().top().label(), is("bright"));
@@ -151,7 +151,7 @@ class EngineTest {
             assertThat(outcomes.get(1).failure().getMessage(), startsWith("Model 'tiny-nan' gave "
                     + "unusable scores for this image (The model produced NaN scores"));
             InferenceException e = assertThrows(InferenceException.class,
-                    () -> c.infer(java.util.List.of(bright, dark), TopKOptions.DEFAULT));
+                    () -> c.stages().infer(java.util.List.of(bright, dark), TopKOptions.DEFAULT));
             assertThat(e.getMessage(), is(outcomes.get(1).failure().getMessage()));
         }
     }

@@ -27,19 +27,19 @@ class PrepareResizedTest {
         try (Classifier classifier = Classifier.open(Fixtures.bundle(bundle))) {
             byte[] photo = Fixtures.image("jpeg-exif-6.jpg").bytes();
             ColorMode mode = classifier.manifest().input().color();
-            Pixels resized = classifier.preprocessor().resize(new ImageDecoder().decode(photo,
+            Pixels resized = classifier.stages().preprocessor().resize(new ImageDecoder().decode(photo,
                     mode));
             byte[] png = LosslessPng.of(resized);
 
-            float[] original = classifier.scores(List.of(classifier.prepare(photo)))[0];
-            PreparedImage prepared = classifier.prepareResized(png);
+            float[] original = classifier.stages().scores(List.of(classifier.stages().prepare(photo)))[0];
+            PreparedImage prepared = classifier.stages().prepareResized(png);
             assertThat(prepared.width() + "x" + prepared.height(),
                     is(resized.width() + "x" + resized.height()));
-            assertThat(classifier.scores(List.of(prepared))[0], is(original));
+            assertThat(classifier.stages().scores(List.of(prepared))[0], is(original));
             if (bundle.endsWith("crop") || bundle.equals("tiny-rgb")) {
                 // the defect prepareResized fixes: crop resizes a resized image again (a
                 // letterbox of the model's size is kept as it is, so pad was never hit)
-                assertThat(classifier.scores(List.of(classifier.prepare(png)))[0],
+                assertThat(classifier.stages().scores(List.of(classifier.stages().prepare(png)))[0],
                         is(not(original)));
             }
         }
@@ -50,7 +50,7 @@ class PrepareResizedTest {
     void anImageOfAnotherSizeIsRefusedNamingBothSizes(String bundle) throws Exception {
         try (Classifier classifier = Classifier.open(Fixtures.bundle(bundle))) {
             InputSizeException e = assertThrows(InputSizeException.class,
-                    () -> classifier.prepareResized(Fixtures.image("png-rgb8.png").bytes()));
+                    () -> classifier.stages().prepareResized(Fixtures.image("png-rgb8.png").bytes()));
             assertThat(e.expectedWidth() + "x" + e.expectedHeight(), is("32x32"));
             assertThat(e.width() + "x" + e.height(), is("240x160"));
             assertThat(e.getMessage(), containsString("The image is 240x160 but model "

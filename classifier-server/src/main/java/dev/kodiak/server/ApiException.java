@@ -1,5 +1,6 @@
 package dev.kodiak.server;
 
+import dev.kodiak.core.decode.DecodeException;
 import io.helidon.http.Status;
 
 /**
@@ -43,5 +44,37 @@ class ApiException extends RuntimeException {
 
     static ApiException overloaded(String message) {
         return new ApiException(Status.SERVICE_UNAVAILABLE_503, "OVERLOADED", message, "1");
+    }
+
+    /**
+     * The request's deadline passed before its answer was ready.
+     *
+     * @return a 503 with Retry-After
+     */
+    static ApiException deadlineExceeded() {
+        return new ApiException(Status.SERVICE_UNAVAILABLE_503, "DEADLINE_EXCEEDED",
+                "The server is too busy to answer within the request deadline; retry in a "
+                + "second", "1");
+    }
+
+    /**
+     * An image the decoder refused, as the status its reason calls for.
+     *
+     * @param e the decoder's refusal
+     * @return 400 for an empty image, 415 for no image or an unsupported format, 422 for one
+     *     too large or damaged
+     */
+    static ApiException decodeError(DecodeException e) {
+        return switch (e.reason()) {
+            case EMPTY -> badRequest("EMPTY_IMAGE", e.getMessage());
+            case NOT_AN_IMAGE -> new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415,
+                    "NOT_AN_IMAGE", e.getMessage());
+            case UNSUPPORTED_FORMAT -> new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415,
+                    "UNSUPPORTED_FORMAT", e.getMessage());
+            case TOO_LARGE -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
+                    "IMAGE_TOO_LARGE", e.getMessage());
+            case CORRUPT -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
+                    "UNDECODABLE_IMAGE", e.getMessage());
+        };
     }
 }

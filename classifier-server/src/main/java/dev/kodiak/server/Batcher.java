@@ -3,6 +3,7 @@ package dev.kodiak.server;
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.Stages;
 import dev.kodiak.core.infer.InferenceException;
 import dev.kodiak.core.topk.TopKOptions;
 import java.time.Duration;
@@ -238,10 +239,10 @@ final class Batcher {
             options.add(live.get(i).options());
         }
         try {
-            List<Classifier.Outcome> results = classifier.inferEach(images, options);
+            List<Stages.Outcome> results = classifier.stages().inferEach(images, options);
             listener.batch(model, live.size(), waits);
             for (int i = 0; i < live.size(); i++) {
-                Classifier.Outcome outcome = results.get(i);
+                Stages.Outcome outcome = results.get(i);
                 if (outcome.failure() != null) {
                     live.get(i).future().completeExceptionally(outcome.failure());
                 } else {

@@ -2,13 +2,9 @@ package dev.kodiak.server;
 
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
-import dev.kodiak.core.PreparedImage;
-import dev.kodiak.core.decode.DecodeException;
-import dev.kodiak.core.infer.InferenceException;
 import dev.kodiak.core.topk.Prediction;
 import dev.kodiak.core.topk.TopKOptions;
 import dev.kodiak.server.json.Responses;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -21,15 +17,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP API: list and describe models, classify (three input forms), and the seed-002
- * {@code /predict} endpoint. Handlers only translate HTTP to classifier-core calls and back;
- * decoding, preprocessing, inference and top-k all happen in core.
+ * Kodiak's own HTTP API: list and describe models, classify (three input forms), and the
+ * seed-002 {@code /predict} endpoint. Handlers only parse requests, hand them to the model's
+ * {@link ModelPipeline}, and write its answer or its {@link ApiException} as JSON.
  */
 final class ClassifyService implements HttpService {
     /** Route templates, also used as the {@code route} label of the request metrics. */
@@ -46,12 +38,10 @@ final class ClassifyService implements HttpService {
 
     private final ModelRegistry registry;
     private final ServerSettings settings;
-    private final ServerMetrics metrics;
     private final BodyReader bodies;
-    private final DecodeStage decodes;
     private final byte[] openapi;
 
-    ClassifyService(ModelRegistry registry, ServerSettings settings, ServerMetrics metrics) {
+    ClassifyService(ModelRegistry registry, ServerSettings settings, BodyReader bodies) {
         try (InputStream in = ClassifyService.class.getResourceAsStream(OPENAPI)) {
             if (in == null) {
                 throw new IllegalStateException(OPENAPI + " is missing from the server's jar; "
@@ -63,17 +53,7 @@ final class ClassifyService implements HttpService {
         }
         this.registry = registry;
         this.settings = settings;
-        this.metrics = metrics;
-        this.bodies = new BodyReader(settings.uploadTimeout(), settings.maxBodyBytes(),
-                new MemoryBudget("request bodies", settings.bodyMemory()));
-        this.decodes = new DecodeStage(settings.maxConcurrentDecodes(),
-                new MemoryBudget("decoding", settings.decodeMemory()), settings.admissionWait(),
-                settings.maxPixels());
-    }
-
-    /** Stops the decode threads; the server has stopped taking requests. */
-    void close() {
-        decodes.close();
+        this.bodies = bodies;
     }
 
     /** {@inheritDoc} */
@@ -112,17 +92,17 @@ final class ClassifyService implements HttpService {
 
     private void classify(ServerRequest req, ServerResponse res, String name) {
         long start = System.nanoTime();
-        ModelRegistry.Model model = registry.require(name);
-        Classifier classifier = model.classifier();
-        Answer answer;
+        ModelPipeline pipeline = registry.require(name).pipeline();
+        ModelPipeline.Answer answer;
         try (BodyReader.Body body = bodies.read(req)) {
             ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
-            TopKOptions options = options(req, input.parameters(), classifier);
+            TopKOptions options = pipeline.validate(options(req, input.parameters(),
+                    pipeline.classifier()));
             boolean modelSized = modelSized(req.query().first(PREPARED).asOptional()
                     .orElse(null));
-            answer = answer(model, classifier, input.image(), options, start, modelSized);
+            answer = pipeline.classify(input.image(), options, modelSized, deadline(start));
         }
-        res.send(Responses.classification(model.manifest(), answer.classification(),
+        res.send(Responses.classification(pipeline.manifest(), answer.classification(),
                 answer.width(), answer.height(), answer.queueWaitNanos(),
                 System.nanoTime() - start));
     }
@@ -130,14 +110,13 @@ final class ClassifyService implements HttpService {
     /** The Django endpoint's shape from seed story 002: every label with its probability. */
     private void predict(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
-        ModelRegistry.Model model = registry.require(registry.defaultModel());
-        Classifier classifier = model.classifier();
-        List<String> labels = model.manifest().labels();
+        ModelPipeline pipeline = registry.require(registry.defaultModel()).pipeline();
+        List<String> labels = pipeline.manifest().labels();
         TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
         Classification c;
         try (BodyReader.Body body = bodies.read(req)) {
             ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
-            c = answer(model, classifier, input.image(), all, start, false).classification();
+            c = pipeline.classify(input.image(), all, false, deadline(start)).classification();
         }
         float[] probabilities = new float[labels.size()];
         for (Prediction p : c.predictions()) {
@@ -146,79 +125,8 @@ final class ClassifyService implements HttpService {
         res.send(Responses.predict(labels, probabilities));
     }
 
-    private record Answer(Classification classification, int width, int height,
-            long queueWaitNanos) {
-    }
-
-    private Answer answer(ModelRegistry.Model model, Classifier classifier, byte[] image,
-            TopKOptions options, long start, boolean modelSized) {
-        long deadline = start + settings.requestTimeout().toNanos();
-        Batcher batcher = model.batcher();
-        model.incoming().incrementAndGet();
-        PreparedImage prepared;
-        CompletableFuture<Batcher.Result> queued;
-        try {
-            prepared = decodes.prepare(classifier, image, deadline, modelSized);
-            queued = batcher.submit(prepared, options, deadline);
-        } catch (Batcher.OverloadedException e) {
-            throw ApiException.overloaded("The server is busy (" + e.getMessage()
-                    + "); retry in a second");
-        } finally {
-            model.incoming().decrementAndGet();
-        }
-        Batcher.Result result;
-        try {
-            result = await(queued, deadline);
-        } catch (InferenceException e) {
-            // the model failed on this image alone (scores that are not numbers)
-            throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "MODEL_FAILED",
-                    e.getMessage());
-        }
-        metrics.prediction(model.name(), result.classification());
-        return new Answer(result.classification(), prepared.width(), prepared.height(),
-                result.queueWaitNanos());
-    }
-
-    private static Batcher.Result await(CompletableFuture<Batcher.Result> future, long deadline)
-            throws InferenceException {
-        try {
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(false);
-            throw deadlineExceeded();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiException.overloaded("The server is stopping; retry in a second");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Batcher.DeadlineException) {
-                throw deadlineExceeded();
-            }
-            if (e.getCause() instanceof InferenceException ie) {
-                throw ie; // this image alone
-            }
-            // the engine failed on the whole batch: ours to fix, logged, never blamed on input
-            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-        }
-    }
-
-    static ApiException deadlineExceeded() {
-        return new ApiException(Status.SERVICE_UNAVAILABLE_503, "DEADLINE_EXCEEDED",
-                "The server is too busy to answer within the request deadline; retry in a "
-                + "second", "1");
-    }
-
-    static ApiException decodeError(DecodeException e) {
-        return switch (e.reason()) {
-            case EMPTY -> ApiException.badRequest("EMPTY_IMAGE", e.getMessage());
-            case NOT_AN_IMAGE -> new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415,
-                    "NOT_AN_IMAGE", e.getMessage());
-            case UNSUPPORTED_FORMAT -> new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415,
-                    "UNSUPPORTED_FORMAT", e.getMessage());
-            case TOO_LARGE -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
-                    "IMAGE_TOO_LARGE", e.getMessage());
-            case CORRUPT -> new ApiException(Status.UNPROCESSABLE_CONTENT_422,
-                    "UNDECODABLE_IMAGE", e.getMessage());
-        };
+    private long deadline(long start) {
+        return start + settings.requestTimeout().toNanos();
     }
 
     /**
@@ -280,14 +188,7 @@ final class ClassifyService implements HttpService {
                 }
             }
         }
-        TopKOptions options = new TopKOptions(topK, min, allowed);
-        try {
-            classifier.validate(options);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("UNKNOWN_LABEL", e.getMessage()
-                    + " (from the 'labels' parameter)");
-        }
-        return options;
+        return new TopKOptions(topK, min, allowed);
     }
 
     private static String param(ServerRequest req, Map<String, String> body, String name) {

@@ -1,8 +1,8 @@
 package dev.kodiak.server;
 
-import dev.kodiak.core.Classifier;
 import dev.kodiak.core.InputSizeException;
 import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.Stages;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.DecodeMemory;
 import dev.kodiak.core.decode.ImageInfo;
@@ -58,7 +58,7 @@ final class DecodeStage implements AutoCloseable {
     /**
      * Decodes and preprocesses one image for a model.
      *
-     * @param classifier the model's classifier (its decoder and input spec)
+     * @param stages the model's stages (its decoder and input spec)
      * @param image the encoded bytes
      * @param deadlineNanos the request's {@link System#nanoTime()} deadline
      * @param modelSized true when the image already has the model's input size
@@ -67,9 +67,9 @@ final class DecodeStage implements AutoCloseable {
      * @throws ApiException 4xx for an image that cannot be used, 503 when the server is too
      *     busy to decode it in time
      */
-    PreparedImage prepare(Classifier classifier, byte[] image, long deadlineNanos,
+    PreparedImage prepare(Stages stages, byte[] image, long deadlineNanos,
             boolean modelSized) {
-        long cost = cost(classifier, image);
+        long cost = cost(stages, image);
         if (cost > budget.capacity()) {
             throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "IMAGE_TOO_LARGE",
                     "Decoding this image needs about " + mib(cost) + " MiB, more than this "
@@ -102,7 +102,7 @@ final class DecodeStage implements AutoCloseable {
                     return null; // the request gave up before this started
                 }
                 try {
-                    return decode(classifier, image, deadlineNanos, modelSized);
+                    return decode(stages, image, deadlineNanos, modelSized);
                 } finally {
                     budget.release(cost);
                 }
@@ -127,9 +127,9 @@ final class DecodeStage implements AutoCloseable {
      * same way before allocating (0 again); a JPEG may still decode through libjpeg-turbo,
      * which forgives more, so it is charged by its frame header.
      */
-    private long cost(Classifier classifier, byte[] image) {
+    private long cost(Stages stages, byte[] image) {
         try {
-            ImageInfo info = classifier.decoder().probe(image);
+            ImageInfo info = stages.decoder().probe(image);
             return info.pixels() > maxPixels ? 0 : DecodeMemory.estimate(info, image);
         } catch (DecodeException e) {
             long jpeg = DecodeMemory.estimateJpegFrame(image);
@@ -137,12 +137,12 @@ final class DecodeStage implements AutoCloseable {
         }
     }
 
-    private static PreparedImage decode(Classifier classifier, byte[] image, long deadline,
+    private static PreparedImage decode(Stages stages, byte[] image, long deadline,
             boolean modelSized) throws DecodeException, InputSizeException {
         if (System.nanoTime() - deadline > 0) {
             throw new DeadlineError();
         }
-        return modelSized ? classifier.prepareResized(image) : classifier.prepare(image);
+        return modelSized ? stages.prepareResized(image) : stages.prepare(image);
     }
 
     private static PreparedImage await(Future<PreparedImage> task, long deadlineNanos) {
@@ -150,7 +150,7 @@ final class DecodeStage implements AutoCloseable {
             return task.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             task.cancel(false);
-            throw ClassifyService.deadlineExceeded();
+            throw ApiException.deadlineExceeded();
         } catch (InterruptedException e) {
             task.cancel(false);
             Thread.currentThread().interrupt();
@@ -159,14 +159,14 @@ final class DecodeStage implements AutoCloseable {
             throw ApiException.overloaded("The server is stopping; retry in a second");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof DecodeException de) {
-                throw ClassifyService.decodeError(de);
+                throw ApiException.decodeError(de);
             }
             if (e.getCause() instanceof InputSizeException size) {
                 throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "WRONG_INPUT_SIZE",
                         size.getMessage());
             }
             if (e.getCause() instanceof DeadlineError) {
-                throw ClassifyService.deadlineExceeded();
+                throw ApiException.deadlineExceeded();
             }
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;

@@ -1,34 +1,17 @@
 package dev.kodiak.server;
 
-import dev.kodiak.server.json.Responses;
-import io.helidon.common.buffers.DataReader;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.helidon.http.DirectHandler;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpException;
-import io.helidon.http.HttpMediaType;
 import io.helidon.http.Method;
-import io.helidon.http.NotFoundException;
 import io.helidon.http.PathMatchers;
-import io.helidon.http.RequestException;
-import io.helidon.http.Status;
-import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
-import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -52,14 +35,14 @@ public final class KodiakServer {
 
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
-    private final ClassifyService api;
+    private final DecodeStage decodes;
     private final WebServer server;
 
-    private KodiakServer(ModelRegistry registry, ServerMetrics metrics, ClassifyService api,
+    private KodiakServer(ModelRegistry registry, ServerMetrics metrics, DecodeStage decodes,
             WebServer server) {
         this.registry = registry;
         this.metrics = metrics;
-        this.api = api;
+        this.decodes = decodes;
         this.server = server;
     }
 
@@ -74,14 +57,25 @@ public final class KodiakServer {
      */
     public static KodiakServer start(ServerSettings settings, Consumer<Throwable> onFatal) {
         ServerMetrics metrics = new ServerMetrics();
-        ModelRegistry registry = new ModelRegistry(settings, metrics, onFatal);
+        DecodeStage decodes = new DecodeStage(settings.maxConcurrentDecodes(),
+                new MemoryBudget("decoding", settings.decodeMemory()), settings.admissionWait(),
+                settings.maxPixels());
+        ModelRegistry registry;
+        try {
+            registry = new ModelRegistry(settings, metrics, decodes, onFatal);
+        } catch (RuntimeException e) {
+            decodes.close();
+            throw e;
+        }
         for (ModelRegistry.Model model : registry.models()) {
             metrics.queueDepth(model.name(), () -> {
-                Batcher b = model.batcher();
-                return b == null ? 0 : b.queueDepth();
+                ModelPipeline p = model.loadedPipeline();
+                return p == null ? 0 : p.queueDepth();
             });
         }
-        ClassifyService api = new ClassifyService(registry, settings, metrics);
+        BodyReader bodies = new BodyReader(settings.uploadTimeout(), settings.maxBodyBytes(),
+                new MemoryBudget("request bodies", settings.bodyMemory()));
+        ClassifyService api = new ClassifyService(registry, settings, bodies);
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -97,7 +91,7 @@ public final class KodiakServer {
                 // client's 40 ms delayed ACK
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .shutdownHook(false)
-                .directHandlers(jsonDirectHandlers())
+                .directHandlers(ErrorHandlers.jsonDirectHandlers())
                 .addFeature(cors(settings))
                 .addFeature(ObserveFeature.builder()
                         .addObserver(HealthObserver.builder().details(true)
@@ -116,7 +110,7 @@ public final class KodiakServer {
         LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ with models "
                 + "{1} (default {2})", Integer.toString(server.port()),
                 settings.models().keySet(), settings.defaultModel());
-        return new KodiakServer(registry, metrics, api, server);
+        return new KodiakServer(registry, metrics, decodes, server);
     }
 
     /** The API routes, their error handling and the request metrics. */
@@ -135,23 +129,9 @@ public final class KodiakServer {
             ClassifyService.CLASSIFY_MODEL, ClassifyService.CLASSIFY, ClassifyService.PREDICT,
             ClassifyService.OPENAPI, ClassifyService.API_OPENAPI}) {
             routing.route(method -> !method.equals(Method.OPTIONS), PathMatchers.create(path),
-                    KodiakServer::methodNotAllowed);
+                    ErrorHandlers::methodNotAllowed);
         }
-        routing.error(ApiException.class, KodiakServer::apiError)
-                .error(NotFoundException.class, KodiakServer::notFound)
-                .error(HttpException.class, KodiakServer::httpError)
-                .error(RequestException.class, (req, res, e) ->
-                        apiError(req, res, BodyReader.fromHelidon(e)))
-                .error(ServerConnectionException.class, KodiakServer::clientGone)
-                .error(DataReader.InsufficientDataAvailableException.class,
-                        KodiakServer::clientGone)
-                .error(Throwable.class, KodiakServer::bug);
-    }
-
-    private static void methodNotAllowed(ServerRequest req, ServerResponse res) {
-        throw new ApiException(Status.METHOD_NOT_ALLOWED_405, "METHOD_NOT_ALLOWED",
-                req.prologue().method().text() + " is not allowed on " + req.path().path()
-                + "; see /openapi.yaml");
+        ErrorHandlers.register(routing);
     }
 
     private static String route(String path) {
@@ -170,116 +150,6 @@ public final class KodiakServer {
             return "/observe";
         }
         return path.startsWith("/api/") ? "/api/other" : "/site";
-    }
-
-    private static void apiError(ServerRequest req, ServerResponse res, ApiException e) {
-        if (e.retryAfterSeconds() != null) {
-            res.header(HeaderNames.RETRY_AFTER, e.retryAfterSeconds());
-        }
-        if (e instanceof BodyReader.PayloadTooLargeException tooLarge) {
-            res.header(HeaderNames.CONNECTION, "close");
-            sendJson(res, e.status(), e.code(), e.getMessage());
-            tooLarge.drain();
-            return;
-        }
-        if (e instanceof BodyReader.UploadTimeoutException timeout) {
-            res.header(HeaderNames.CONNECTION, "close");
-            try {
-                sendJson(res, e.status(), e.code(), e.getMessage());
-            } finally {
-                timeout.abort();
-            }
-            return;
-        }
-        sendJson(res, e.status(), e.code(), e.getMessage());
-    }
-
-    private static void notFound(ServerRequest req, ServerResponse res, NotFoundException e) {
-        String path = req.path().path();
-        boolean browser = req.headers().isAccepted(MediaTypes.TEXT_HTML)
-                && !path.startsWith("/api/") && req.prologue().method() == Method.GET;
-        if (browser && NotFoundPage.BYTES != null) {
-            res.status(Status.NOT_FOUND_404);
-            res.headers().contentType(HttpMediaType.create(MediaTypes.TEXT_HTML)
-                    .withCharset("UTF-8"));
-            res.send(NotFoundPage.BYTES);
-            return;
-        }
-        sendJson(res, Status.NOT_FOUND_404, "NOT_FOUND", "Nothing at " + path
-                + "; the API is under /api/v1 (see /openapi.yaml)");
-    }
-
-    /** The blog's 404 page, read once (null without the blog on the class path). */
-    private static final class NotFoundPage {
-        static final byte[] BYTES = read();
-
-        private static byte[] read() {
-            try (InputStream page = KodiakServer.class.getResourceAsStream(
-                    "/" + SITE_ON_CLASSPATH + "/404.html")) {
-                return page == null ? null : page.readAllBytes();
-            } catch (IOException e) {
-                return null;
-            }
-        }
-    }
-
-    /** Helidon's own HTTP outcomes, such as static content's 304 Not Modified. */
-    private static void httpError(ServerRequest req, ServerResponse res, HttpException e) {
-        if (e.status().code() < 400) {
-            res.status(e.status());
-            res.send();
-            return;
-        }
-        sendJson(res, e.status(), e.status().code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST",
-                e.getMessage());
-    }
-
-    private static void clientGone(ServerRequest req, ServerResponse res, Throwable e) {
-        // The client closed or reset the connection mid-request: nobody is left to answer.
-        LOG.log(System.Logger.Level.DEBUG, "client went away during {0}: {1}",
-                req.path().path(), e.toString());
-        try {
-            sendJson(res, Status.BAD_REQUEST_400, "INCOMPLETE_REQUEST",
-                    "The request body ended before its announced length");
-        } catch (RuntimeException ignored) {
-            // the connection is gone
-        }
-    }
-
-    private static void bug(ServerRequest req, ServerResponse res, Throwable e) {
-        LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + req.path().path(), e);
-        sendJson(res, Status.INTERNAL_SERVER_ERROR_500, "INTERNAL_ERROR", "Something went wrong "
-                + "on the server (a bug, not your request); it has been logged");
-    }
-
-    private static void sendJson(ServerResponse res, Status status, String code, String message) {
-        res.status(status);
-        res.headers().contentType(MediaTypes.APPLICATION_JSON);
-        res.send(Responses.errorText(code, message).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Errors Helidon answers before routing (malformed HTTP, bodies over the limit) as JSON. */
-    private static DirectHandlers jsonDirectHandlers() {
-        DirectHandler json = (request, type, status, headers, message) -> {
-            String code = status.code() == 413 ? "PAYLOAD_TOO_LARGE"
-                    : status.code() == 503 ? "OVERLOADED"
-                    : status.code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
-            String text = status.code() == 413
-                    ? BodyReader.PayloadTooLargeException.message("")
-                    : status.code() >= 500 ? "The server could not handle the request"
-                    : "The HTTP request is malformed"
-                    + (message == null || message.isBlank() ? "" : " (" + message + ")");
-            return DirectHandler.TransportResponse.builder()
-                    .status(status).headers(headers)
-                    .header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .entity(Responses.errorText(code, text).getBytes(StandardCharsets.UTF_8))
-                    .build();
-        };
-        DirectHandlers.Builder handlers = DirectHandlers.builder();
-        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
-            handlers.addHandler(type, json);
-        }
-        return handlers.build();
     }
 
     private static CorsFeature cors(ServerSettings settings) {
@@ -341,7 +211,7 @@ public final class KodiakServer {
      */
     public void stop() {
         server.stop();
-        api.close();
+        decodes.close();
         registry.close();
         metrics.close();
     }

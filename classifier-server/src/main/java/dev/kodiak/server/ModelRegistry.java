@@ -12,7 +12,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -30,14 +29,12 @@ final class ModelRegistry implements AutoCloseable {
      */
     static final Duration DRAIN = Duration.ofSeconds(10);
 
-    /** One served model; its classifier and batcher appear once it is loaded. */
+    /** One served model; its pipeline appears once it is loaded and warmed up. */
     static final class Model {
         private final String name;
         private final Path bundle;
         private final Manifest manifest;
-        private volatile Classifier classifier;
-        private volatile Batcher batcher;
-        private final AtomicInteger incoming = new AtomicInteger();
+        private volatile ModelPipeline pipeline;
 
         Model(String name, Path bundle, Manifest manifest) {
             this.name = name;
@@ -53,35 +50,31 @@ final class ModelRegistry implements AutoCloseable {
             return manifest;
         }
 
-        /** @return the classifier, or throws 503 while the model is loading */
-        Classifier classifier() {
-            Classifier c = classifier;
-            if (c == null) {
+        /** @return the model's pipeline, or throws 503 while the model is loading */
+        ModelPipeline pipeline() {
+            ModelPipeline p = pipeline;
+            if (p == null) {
                 throw new ApiException(Status.SERVICE_UNAVAILABLE_503, "MODEL_LOADING",
                         "Model '" + name + "' is still loading; try again in a few seconds",
                         "2");
             }
-            return c;
+            return p;
         }
 
-        /** @return the model's forward-pass queue and workers, or null while it loads */
-        Batcher batcher() {
-            return batcher;
-        }
-
-        /** @return requests for this model being decoded now (they may join a batch soon) */
-        AtomicInteger incoming() {
-            return incoming;
+        /** @return the pipeline, or null while the model loads (metrics, shutdown) */
+        ModelPipeline loadedPipeline() {
+            return pipeline;
         }
 
         boolean loaded() {
-            return classifier != null;
+            return pipeline != null;
         }
     }
 
     private final Map<String, Model> models = new LinkedHashMap<>();
     private final ServerSettings settings;
-    private final Batcher.Listener listener;
+    private final ServerMetrics metrics;
+    private final DecodeStage decodes;
     private final Consumer<Throwable> onFatal;
     private volatile Thread loader;
     private volatile boolean closed;
@@ -91,9 +84,11 @@ final class ModelRegistry implements AutoCloseable {
      *
      * @throws ServerSettings.InvalidSettingsException naming the model key of each bad bundle
      */
-    ModelRegistry(ServerSettings settings, Batcher.Listener listener, Consumer<Throwable> onFatal) {
+    ModelRegistry(ServerSettings settings, ServerMetrics metrics, DecodeStage decodes,
+            Consumer<Throwable> onFatal) {
         this.settings = settings;
-        this.listener = listener;
+        this.metrics = metrics;
+        this.decodes = decodes;
         this.onFatal = onFatal;
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, Path> entry : settings.models().entrySet()) {
@@ -121,11 +116,8 @@ final class ModelRegistry implements AutoCloseable {
                     long start = System.nanoTime();
                     Classifier classifier = Classifier.open(settings.classifierConfig(
                             model.bundle));
-                    model.batcher = new Batcher(model.name, classifier,
-                            settings.batching().workers(), settings.batching().maxBatchSize(),
-                            settings.batching().maxWait(), settings.batching().queueCapacity(),
-                            listener, model.incoming::get);
-                    model.classifier = classifier;
+                    model.pipeline = new ModelPipeline(model.name, classifier, decodes,
+                            settings.batching(), metrics);
                     LOG.log(System.Logger.Level.INFO, "model {0} {1} ready in {2} ms",
                             model.name, model.manifest.version(),
                             (System.nanoTime() - start) / 1_000_000);
@@ -200,10 +192,10 @@ final class ModelRegistry implements AutoCloseable {
             }
         }
         for (Model model : models.values()) {
-            boolean idle = model.batcher == null || model.batcher.drain(left(deadline));
-            if (model.classifier != null && idle) {
-                model.classifier.close();
-            } else if (model.classifier != null) {
+            ModelPipeline pipeline = model.pipeline;
+            if (pipeline != null && pipeline.drain(left(deadline))) {
+                pipeline.close();
+            } else if (pipeline != null) {
                 LOG.log(System.Logger.Level.WARNING, "model {0} still runs a forward pass; "
                         + "not closing it", model.name);
             }

@@ -2,12 +2,15 @@ package dev.kodiak.server;
 
 import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.Manifest;
-import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.decode.ImageLimits;
+import dev.kodiak.core.fields.Problems;
 import dev.kodiak.core.infer.InferenceEngine;
 import io.helidon.config.Config;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,43 +19,122 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Everything the server can be told, read from the {@code kodiak} node of
- * {@code application.yaml}. Every key can be overridden by an environment variable named after
- * it: upper case, dots and dashes as underscores ({@code kodiak.limits.max-body-bytes} is
+ * Everything the server can be told, read from {@code application.yaml} (the {@code server} and
+ * {@code kodiak} nodes). Every key can be overridden by an environment variable named after it:
+ * upper case, dots and dashes as underscores ({@code kodiak.limits.max-body-bytes} is
  * {@code KODIAK_LIMITS_MAX_BODY_BYTES}); lists and maps are comma-separated
  * ({@code KODIAK_MODELS=fashion-mnist=models/fashion-mnist,pets=/srv/pets.zip}).
  *
- * <p>{@link #read} checks every value and reports all problems at once, naming the keys.
+ * <p>Each key is described once, as a {@link Setting} in {@link #ALL}: its default, parser and
+ * check. {@link #read} checks every value and reports all problems at once, naming the keys and
+ * their variables; {@link #KEYS} and the distribution's commented {@code conf/application.yaml}
+ * ({@link #template()}) come from the same list.
  *
- * @param port the HTTP port ({@code server.port} / {@code SERVER_PORT}), 0 for any free port
- * @param host the address to bind
- * @param models bundle paths by model name, in order
- * @param defaultModel the model behind {@code /api/v1/classify} and {@code /predict}
- * @param maxBodyBytes the largest request body
- * @param maxPixels the largest image, in pixels
- * @param requestTimeout the deadline of one classification, from arrival to answer
- * @param uploadTimeout how long reading a request body may take
- * @param maxConcurrentDecodes the platform threads decoding uploads at once; how many large
- *     photos decode together is bounded by {@code decodeMemory}
- * @param decodeMemory the heap all decodes in flight may take, by their estimated peak
- * @param bodyMemory the heap all request bodies buffered at once may take
- * @param admissionWait how long an upload may wait for decode memory before a 503
- * @param maxConcurrentRequests requests served at once; more get a 503 from the server
- * @param batching micro-batching settings
- * @param engine the runtime that runs the models; auto prefers ONNX Runtime
- * @param intraOpThreads the forward pass's intra-op threads, 0 for Kodiak's default
- * @param interOpThreads the forward pass's inter-op threads, 0 for Kodiak's default
- * @param corsOrigins origins allowed to call the API from a browser; {@code *} for any
- * @param site a directory holding a built site to serve at {@code /}, or empty for the blog
- *     built into the server
- * @param shutdownGrace how long in-flight requests may run after a stop signal
+ * <p>Immutable and thread-safe.
  */
-public record ServerSettings(int port, String host, Map<String, Path> models, String defaultModel,
-        long maxBodyBytes, long maxPixels, Duration requestTimeout, Duration uploadTimeout,
-        int maxConcurrentDecodes, long decodeMemory, long bodyMemory, Duration admissionWait,
-        int maxConcurrentRequests, Batching batching, InferenceEngine engine,
-        int intraOpThreads, int interOpThreads,
-        List<String> corsOrigins, Optional<Path> site, Duration shutdownGrace) {
+public final class ServerSettings {
+    static final Setting<Integer> PORT = Setting.of("server.port", "8080", Integer::parseInt,
+            "a port number", "the HTTP port; 0 for any free port")
+            .range(p -> p >= 0 && p <= 65535, "from 0 to 65535");
+    static final Setting<String> HOST = Setting.of("server.host", "0.0.0.0",
+            Function.identity(), "an address", "the address to listen on");
+    static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("server.shutdown-grace-period",
+            "PT30S", Duration::parse, "an ISO-8601 duration such as PT30S",
+            "in-flight requests may finish for this long after SIGTERM; new connections are "
+            + "refused");
+    static final Setting<String> DEFAULT_MODEL = Setting.of("kodiak.default-model", "",
+            Function.identity(), "a model name",
+            "the model behind /api/v1/classify and /predict")
+            .computedDefault("the first model of kodiak.models");
+    static final Setting<Long> MAX_BODY_BYTES = Setting.of("kodiak.limits.max-body-bytes",
+            "10485760", Long::parseLong, "a byte count",
+            "the largest request body, checked while reading (413 above it)")
+            .range(v -> v >= 1024 && v <= (1L << 31) - 1, "from 1024 to 2147483647");
+    static final Setting<Long> MAX_PIXELS = Setting.of("kodiak.limits.max-pixels",
+            Long.toString(ImageLimits.DEFAULT_MAX_PIXELS), Long::parseLong, "a pixel count",
+            "images above this many pixels get 422").range(v -> v >= 1, "at least 1");
+    static final Setting<Duration> REQUEST_TIMEOUT = Setting.of("kodiak.limits.request-timeout",
+            "PT10S", Duration::parse, "an ISO-8601 duration such as PT10S",
+            "the deadline of one classification, from arrival to answer (503 after it)")
+            .range(ServerSettings::positive, "positive");
+    static final Setting<Duration> UPLOAD_TIMEOUT = Setting.of("kodiak.limits.upload-timeout",
+            "PT30S", Duration::parse, "an ISO-8601 duration such as PT30S",
+            "the longest a request body may take to arrive (408 after it)")
+            .range(ServerSettings::positive, "positive");
+    static final Setting<Integer> MAX_CONCURRENT_DECODES = Setting.of(
+            "kodiak.limits.max-concurrent-decodes", null, Integer::parseInt, "a count",
+            "platform threads decoding uploads at once; how many large photos decode together "
+            + "is bounded by decode-memory").range(v -> v >= 1, "at least 1")
+            .computedDefault("twice the cores, at least 4");
+    static final Setting<Long> DECODE_MEMORY = Setting.of("kodiak.limits.decode-memory", null,
+            Long::parseLong, "a byte count",
+            "heap for decodes in flight, by each image's estimated peak")
+            .range(v -> v >= 16L << 20, "at least 16777216 (16 MiB)")
+            .computedDefault("half the max heap");
+    static final Setting<Long> BODY_MEMORY = Setting.of("kodiak.limits.body-memory", null,
+            Long::parseLong, "a byte count", "heap for request bodies held in memory at once")
+            .computedDefault("1/8 of the max heap, at least twice max-body-bytes");
+    static final Setting<Duration> ADMISSION_WAIT = Setting.of("kodiak.limits.admission-wait",
+            "PT0.5S", Duration::parse, "an ISO-8601 duration such as PT0.5S",
+            "an upload that finds no decode memory for this long gets 503 with Retry-After")
+            .range(d -> !d.isNegative(), "0 or more");
+    static final Setting<Integer> MAX_CONCURRENT_REQUESTS = Setting.of(
+            "kodiak.limits.max-concurrent-requests", "256", Integer::parseInt, "a count",
+            "requests served at once; more get 503 before any memory is taken")
+            .range(v -> v >= 1, "at least 1");
+    static final Setting<Boolean> BATCHING = Setting.of("kodiak.batching.enabled", "true",
+            ServerSettings::bool, "true or false",
+            "micro-batching: requests that arrive together share a forward pass");
+    static final Setting<Integer> MAX_BATCH_SIZE = Setting.of("kodiak.batching.max-batch-size",
+            "16", Integer::parseInt, "a count", "the most requests per forward pass")
+            .range(v -> v >= 1 && v <= 1024, "from 1 to 1024");
+    static final Setting<Duration> MAX_WAIT = Setting.of("kodiak.batching.max-wait", "PT0.005S",
+            Duration::parse, "an ISO-8601 duration such as PT0.005S",
+            "how long a request waits for others to share its batch (only while others are "
+            + "being decoded)")
+            .range(d -> !d.isNegative() && d.compareTo(Duration.ofSeconds(1)) <= 0,
+                    "from 0 to 1 second");
+    static final Setting<Integer> QUEUE_CAPACITY = Setting.of("kodiak.batching.queue-capacity",
+            "64", Integer::parseInt, "a count",
+            "requests that may wait per model; a full queue answers 503 with Retry-After")
+            .range(v -> v >= 1, "at least 1");
+    static final Setting<Integer> WORKERS = Setting.of("kodiak.batching.workers", "1",
+            Integer::parseInt, "a count", "forward passes of one model that may run at once")
+            .range(v -> v >= 1 && v <= 64, "from 1 to 64");
+    static final Setting<InferenceEngine> ENGINE = Setting.of("kodiak.engine", "auto",
+            InferenceEngine::parse, "auto, onnxruntime or pytorch",
+            "auto: ONNX Runtime when the bundle has model.onnx; onnxruntime; or pytorch "
+            + "(libtorch, the bundle's model.pt)");
+    static final Setting<Integer> INTRA_OP = Setting.of("kodiak.threads.intra-op", "0",
+            Integer::parseInt, "a count", "threads per operator of a forward pass; 0: one per "
+            + "core").range(v -> v >= 0, "0 (default) or more");
+    static final Setting<Integer> INTER_OP = Setting.of("kodiak.threads.inter-op", "0",
+            Integer::parseInt, "a count", "threads across operators; 0: one")
+            .range(v -> v >= 0, "0 (default) or more");
+    static final Setting<List<String>> CORS_ORIGINS = Setting.of("kodiak.cors.allow-origins",
+            "*", ServerSettings::list, "a list",
+            "origins allowed to call the API from a browser: * for any, or origins such as "
+            + "https://blog.example")
+            .range(origins -> origins.stream().allMatch(o -> o.equals("*")
+                    || o.matches("https?://[^/\\s]+")), "* or origins like https://blog.example");
+    static final Setting<String> SITE = Setting.of("kodiak.site", "", Function.identity(),
+            "a directory", "serve another built site at / instead of the blog built in");
+
+    /** The bundles to serve: a map, not one value, so it is read on its own. */
+    static final String MODELS_KEY = "kodiak.models";
+
+    /** Every setting, in the order of the configuration file. */
+    static final List<Setting<?>> ALL = List.of(PORT, HOST, SHUTDOWN_GRACE, DEFAULT_MODEL,
+            MAX_BODY_BYTES, MAX_PIXELS, REQUEST_TIMEOUT, UPLOAD_TIMEOUT, MAX_CONCURRENT_DECODES,
+            DECODE_MEMORY, BODY_MEMORY, ADMISSION_WAIT, MAX_CONCURRENT_REQUESTS, BATCHING,
+            MAX_BATCH_SIZE, MAX_WAIT, QUEUE_CAPACITY, WORKERS, ENGINE, INTRA_OP, INTER_OP,
+            CORS_ORIGINS, SITE);
+
+    /**
+     * Every configuration key the server reads, for tools and tests that check deployment
+     * files against it ({@code kodiak.models.NAME} entries are spelled {@code kodiak.models}).
+     */
+    public static final List<String> KEYS = keys();
 
     /**
      * How forward passes run: every model has a queue and worker threads that take from it.
@@ -67,21 +149,34 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
             int queueCapacity, int workers) {
     }
 
-    /**
-     * Every configuration key the server reads, for tools and tests that check deployment
-     * files against it ({@code kodiak.models.NAME} entries are spelled {@code kodiak.models}).
-     */
-    public static final List<String> KEYS = List.of("server.port",
-            "server.host", "server.shutdown-grace-period", "kodiak.models",
-            "kodiak.default-model", "kodiak.limits.max-body-bytes", "kodiak.limits.max-pixels",
-            "kodiak.limits.request-timeout", "kodiak.limits.upload-timeout",
-            "kodiak.limits.max-concurrent-decodes", "kodiak.limits.decode-memory",
-            "kodiak.limits.body-memory", "kodiak.limits.admission-wait",
-            "kodiak.limits.max-concurrent-requests", "kodiak.batching.enabled",
-            "kodiak.batching.max-batch-size", "kodiak.batching.max-wait",
-            "kodiak.batching.queue-capacity", "kodiak.batching.workers", "kodiak.engine",
-            "kodiak.threads.intra-op",
-            "kodiak.threads.inter-op", "kodiak.cors.allow-origins", "kodiak.site");
+    /** Thrown when settings are invalid; the message names every bad key. */
+    public static final class InvalidSettingsException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidSettingsException(String message) {
+            super(message);
+        }
+    }
+
+    private final Map<Setting<?>, Object> values;
+    private final Map<String, Path> models;
+    private final String defaultModel;
+    private final Optional<Path> site;
+
+    private ServerSettings(Map<Setting<?>, Object> values, Map<String, Path> models,
+            String defaultModel, Optional<Path> site) {
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+        this.defaultModel = defaultModel;
+        this.site = site;
+    }
+
+    private static List<String> keys() {
+        List<String> keys = new ArrayList<>();
+        ALL.forEach(s -> keys.add(s.key()));
+        keys.add(MODELS_KEY);
+        return List.copyOf(keys);
+    }
 
     /**
      * The environment variable that overrides a key.
@@ -90,35 +185,19 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
      * @return its variable, such as {@code KODIAK_LIMITS_MAX_BODY_BYTES}
      */
     public static String environmentVariable(String key) {
-        return Reader.envName(key);
+        return Setting.env(key);
     }
 
     /**
-     * How the server opens a model: its pixel limit, batch size, engine and threads.
+     * Returns a setting's value.
      *
-     * @param bundle one of {@link #models()}
-     * @return the classifier configuration
+     * @param setting one of {@link #ALL}
+     * @param <T> its type
+     * @return the value read, or its default
      */
-    public ClassifierConfig classifierConfig(Path bundle) {
-        return ClassifierConfig.builder(bundle).maxPixels(maxPixels)
-                .maxBatchSize(batching.maxBatchSize()).engine(engine)
-                .intraOpThreads(intraOpThreads)
-                .interOpThreads(interOpThreads).build();
-    }
-
-    /** Copies the collections. */
-    public ServerSettings {
-        models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
-        corsOrigins = List.copyOf(corsOrigins);
-    }
-
-    /** Thrown when settings are invalid; the message names every bad key. */
-    public static final class InvalidSettingsException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        InvalidSettingsException(String message) {
-            super(message);
-        }
+    @SuppressWarnings("unchecked")
+    <T> T get(Setting<T> setting) {
+        return (T) values.get(setting);
     }
 
     /**
@@ -132,151 +211,300 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
      */
     public static ServerSettings read(Config config, Map<String, String> env, Path home) {
         Reader r = new Reader(config, env);
-        int port = r.get("server.port", "8080", Integer::parseInt, "a port number");
-        String host = r.get("server.host", "0.0.0.0", Function.identity(), "an address");
+        Map<Setting<?>, Object> values = new LinkedHashMap<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        long heap = Runtime.getRuntime().maxMemory();
+        for (Setting<?> setting : ALL) {
+            if (setting.fallback() != null) { // computed defaults are read below
+                values.put(setting, r.get(setting, null));
+            }
+        }
+        values.put(MAX_CONCURRENT_DECODES, r.get(MAX_CONCURRENT_DECODES,
+                Integer.toString(Math.max(4, 2 * cores))));
+        values.put(DECODE_MEMORY, r.get(DECODE_MEMORY, Long.toString(heap / 2)));
+        long maxBody = (Long) values.get(MAX_BODY_BYTES);
+        long bodyMemory = r.get(BODY_MEMORY, Long.toString(Math.max(heap / 8, 2 * maxBody)));
+        values.put(BODY_MEMORY, bodyMemory);
+        // a chunked body holds its pieces and its final array at once: twice its size
+        r.check(bodyMemory >= 2 * maxBody, BODY_MEMORY.key(), bodyMemory, "at least twice "
+                + MAX_BODY_BYTES.key() + " (" + 2 * maxBody + "), so that the largest body "
+                + "accepted fits");
+
+        Map<String, Path> models = models(r, config, home);
+        String defaultModel = r.get(DEFAULT_MODEL,
+                models.isEmpty() ? "" : models.keySet().iterator().next());
+        values.put(DEFAULT_MODEL, defaultModel);
+        if (!models.isEmpty() && !models.containsKey(defaultModel)) {
+            r.problem(DEFAULT_MODEL.key(), defaultModel, "one of " + models.keySet());
+        }
+        String siteText = (String) values.get(SITE);
+        Optional<Path> site = siteText.isBlank() ? Optional.empty()
+                : Optional.of(home.resolve(siteText).normalize());
+        site.ifPresent(p -> r.check(Files.isDirectory(p), SITE.key(), p,
+                "an existing directory with a built site"));
+        r.fail();
+        return new ServerSettings(values, models, defaultModel, site);
+    }
+
+    private static Map<String, Path> models(Reader r, Config config, Path home) {
         Map<String, Path> models = new LinkedHashMap<>();
-        String modelsText = r.raw("kodiak.models");
+        String modelsText = r.raw(MODELS_KEY);
         if (modelsText != null) {
             for (String entry : modelsText.split(",")) {
                 String[] parts = entry.split("=", 2);
                 if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
-                    r.problem("kodiak.models", entry, "name=path pairs");
+                    r.problem(MODELS_KEY, entry, "name=path pairs");
                 } else {
                     models.put(parts[0].trim(), home.resolve(parts[1].trim()).normalize());
                 }
             }
         } else {
-            Config node = config.get("kodiak.models");
-            for (Config model : node.asNodeList().orElse(List.of())) {
+            for (Config model : config.get(MODELS_KEY).asNodeList().orElse(List.of())) {
                 String path = model.asString().orElse("");
                 if (path.isBlank()) {
-                    r.problem("kodiak.models." + model.name(), path, "a bundle path");
+                    r.problem(MODELS_KEY + "." + model.name(), path, "a bundle path");
                 } else {
                     models.put(model.name(), home.resolve(path).normalize());
                 }
             }
         }
         if (models.isEmpty()) {
-            r.problem("kodiak.models", "", "at least one name: bundle-path entry");
+            r.problem(MODELS_KEY, "", "at least one name: bundle-path entry");
         }
         for (Map.Entry<String, Path> model : models.entrySet()) {
             if (!Manifest.isValidName(model.getKey())) {
-                r.problem("kodiak.models." + model.getKey(), model.getKey(),
+                r.problem(MODELS_KEY + "." + model.getKey(), model.getKey(),
                         "a name of a-z, 0-9, '.', '_', '-' (it appears in URLs)");
             }
-            if (!java.nio.file.Files.exists(model.getValue())) {
-                r.problem("kodiak.models." + model.getKey(), model.getValue().toString(),
+            if (!Files.exists(model.getValue())) {
+                r.problem(MODELS_KEY + "." + model.getKey(), model.getValue().toString(),
                         "the path of an existing bundle directory or zip");
             }
         }
-        String defaultModel = r.get("kodiak.default-model",
-                models.isEmpty() ? "" : models.keySet().iterator().next(), Function.identity(),
-                "a model name");
-        if (!models.isEmpty() && !models.containsKey(defaultModel)) {
-            r.problem("kodiak.default-model", defaultModel, "one of " + models.keySet());
+        return models;
+    }
+
+    /**
+     * The distribution's {@code conf/application.yaml}: every key, commented out, with its
+     * default and what it does. Generated from {@link #ALL} at build time, so it cannot drift.
+     *
+     * @return the file's text
+     */
+    static String template() {
+        StringBuilder out = new StringBuilder();
+        out.append("# Kodiak server configuration. Every key is shown commented out with its "
+                + "default;\n# uncomment and change what you need. Environment variables "
+                + "override this file:\n# upper case, dots and dashes as underscores "
+                + "(kodiak.limits.max-body-bytes is\n# KODIAK_LIMITS_MAX_BODY_BYTES). Relative "
+                + "paths are resolved against the Kodiak home.\n# Generated from "
+                + "ServerSettings.ALL: edit the settings there, not here.\n");
+        String[] previous = {};
+        for (Setting<?> setting : ALL) {
+            String[] parts = setting.key().split("\\.");
+            int common = 0;
+            while (common < parts.length - 1 && common < previous.length - 1
+                    && parts[common].equals(previous[common])) {
+                common++;
+            }
+            for (int depth = common; depth < parts.length - 1; depth++) {
+                if (depth == 0) {
+                    out.append('\n');
+                }
+                out.append('#').append("  ".repeat(depth)).append(parts[depth]).append(":\n");
+                if (depth == 0 && parts[0].equals("kodiak")) {
+                    out.append("#  models:                           # name: bundle folder or "
+                            + ".zip (env KODIAK_MODELS=name=path,...)\n"
+                            + "#    fashion-mnist: models/fashion-mnist\n");
+                }
+            }
+            previous = parts;
+            boolean computed = setting.fallback() == null;
+            boolean none = computed || setting.fallback().isEmpty();
+            String line = "#" + "  ".repeat(parts.length - 1) + parts[parts.length - 1] + ":"
+                    + (none ? "" : " " + yaml(setting.fallback()));
+            out.append(line).append(" ".repeat(Math.max(1, 38 - line.length())))
+                    .append("# ").append(setting.doc());
+            if (computed) {
+                out.append(" (default: ").append(setting.fallbackDoc()).append(')');
+            }
+            out.append('\n');
         }
-        long maxBody = r.get("kodiak.limits.max-body-bytes", "10485760", Long::parseLong,
-                "a byte count");
-        r.check(maxBody >= 1024 && maxBody <= (1L << 31) - 1, "kodiak.limits.max-body-bytes",
-                maxBody, "from 1024 to 2147483647");
-        long maxPixels = r.get("kodiak.limits.max-pixels",
-                Long.toString(ImageDecoder.DEFAULT_MAX_PIXELS), Long::parseLong,
-                "a pixel count");
-        r.check(maxPixels >= 1, "kodiak.limits.max-pixels", maxPixels, "at least 1");
-        Duration requestTimeout = r.get("kodiak.limits.request-timeout", "PT10S",
-                Duration::parse, "an ISO-8601 duration such as PT10S");
-        r.check(!requestTimeout.isNegative() && !requestTimeout.isZero(),
-                "kodiak.limits.request-timeout", requestTimeout, "positive");
-        Duration uploadTimeout = r.get("kodiak.limits.upload-timeout", "PT30S", Duration::parse,
-                "an ISO-8601 duration such as PT30S");
-        r.check(!uploadTimeout.isNegative() && !uploadTimeout.isZero(),
-                "kodiak.limits.upload-timeout", uploadTimeout, "positive");
-        int cores = Runtime.getRuntime().availableProcessors();
-        int decodes = r.get("kodiak.limits.max-concurrent-decodes",
-                Integer.toString(Math.max(4, 2 * cores)), Integer::parseInt, "a count");
-        r.check(decodes >= 1, "kodiak.limits.max-concurrent-decodes", decodes, "at least 1");
-        long heap = Runtime.getRuntime().maxMemory();
-        long decodeMemory = r.get("kodiak.limits.decode-memory", Long.toString(heap / 2),
-                Long::parseLong, "a byte count");
-        r.check(decodeMemory >= 16L << 20, "kodiak.limits.decode-memory", decodeMemory,
-                "at least 16777216 (16 MiB)");
-        long bodyMemory = r.get("kodiak.limits.body-memory",
-                Long.toString(Math.max(heap / 8, 2 * maxBody)), Long::parseLong, "a byte count");
-        // a chunked body holds its pieces and its final array at once: twice its size
-        r.check(bodyMemory >= 2 * maxBody, "kodiak.limits.body-memory", bodyMemory,
-                "at least twice kodiak.limits.max-body-bytes (" + 2 * maxBody + "), so that the "
-                + "largest body accepted fits");
-        Duration admissionWait = r.get("kodiak.limits.admission-wait", "PT0.5S",
-                Duration::parse, "an ISO-8601 duration such as PT0.5S");
-        r.check(!admissionWait.isNegative(), "kodiak.limits.admission-wait", admissionWait,
-                "0 or more");
-        int maxRequests = r.get("kodiak.limits.max-concurrent-requests", "256",
-                Integer::parseInt, "a count");
-        r.check(maxRequests >= 1, "kodiak.limits.max-concurrent-requests", maxRequests,
-                "at least 1");
-        boolean batching = r.get("kodiak.batching.enabled", "true", Reader::bool, "true or false");
-        int maxBatch = r.get("kodiak.batching.max-batch-size", "16", Integer::parseInt, "a count");
-        r.check(maxBatch >= 1 && maxBatch <= 1024, "kodiak.batching.max-batch-size", maxBatch,
-                "from 1 to 1024");
-        Duration maxWait = r.get("kodiak.batching.max-wait", "PT0.005S", Duration::parse,
-                "an ISO-8601 duration such as PT0.005S");
-        r.check(!maxWait.isNegative() && maxWait.compareTo(Duration.ofSeconds(1)) <= 0,
-                "kodiak.batching.max-wait", maxWait, "from 0 to 1 second");
-        int queue = r.get("kodiak.batching.queue-capacity", "64", Integer::parseInt, "a count");
-        r.check(queue >= 1, "kodiak.batching.queue-capacity", queue, "at least 1");
-        int workers = r.get("kodiak.batching.workers", "1", Integer::parseInt, "a count");
-        r.check(workers >= 1 && workers <= 64, "kodiak.batching.workers", workers,
-                "from 1 to 64");
-        InferenceEngine engine = r.get("kodiak.engine", "auto", InferenceEngine::parse,
-                "auto, onnxruntime or pytorch");
-        int intra = r.get("kodiak.threads.intra-op", "0", Integer::parseInt, "a count");
-        int inter = r.get("kodiak.threads.inter-op", "0", Integer::parseInt, "a count");
-        r.check(intra >= 0, "kodiak.threads.intra-op", intra, "0 (default) or more");
-        r.check(inter >= 0, "kodiak.threads.inter-op", inter, "0 (default) or more");
-        List<String> origins = r.list("kodiak.cors.allow-origins", List.of("*"));
-        for (String origin : origins) {
-            r.check(origin.equals("*") || origin.matches("https?://[^/\\s]+"),
-                    "kodiak.cors.allow-origins", origin, "* or origins like https://blog.example");
+        return out.toString();
+    }
+
+    private static String yaml(String value) {
+        return value.equals("*") ? "[\"*\"]" : value;
+    }
+
+    /**
+     * Writes {@link #template()} to a file: the build runs it for the distribution.
+     *
+     * @param args the file to write
+     * @throws java.io.IOException if it cannot be written
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        Path file = Path.of(args[0]);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, template());
+    }
+
+    /**
+     * How the server opens a model: its pixel limit, batch size, engine and threads.
+     *
+     * @param bundle one of {@link #models()}
+     * @return the classifier configuration
+     */
+    public ClassifierConfig classifierConfig(Path bundle) {
+        return ClassifierConfig.builder(bundle).maxPixels(maxPixels())
+                .maxBatchSize(batching().maxBatchSize()).engine(engine())
+                .intraOpThreads(intraOpThreads())
+                .interOpThreads(interOpThreads()).build();
+    }
+
+    /** @return the HTTP port ({@code server.port}), 0 for any free port */
+    public int port() {
+        return get(PORT);
+    }
+
+    /** @return the address to bind */
+    public String host() {
+        return get(HOST);
+    }
+
+    /** @return bundle paths by model name, in order */
+    public Map<String, Path> models() {
+        return models;
+    }
+
+    /** @return the model behind {@code /api/v1/classify} and {@code /predict} */
+    public String defaultModel() {
+        return defaultModel;
+    }
+
+    /** @return the largest request body */
+    public long maxBodyBytes() {
+        return get(MAX_BODY_BYTES);
+    }
+
+    /** @return the largest image, in pixels */
+    public long maxPixels() {
+        return get(MAX_PIXELS);
+    }
+
+    /** @return the deadline of one classification, from arrival to answer */
+    public Duration requestTimeout() {
+        return get(REQUEST_TIMEOUT);
+    }
+
+    /** @return how long reading a request body may take */
+    public Duration uploadTimeout() {
+        return get(UPLOAD_TIMEOUT);
+    }
+
+    /** @return the platform threads decoding uploads at once */
+    public int maxConcurrentDecodes() {
+        return get(MAX_CONCURRENT_DECODES);
+    }
+
+    /** @return the heap all decodes in flight may take, by their estimated peak */
+    public long decodeMemory() {
+        return get(DECODE_MEMORY);
+    }
+
+    /** @return the heap all request bodies buffered at once may take */
+    public long bodyMemory() {
+        return get(BODY_MEMORY);
+    }
+
+    /** @return how long an upload may wait for decode memory before a 503 */
+    public Duration admissionWait() {
+        return get(ADMISSION_WAIT);
+    }
+
+    /** @return requests served at once; more get a 503 from the server */
+    public int maxConcurrentRequests() {
+        return get(MAX_CONCURRENT_REQUESTS);
+    }
+
+    /** @return micro-batching settings (disabled: a batch of one, no wait) */
+    public Batching batching() {
+        boolean enabled = get(BATCHING);
+        return new Batching(enabled, enabled ? get(MAX_BATCH_SIZE) : 1,
+                enabled ? get(MAX_WAIT) : Duration.ZERO, get(QUEUE_CAPACITY), get(WORKERS));
+    }
+
+    /** @return the runtime that runs the models; auto prefers ONNX Runtime */
+    public InferenceEngine engine() {
+        return get(ENGINE);
+    }
+
+    /** @return the forward pass's intra-op threads, 0 for Kodiak's default */
+    public int intraOpThreads() {
+        return get(INTRA_OP);
+    }
+
+    /** @return the forward pass's inter-op threads, 0 for Kodiak's default */
+    public int interOpThreads() {
+        return get(INTER_OP);
+    }
+
+    /** @return origins allowed to call the API from a browser; {@code *} for any */
+    public List<String> corsOrigins() {
+        return get(CORS_ORIGINS);
+    }
+
+    /** @return a directory holding a built site to serve at {@code /}, or empty for the blog */
+    public Optional<Path> site() {
+        return site;
+    }
+
+    /** @return how long in-flight requests may run after a stop signal */
+    public Duration shutdownGrace() {
+        return get(SHUTDOWN_GRACE);
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
+    }
+
+    private static boolean bool(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(text);
+        };
+    }
+
+    private static List<String> list(String text) {
+        List<String> values = new ArrayList<>();
+        for (String v : text.split(",")) {
+            if (!v.isBlank()) {
+                values.add(v.trim());
+            }
         }
-        String siteText = r.get("kodiak.site", "", Function.identity(), "a directory");
-        Optional<Path> site = siteText.isBlank() ? Optional.empty()
-                : Optional.of(home.resolve(siteText).normalize());
-        site.ifPresent(p -> r.check(java.nio.file.Files.isDirectory(p), "kodiak.site", p,
-                "an existing directory with a built site"));
-        Duration grace = r.get("server.shutdown-grace-period", "PT30S", Duration::parse,
-                "an ISO-8601 duration such as PT30S");
-        r.fail();
-        return new ServerSettings(port, host, models, defaultModel, maxBody, maxPixels,
-                requestTimeout, uploadTimeout, decodes, decodeMemory, bodyMemory, admissionWait,
-                maxRequests,
-                new Batching(batching, batching ? maxBatch : 1, batching ? maxWait : Duration.ZERO,
-                        queue, workers),
-                engine, intra, inter, origins, site, grace);
+        return List.copyOf(values);
     }
 
     /** Looks a key up in the environment first, then in the configuration. */
     private static final class Reader {
         private final Config config;
         private final Map<String, String> env;
-        private final List<String> problems = new ArrayList<>();
+        private final Problems problems = new Problems();
 
         Reader(Config config, Map<String, String> env) {
             this.config = config;
             this.env = env;
         }
 
-        static String envName(String key) {
-            return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-        }
-
+        /** The text set for a key, or null when it is not set (or set blank: the default). */
         String raw(String key) {
-            String fromEnv = env.get(envName(key));
+            String fromEnv = env.get(Setting.env(key));
             if (fromEnv != null) {
-                return fromEnv;
+                return fromEnv.isBlank() ? null : fromEnv;
             }
             Config node = config.get(key);
             if (node.isLeaf()) {
-                return node.asString().orElse(null);
+                return node.asString().filter(text -> !text.isBlank()).orElse(null);
             }
             if (node.type() == Config.Type.LIST) {
                 return String.join(",", node.asList(String.class).orElse(List.of()));
@@ -284,37 +512,22 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
             return null;
         }
 
-        <T> T get(String key, String fallback, Function<String, T> parse, String expected) {
-            String text = raw(key);
-            String value = text == null ? fallback : text.trim();
+        /** The value, else the fallback given here, else the setting's own default. */
+        <T> T get(Setting<T> setting, String fallback) {
+            String text = raw(setting.key());
+            String dflt = fallback != null ? fallback : setting.fallback();
+            String value = text == null ? dflt : text.trim();
+            T parsed;
             try {
-                return parse.apply(value);
+                parsed = setting.parse(value);
             } catch (RuntimeException e) {
-                problem(key, value, expected);
-                return parse.apply(fallback);
+                problem(setting.key(), value, setting.expected());
+                return setting.parse(dflt);
             }
-        }
-
-        List<String> list(String key, List<String> fallback) {
-            String text = raw(key);
-            if (text == null) {
-                return fallback;
+            if (!setting.allows(parsed)) {
+                problem(setting.key(), value, setting.allowed());
             }
-            List<String> values = new ArrayList<>();
-            for (String v : text.split(",")) {
-                if (!v.isBlank()) {
-                    values.add(v.trim());
-                }
-            }
-            return values;
-        }
-
-        static boolean bool(String text) {
-            return switch (text.toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new IllegalArgumentException(text);
-            };
+            return parsed;
         }
 
         void check(boolean ok, String key, Object value, String expected) {
@@ -325,18 +538,17 @@ public record ServerSettings(int port, String host, Map<String, Path> models, St
 
         void problem(String key, String value, String expected) {
             // one model's entry is set through the whole map: KODIAK_MODELS=name=path,...
-            String env = key.startsWith("kodiak.models.") ? envName("kodiak.models")
-                    + " (name=path pairs)" : envName(key);
-            problems.add(key + " (env " + env + ") is '" + value + "' but must be "
+            String variable = key.startsWith(MODELS_KEY + ".") ? Setting.env(MODELS_KEY)
+                    + " (name=path pairs)" : Setting.env(key);
+            problems.add(key + " (env " + variable + ") is '" + value + "' but must be "
                     + expected);
         }
 
         void fail() {
             if (!problems.isEmpty()) {
                 throw new InvalidSettingsException("Invalid configuration: "
-                        + String.join("; ", problems));
+                        + problems.joined());
             }
         }
     }
-
 }

@@ -25,7 +25,7 @@ class BatcherTest {
     @BeforeAll
     static void open() throws Exception {
         tiny = Classifier.open(Fixtures.tinyBundle());
-        image = tiny.prepare(Fixtures.image("png-rgb8.png").bytes());
+        image = tiny.stages().prepare(Fixtures.image("png-rgb8.png").bytes());
     }
 
     @AfterAll
@@ -60,9 +60,9 @@ class BatcherTest {
         try (Classifier nan = Classifier.open(Fixtures.bundle("tiny-nan"))) {
             byte[] white = new byte[64];
             java.util.Arrays.fill(white, (byte) 255);
-            PreparedImage bright = nan.prepare(new dev.kodiak.core.preprocess.Pixels(8, 8,
+            PreparedImage bright = nan.stages().prepare(new dev.kodiak.core.preprocess.Pixels(8, 8,
                     dev.kodiak.core.preprocess.ColorMode.L, white));
-            PreparedImage dark = nan.prepare(new dev.kodiak.core.preprocess.Pixels(8, 8,
+            PreparedImage dark = nan.stages().prepare(new dev.kodiak.core.preprocess.Pixels(8, 8,
                     dev.kodiak.core.preprocess.ColorMode.L, new byte[64]));
             java.util.concurrent.atomic.AtomicInteger batches =
                     new java.util.concurrent.atomic.AtomicInteger();

@@ -40,7 +40,7 @@ class DecodeStageTest {
         try (DecodeStage stage = new DecodeStage(2, budget, Duration.ofMillis(500), 50_000_000)) {
             byte[] big = TestImages.png16Rgba(3000, 3000);
             // a deadline that passes while the 9 MP 16-bit PNG decodes
-            ApiException late = assertThrows(ApiException.class, () -> stage.prepare(tiny, big,
+            ApiException late = assertThrows(ApiException.class, () -> stage.prepare(tiny.stages(), big,
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20), false));
             assertThat(late.code(), is("DEADLINE_EXCEEDED"));
             assertThat("the decode still holds its reservation", budget.used() > 0, is(true));
@@ -53,17 +53,17 @@ class DecodeStageTest {
         MemoryBudget budget = new MemoryBudget("decoding", 64L << 20);
         try (DecodeStage stage = new DecodeStage(2, budget, Duration.ofMillis(200), 50_000_000)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            assertThat(stage.prepare(tiny, Fixtures.image("png-rgb8.png").bytes(), deadline,
+            assertThat(stage.prepare(tiny.stages(), Fixtures.image("png-rgb8.png").bytes(), deadline,
                     false).width() > 0, is(true));
             awaitReleased(budget);
-            assertThrows(ApiException.class, () -> stage.prepare(tiny,
+            assertThrows(ApiException.class, () -> stage.prepare(tiny.stages(),
                     Fixtures.image("truncated.png").bytes(), deadline, false));
             awaitReleased(budget);
-            ApiException wrongSize = assertThrows(ApiException.class, () -> stage.prepare(tiny,
+            ApiException wrongSize = assertThrows(ApiException.class, () -> stage.prepare(tiny.stages(),
                     Fixtures.image("png-rgb8.png").bytes(), deadline, true));
             assertThat(wrongSize.code(), is("WRONG_INPUT_SIZE"));
             awaitReleased(budget);
-            ApiException tooBig = assertThrows(ApiException.class, () -> stage.prepare(tiny,
+            ApiException tooBig = assertThrows(ApiException.class, () -> stage.prepare(tiny.stages(),
                     TestImages.png16Rgba(3000, 3000), deadline, false));
             assertThat("more than the budget: 422 at once", tooBig.status().code(), is(422));
             assertThat(tooBig.code(), is("IMAGE_TOO_LARGE"));

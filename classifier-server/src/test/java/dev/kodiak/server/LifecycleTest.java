@@ -114,7 +114,9 @@ class LifecycleTest {
     @Test
     void readyOnlyOnceModelsAreLoaded() throws Exception {
         ServerSettings settings = TestServer.settings(Map.of());
-        ModelRegistry registry = new ModelRegistry(settings, (m, s, w) -> { },
+        DecodeStage decodes = new DecodeStage(1, new MemoryBudget("decoding", 64L << 20),
+                Duration.ZERO, settings.maxPixels());
+        ModelRegistry registry = new ModelRegistry(settings, new ServerMetrics(), decodes,
                 e -> { throw new AssertionError(e); });
         try {
             assertThat(registry.ready(), is(false));
@@ -127,6 +129,7 @@ class LifecycleTest {
                     is(HealthCheckResponse.Status.UP));
         } finally {
             registry.close();
+            decodes.close();
         }
     }
 

@@ -50,7 +50,7 @@ class PreparedImageTest {
 
     /** The photo resized by core as the widget resizes it, as a lossless PNG. */
     static byte[] resizedPng(Classifier classifier, byte[] photo) throws Exception {
-        Pixels pixels = classifier.preprocessor().resize(new ImageDecoder().decode(photo,
+        Pixels pixels = classifier.stages().preprocessor().resize(new ImageDecoder().decode(photo,
                 classifier.manifest().input().color()));
         return LosslessPng.of(pixels);
     }

@@ -3,6 +3,7 @@ package dev.kodiak.spark;
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.PreparedImage;
+import dev.kodiak.core.Stages;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
@@ -302,7 +303,7 @@ public final class ImageScoring {
                 String path = file.getString(0);
                 byte[] content = (byte[]) file.get(1);
                 try {
-                    images.add(classifier.prepare(content));
+                    images.add(classifier.stages().prepare(content));
                     paths.add(path);
                 } catch (DecodeException e) {
                     out.add(row(path, null, error(e)));
@@ -311,9 +312,9 @@ public final class ImageScoring {
             if (images.isEmpty()) {
                 return;
             }
-            List<Classifier.Outcome> answers;
+            List<Stages.Outcome> answers;
             try {
-                answers = classifier.inferEach(images,
+                answers = classifier.stages().inferEach(images,
                         java.util.Collections.nCopies(images.size(), topK));
             } catch (dev.kodiak.core.infer.InferenceException e) {
                 for (String path : paths) {
@@ -322,7 +323,7 @@ public final class ImageScoring {
                 return;
             }
             for (int i = 0; i < answers.size(); i++) {
-                Classifier.Outcome outcome = answers.get(i);
+                Stages.Outcome outcome = answers.get(i);
                 out.add(outcome.failure() == null
                         ? row(paths.get(i), outcome.classification(), null)
                         : row(paths.get(i), null, "INFERENCE_FAILED: "

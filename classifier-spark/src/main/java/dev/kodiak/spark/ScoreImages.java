@@ -1,17 +1,17 @@
 package dev.kodiak.spark;
 
-import java.util.concurrent.Callable;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
-import dev.kodiak.core.decode.ImageDecoder;
+import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -66,7 +66,7 @@ public final class ScoreImages implements Callable<Integer> {
             + "default ${DEFAULT-VALUE}")
     String format;
 
-    @Option(names = "--max-pixels", defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
+    @Option(names = "--max-pixels", defaultValue = "" + ImageLimits.DEFAULT_MAX_PIXELS,
             description = "larger images become error rows; default ${DEFAULT-VALUE}")
     long maxPixels;
 

@@ -1,6 +1,6 @@
 package dev.kodiak.spark;
 
-import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
 import java.io.Serializable;
 
@@ -60,7 +60,7 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      */
     public static ScoringOptions of(String input, String output, String bundle) {
         return new ScoringOptions(input, output, bundle, true, DEFAULT_TOP_K, 0f,
-                DEFAULT_BATCH_SIZE, null, "parquet", ImageDecoder.DEFAULT_MAX_PIXELS,
+                DEFAULT_BATCH_SIZE, null, "parquet", ImageLimits.DEFAULT_MAX_PIXELS,
                 InferenceEngine.AUTO);
     }
 

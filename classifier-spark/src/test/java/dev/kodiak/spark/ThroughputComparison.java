@@ -114,17 +114,17 @@ public final class ThroughputComparison {
         List<PreparedImage> batch = new ArrayList<>();
         for (Path file : files) {
             try {
-                batch.add(classifier.prepare(Files.readAllBytes(file)));
+                batch.add(classifier.stages().prepare(Files.readAllBytes(file)));
             } catch (DecodeException e) {
                 continue;
             }
             if (batch.size() == BATCH) {
-                done += classifier.infer(batch, TopKOptions.DEFAULT).size();
+                done += classifier.stages().infer(batch, TopKOptions.DEFAULT).size();
                 batch.clear();
             }
         }
         if (!batch.isEmpty()) {
-            done += classifier.infer(batch, TopKOptions.DEFAULT).size();
+            done += classifier.stages().infer(batch, TopKOptions.DEFAULT).size();
         }
         return done;
     }

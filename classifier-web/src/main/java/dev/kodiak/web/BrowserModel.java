@@ -3,7 +3,7 @@ package dev.kodiak.web;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelOutput;
 import dev.kodiak.core.preprocess.Preprocessor;
-import dev.kodiak.core.topk.TopKDecoder;
+import dev.kodiak.core.topk.TopKRanker;
 
 /**
  * A bundle ready to run in the page: its manifest, core's preprocessor and top-k decoder for it,
@@ -15,11 +15,11 @@ import dev.kodiak.core.topk.TopKDecoder;
  * @param session the model in onnxruntime-web
  * @param downloadedBytes the bytes of {@code model.onnx}
  */
-record BrowserModel(Manifest manifest, Preprocessor preprocessor, TopKDecoder topK,
+record BrowserModel(Manifest manifest, Preprocessor preprocessor, TopKRanker topK,
         OrtSession session, double downloadedBytes) {
     static BrowserModel of(Manifest manifest, OrtSession session, double bytes) {
         return new BrowserModel(manifest, new Preprocessor(manifest.input()),
-                new TopKDecoder(manifest.labels(), manifest.output() == ModelOutput.LOGITS),
+                new TopKRanker(manifest.labels(), manifest.output() == ModelOutput.LOGITS),
                 session, bytes);
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * Runs the bundle's {@code model.onnx} in the reader's browser with onnxruntime-web: nothing is
  * uploaded. Every step around the model is classifier-core's Java compiled by TeaVM, the same
  * code the server runs: the resize (Preprocessor.resize), the tensor (invert, rescale,
- * mean/std: Preprocessor.toTensor), softmax, top-k and unsure (TopKDecoder).
+ * mean/std: Preprocessor.toTensor), softmax, top-k and unsure (TopKRanker).
  */
 final class BrowserRuntime implements ModelRuntime {
     private final String folder;

@@ -3,6 +3,7 @@ package dev.kodiak.web;
 import dev.kodiak.core.bundle.InvalidManifestException;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ManifestReader;
+import dev.kodiak.core.bundle.ModelCheck;
 import dev.kodiak.core.bundle.ModelFormat;
 import dev.kodiak.core.bundle.Probe;
 import java.util.ArrayList;
@@ -14,7 +15,8 @@ import org.teavm.jso.JSObject;
  * (read by core's ManifestReader, so the page accepts and refuses bundles in the JVM's words),
  * then {@code model.onnx} and onnxruntime-web side by side with their progress, then the checks
  * before first use: the file's sha256 against the manifest's ({@code files}) by SubtleCrypto,
- * and the bundle's probe (core's {@link Probe}: PyTorch's scores on two noise images) run once.
+ * and core's {@link ModelCheck} (one score per label; the bundle's {@link Probe}, PyTorch's
+ * scores on two noise images, within tolerance) run once.
  * The browser's HTTP cache keeps the files for later visits.
  */
 final class BundleLoader {
@@ -206,51 +208,32 @@ final class BundleLoader {
     }
 
     /**
-     * Before first use: one score per label, and the probe's scores within its tolerance of
-     * PyTorch's (bundles without a probe get only the first check).
+     * Before first use: core's {@link ModelCheck}, as the JVM runs it when it opens a bundle
+     * (one score per label, the probe's scores within its tolerance of PyTorch's).
      */
     private void check(BrowserModel candidate) {
-        Probe probe = manifest.probe().orElse(null);
-        int n = probe == null ? 1 : probe.size();
-        float[] batch = probe == null ? new float[manifest.input().tensorSize()]
-                : probe.input(candidate.preprocessor());
-        candidate.session().run(batch, candidate.shape(n), (scores, error) -> {
+        ModelCheck check = new ModelCheck(manifest, candidate.preprocessor());
+        int n = check.batchSize();
+        candidate.session().run(check.input(), candidate.shape(n), (scores, error) -> {
             if (scores == null) {
                 fail(new LoadFailure(LoadFailure.Kind.BROKEN, "The model fails in this "
                         + "browser.", "onnxruntime-web: " + error));
                 return;
             }
-            int classes = scores.length / n;
-            if (classes != manifest.labels().size()) {
+            String file = manifest.modelFile(ModelFormat.ONNX).orElse("model.onnx");
+            ModelCheck.Verdict verdict = check.judge(Manifest.RUNTIME_ONNXRUNTIME_WEB, file,
+                    scores);
+            if (verdict.failure() == ModelCheck.Failure.LABEL_COUNT) {
                 fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model does not fit its "
-                        + "description (it gives " + classes + " scores for "
-                        + manifest.labels().size() + " labels).", Manifest.FILE_NAME
-                        + " lists " + manifest.labels().size() + " labels but the model "
-                        + "outputs " + classes + " scores"));
+                        + "description (it gives " + scores.length / n + " scores for "
+                        + manifest.labels().size() + " labels).", verdict.message()));
                 return;
             }
-            if (probe != null) {
-                float[][] rows = new float[n][classes];
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(scores, i * classes, rows[i], 0, classes);
-                }
-                Probe.Difference d;
-                try {
-                    d = probe.compare(rows);
-                } catch (IllegalArgumentException e) {
-                    fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model does not fit "
-                            + "its description.", e.getMessage()));
-                    return;
-                }
-                if (!d.within()) {
-                    fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model gives other "
-                            + "answers in this browser than it gave when it was exported, so "
-                            + "it is not used.", "onnxruntime-web disagrees with PyTorch on "
-                            + "the probe: score " + d.index() + " of probe image "
-                            + (d.image() + 1) + " differs by " + d.largest() + " (allowed "
-                            + d.allowed() + "); re-export the bundle"));
-                    return;
-                }
+            if (verdict.failure() == ModelCheck.Failure.PROBE) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model gives other "
+                        + "answers in this browser than it gave when it was exported, so "
+                        + "it is not used.", verdict.message()));
+                return;
             }
             model = candidate;
             loading = false;

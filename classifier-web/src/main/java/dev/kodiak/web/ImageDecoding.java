@@ -1,7 +1,7 @@
 package dev.kodiak.web;
 
 import dev.kodiak.core.decode.DecodeException;
-import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.decode.PngImage;
 import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
@@ -27,7 +27,7 @@ final class ImageDecoding {
      * Larger photos are refused, as the server refuses them by default; the browser has decoded
      * them by then (it tells the size no sooner), but they are not copied, shrunk or sent.
      */
-    static final long MAX_PIXELS = ImageDecoder.DEFAULT_MAX_PIXELS;
+    static final long MAX_PIXELS = ImageLimits.DEFAULT_MAX_PIXELS;
 
     /** The message for a file the page cannot decode, in both runtimes. */
     static final String NOT_AN_IMAGE = "That file isn't an image I can read. Try a JPEG or PNG "
@@ -88,8 +88,7 @@ final class ImageDecoding {
      * @return a message in plain words, or null when the size is fine
      */
     static String sizeProblem(int width, int height) {
-        boolean thin = Math.max(width, height)
-                > (long) ImageDecoder.MAX_ASPECT_RATIO * Math.min(width, height);
+        boolean thin = ImageLimits.tooThin(width, height);
         if ((long) width * height > MAX_PIXELS || thin) {
             return "That image is too " + (thin ? "long and thin" : "large") + " (" + width
                     + "×" + height + " pixels). Try " + (thin ? "cropping it."

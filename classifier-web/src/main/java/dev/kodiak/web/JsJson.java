@@ -1,8 +1,10 @@
 package dev.kodiak.web;
 
+import dev.kodiak.core.fields.Fields;
+import dev.kodiak.core.fields.JsonFields;
+import dev.kodiak.core.fields.Problems;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.InputSpecReader;
-import dev.kodiak.core.preprocess.JsonFields;
 import java.util.ArrayList;
 import java.util.List;
 import org.teavm.jso.JSBody;
@@ -33,10 +35,10 @@ final class JsJson implements JsonFields {
         if (input == null) {
             throw new IllegalArgumentException("the model description has no input spec");
         }
-        List<String> problems = new ArrayList<>();
-        InputSpec spec = InputSpecReader.read(new JsJson(input), "input.", problems);
+        Problems problems = new Problems();
+        InputSpec spec = InputSpecReader.read(new Fields(new JsJson(input), problems.at("input.")));
         if (spec == null) {
-            throw new IllegalArgumentException(String.join("; ", problems));
+            throw new IllegalArgumentException(problems.joined());
         }
         return spec;
     }

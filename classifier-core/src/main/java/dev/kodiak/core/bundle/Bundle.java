@@ -99,7 +99,7 @@ public final class Bundle implements AutoCloseable {
             }
             String text = StandardCharsets.UTF_8.newDecoder()
                     .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-            return ManifestReader.read(text, file);
+            return ManifestParser.parse(text, file);
         } catch (CharacterCodingException e) {
             throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
                     file + " is not UTF-8 text; re-export the bundle", e);

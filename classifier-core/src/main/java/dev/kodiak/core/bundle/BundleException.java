@@ -1,12 +1,13 @@
 package dev.kodiak.core.bundle;
 
+import dev.kodiak.core.KodiakException;
 import java.nio.file.Path;
 
 /**
  * A model bundle cannot be used. {@link #problem()} says what kind of fault it is, {@link #file()}
  * which file, and the message what to do about it.
  */
-public class BundleException extends Exception {
+public class BundleException extends KodiakException {
     private static final long serialVersionUID = 1L;
 
     /** The kinds of fault, so that callers can react without parsing messages. */

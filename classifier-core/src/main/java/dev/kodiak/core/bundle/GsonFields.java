@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
-import dev.kodiak.core.preprocess.JsonFields;
+import dev.kodiak.core.fields.JsonFields;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;

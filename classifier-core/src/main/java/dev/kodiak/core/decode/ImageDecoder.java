@@ -18,7 +18,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -52,34 +51,25 @@ import javax.imageio.stream.ImageInputStream;
  * uses its own ImageIO reader or TurboJPEG handle.
  */
 public final class ImageDecoder {
-    /** The default pixel limit: 50 megapixels, above 48 MP phone photos. */
-    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
-
-    /**
-     * The most one side may be longer than the other. Beyond it (a 1x5000000 strip) no photo
-     * is left, and a model's resize would make it billions of pixels long.
-     */
-    public static final int MAX_ASPECT_RATIO = 10_000;
-
     private static final System.Logger LOG = System.getLogger(ImageDecoder.class.getName());
     private static final String SUPPORTED = "send a JPEG, PNG, GIF, BMP or WebP image";
 
     /** Rows of decoded JPEG converted at a time: about this many bytes of them. */
     private static final int BAND_BYTES = 1 << 18;
 
-    private final long maxPixels;
+    private final ImageLimits limits;
     /** TurboJPEG, or null for ImageIO. */
     private final NativeJpeg jpeg;
 
     /**
-     * Creates a decoder with the {@link #DEFAULT_MAX_PIXELS} limit.
+     * Creates a decoder with the {@link ImageLimits#DEFAULT_MAX_PIXELS} limit.
      *
      * @throws IllegalArgumentException if the system property {@code kodiak.jpeg.decoder} is not
      *     {@code auto}, {@code turbojpeg} or {@code java}
      * @throws IllegalStateException if it says {@code turbojpeg} and that cannot be used here
      */
     public ImageDecoder() {
-        this(DEFAULT_MAX_PIXELS);
+        this(ImageLimits.DEFAULT_MAX_PIXELS);
     }
 
     /**
@@ -102,11 +92,7 @@ public final class ImageDecoder {
      * @param jpeg the native JPEG library, or null for ImageIO
      */
     ImageDecoder(long maxPixels, NativeJpeg jpeg) {
-        if (maxPixels < 1) {
-            throw new IllegalArgumentException("Invalid maxPixels: " + maxPixels
-                    + "; it must be at least 1");
-        }
-        this.maxPixels = maxPixels;
+        this.limits = new ImageLimits(maxPixels);
         this.jpeg = jpeg;
     }
 
@@ -125,7 +111,7 @@ public final class ImageDecoder {
      * @return the most pixels an image may have
      */
     public long maxPixels() {
-        return maxPixels;
+        return limits.maxPixels();
     }
 
     /**
@@ -174,8 +160,8 @@ public final class ImageDecoder {
             case BMP -> Headers.bmpPixels(bytes);
             default -> 0;
         };
-        if (claimed > maxPixels) {
-            throw tooLarge(format, "claims " + claimed + " pixels in its header", claimed);
+        if (claimed > limits.maxPixels()) {
+            throw limits.tooLarge(format, "claims " + claimed + " pixels in its header");
         }
         if (format == ImageFormat.WEBP) {
             checkWebpFrames(bytes);
@@ -192,7 +178,7 @@ public final class ImageDecoder {
             reader.setInput(in, true, true);
             Headers.Jpeg jpegHeader = format == ImageFormat.JPEG ? Headers.jpeg(bytes) : null;
             ImageInfo info = info(format, reader, bytes, jpegHeader);
-            checkSize(format, info.width(), info.height(), mode);
+            limits.check(format, info.width(), info.height(), mode.channels());
             Pixels pixels = format == ImageFormat.JPEG
                     ? jpeg(reader, jpegHeader, mode)
                     : convert(reader.read(0, reader.getDefaultReadParam()), mode);
@@ -229,13 +215,13 @@ public final class ImageDecoder {
             }
             int width = image.width();
             int height = image.height();
-            checkSize(format, width, height, mode);
+            limits.check(format, width, height, mode.channels());
             NativeJpeg.Layout layout = switch (image.colorSpace()) {
                 case CMYK, YCCK -> NativeJpeg.Layout.CMYK;
                 case GRAY -> mode == ColorMode.L ? NativeJpeg.Layout.GRAY : NativeJpeg.Layout.RGB;
                 case RGB, YCBCR -> NativeJpeg.Layout.RGB;
             };
-            checkBuffer(format, width, height, layout.bytes());
+            ImageLimits.checkBuffer(format, width, height, layout.bytes());
             String warning = image.decode(layout);
             if (warning != null) {
                 if (saysTruncated(warning) || !Headers.jpegHasEndAfterScan(bytes)) {
@@ -308,25 +294,6 @@ public final class ImageDecoder {
         }
     }
 
-    /** The pixel limit and the aspect ratio limit, from the header's size. */
-    private void checkSize(ImageFormat format, int width, int height, ColorMode mode)
-            throws DecodeException {
-        long pixels = (long) width * height;
-        if (pixels > maxPixels) {
-            throw tooLarge(format, "is " + width + "x" + height + " (" + pixels + " pixels)",
-                    pixels);
-        }
-        int longer = Math.max(width, height);
-        int shorter = Math.min(width, height);
-        if (longer > (long) MAX_ASPECT_RATIO * shorter) {
-            throw new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format
-                    + " image is " + width + "x" + height + ": one side is more than "
-                    + MAX_ASPECT_RATIO + " times the other; crop it to the part that shows "
-                    + "something");
-        }
-        checkBuffer(format, width, height, mode.channels());
-    }
-
     /**
      * Refuses an extended WebP with a frame larger than its canvas: the size checks read the
      * canvas, and TwelveMonkeys would decode the frame at its own size.
@@ -338,17 +305,6 @@ public final class ImageDecoder {
                     + "damaged: it holds a " + frame[0] + "x" + frame[1] + " frame in a "
                     + frame[2] + "x" + frame[3] + " canvas; open it in an image viewer, re-save "
                     + "it, and send it again");
-        }
-    }
-
-    /** A Java array holds at most 2^31 - 1 bytes: above that, whatever the configured limit. */
-    private static void checkBuffer(ImageFormat format, int width, int height, int bytes)
-            throws DecodeException {
-        long size = (long) width * height * bytes;
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format
-                    + " image is " + width + "x" + height + ", " + size + " bytes decoded: more "
-                    + "than one buffer can hold; scale it down before sending");
         }
     }
 
@@ -374,12 +330,6 @@ public final class ImageDecoder {
             default -> null;
         };
         return new ImageInfo(format, width, height, Headers.orientation(exif));
-    }
-
-    private DecodeException tooLarge(ImageFormat format, String claim, long pixels) {
-        return new DecodeException(DecodeException.Reason.TOO_LARGE, "The " + format + " image "
-                + claim + ", more than the limit of " + maxPixels + " pixels; scale it down "
-                + "before sending (the model needs only a few hundred pixels a side)");
     }
 
     private static DecodeException corrupt(ImageFormat format, Exception e) {

@@ -1,7 +1,9 @@
 package dev.kodiak.core.infer;
 
+import dev.kodiak.core.KodiakException;
+
 /** The model failed to run on an input. Wraps DJL's {@code TranslateException} as its cause. */
-public class InferenceException extends Exception {
+public class InferenceException extends KodiakException {
     private static final long serialVersionUID = 1L;
 
     /**

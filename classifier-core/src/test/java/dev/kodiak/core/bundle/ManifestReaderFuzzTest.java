@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Fuzzes {@link ManifestReader#read(String, Path)} (Gson, then the shared checks of
- * {@link ManifestReader#read(dev.kodiak.core.preprocess.JsonFields)}) on any text.
+ * Fuzzes {@link ManifestParser#parse(String, Path)} (Gson, then the shared checks of
+ * {@link ManifestReader#read(dev.kodiak.core.fields.JsonFields)}) on any text.
  *
  * <p>The contract: a {@link Manifest}, or a {@link BundleException} whose problem is
  * {@code INVALID_MANIFEST} or {@code UNSUPPORTED_FORMAT_VERSION} and whose message names the file;
@@ -43,7 +43,7 @@ class ManifestReaderFuzzTest {
         String json = new String(bytes, StandardCharsets.UTF_8);
         Manifest manifest;
         try {
-            manifest = ManifestReader.read(json, FILE);
+            manifest = ManifestParser.parse(json, FILE);
         } catch (BundleException e) {
             assertThat(e.problem(), is(oneOf(BundleException.Problem.INVALID_MANIFEST,
                     BundleException.Problem.UNSUPPORTED_FORMAT_VERSION)));
@@ -66,7 +66,7 @@ class ManifestReaderFuzzTest {
             json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         BundleException e = assertThrows(BundleException.class,
-                () -> ManifestReader.read(json, FILE));
+                () -> ManifestParser.parse(json, FILE));
         assertThat(e.problem(), is(BundleException.Problem.INVALID_MANIFEST));
         assertThat(e.getMessage(), startsWith("Invalid " + FILE + ": input.mean 0.0 and std "
                 + "1.4E-45 make pixel 255's tensor value Infinity: a std that small (or a mean "

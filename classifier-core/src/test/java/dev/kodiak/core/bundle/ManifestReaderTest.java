@@ -31,13 +31,13 @@ class ManifestReaderTest {
     private static Manifest read(Consumer<JsonObject> edit) throws Exception {
         JsonObject m = tiny();
         edit.accept(m);
-        return ManifestReader.read(m.toString(), FILE);
+        return ManifestParser.parse(m.toString(), FILE);
     }
 
     private static BundleException invalid(Consumer<JsonObject> edit) throws Exception {
         JsonObject m = tiny();
         edit.accept(m);
-        return assertThrows(BundleException.class, () -> ManifestReader.read(m.toString(), FILE));
+        return assertThrows(BundleException.class, () -> ManifestParser.parse(m.toString(), FILE));
     }
 
     @Test

@@ -43,7 +43,7 @@ class DecodeTest {
 
     /** The decoder of one kind, with the default limit. */
     static ImageDecoder decoder(JpegDecoderChoice.Kind kind) {
-        return new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, JpegDecoderChoice.of(kind));
+        return new ImageDecoder(ImageLimits.DEFAULT_MAX_PIXELS, JpegDecoderChoice.of(kind));
     }
 
     /** Every golden image and mode; JPEGs once per decoder. */

@@ -146,7 +146,7 @@ class ImageDecoderFuzzTest {
             assertThat(pixels.mode(), is(mode));
             assertThat((long) pixels.width() * pixels.height(), lessThanOrEqualTo(MAX_PIXELS));
             assertThat(Math.max(pixels.width(), pixels.height()) / Math.min(pixels.width(),
-                    pixels.height()), lessThanOrEqualTo(ImageDecoder.MAX_ASPECT_RATIO));
+                    pixels.height()), lessThanOrEqualTo(ImageLimits.MAX_ASPECT_RATIO));
             if (probed != null) {
                 // the server reserves memory by the probe: a decode must not be larger
                 assertThat("decoded pixels against the probe's " + probed,

@@ -71,7 +71,7 @@ class JpegDecoderTest {
     void theSizeIsCheckedBeforeThePixelBufferIsAllocated() {
         Recording recording = new Recording(TURBO);
         DecodeException bomb = assertThrows(DecodeException.class,
-                () -> new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, recording)
+                () -> new ImageDecoder(ImageLimits.DEFAULT_MAX_PIXELS, recording)
                         .decode(Fixtures.image("bomb-30000.jpg").bytes(), ColorMode.RGB));
         assertThat(bomb.reason(), is(DecodeException.Reason.TOO_LARGE));
         DecodeException small = assertThrows(DecodeException.class,
@@ -91,7 +91,7 @@ class JpegDecoderTest {
                 () -> TURBO.open(bytes).close());
         assertThat(failure.getMessage(), containsString("Could not determine subsampling"));
         assertThat(failure.unsupported(), is(true));
-        Pixels pixels = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, TURBO)
+        Pixels pixels = new ImageDecoder(ImageLimits.DEFAULT_MAX_PIXELS, TURBO)
                 .decode(bytes, ColorMode.RGB);
         assertThat(pixels, is(Fixtures.image("jpeg-410.jpg").pil(ColorMode.RGB)));
     }
@@ -99,7 +99,7 @@ class JpegDecoderTest {
     /** Rows are converted and oriented band by band while they are copied out: gray too. */
     @Test
     void everyOrientationComesOutRightInGrayToo() throws Exception {
-        ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, TURBO);
+        ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT_MAX_PIXELS, TURBO);
         for (int n = 1; n <= 8; n++) {
             Fixtures.Image image = Fixtures.image("jpeg-exif-" + n + ".jpg");
             assertThat("orientation " + n, decoder.decode(image.bytes(), ColorMode.L),
@@ -109,7 +109,7 @@ class JpegDecoderTest {
 
     @Test
     void manyThreadsDecodingAtOnceEachGetTheirOwnPixels() throws Exception {
-        ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, TURBO);
+        ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT_MAX_PIXELS, TURBO);
         List<Fixtures.Image> jpegs = Fixtures.decodable().stream()
                 .filter(i -> i.format().equals("jpeg")).toList();
         int threads = 8;
@@ -281,7 +281,7 @@ class JpegDecoderTest {
     @Test
     void theRecordingLibraryReallyRecords() throws Exception {
         Recording recording = new Recording(TURBO);
-        new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, recording)
+        new ImageDecoder(ImageLimits.DEFAULT_MAX_PIXELS, recording)
                 .decode(Fixtures.image("jpeg-gray.jpg").bytes(), ColorMode.L);
         assertThat(recording.decoded.get(), is(1));
         assertThat(recording.closed.get(), is(1));

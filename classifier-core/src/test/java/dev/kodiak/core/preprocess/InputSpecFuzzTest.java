@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.kodiak.core.bundle.ManifestReader;
+import dev.kodiak.core.bundle.ManifestParser;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Fuzzes the input spec reader ({@link ManifestReader#readInputSpec(String)}, which parses with
+ * Fuzzes the input spec reader ({@link ManifestParser#parseInputSpec(String)}, which parses with
  * Gson and reads with {@link InputSpecReader}) on any text, and {@link Preprocessor} on every
  * spec it accepts.
  *
@@ -34,7 +34,7 @@ class InputSpecFuzzTest {
         String json = new String(bytes, StandardCharsets.UTF_8);
         InputSpec spec;
         try {
-            spec = ManifestReader.readInputSpec(json);
+            spec = ManifestParser.parseInputSpec(json);
         } catch (IllegalArgumentException e) {
             assertThat(e.getMessage(), is(not(blankOrNullString())));
             return;
@@ -50,14 +50,14 @@ class InputSpecFuzzTest {
     @Test
     void anAbsurdResizeShorterIsRefusedByTheReader() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ManifestReader.readInputSpec("{\"color\": \"RGB\", \"width\": 4, "
+                () -> ManifestParser.parseInputSpec("{\"color\": \"RGB\", \"width\": 4, "
                         + "\"height\": 4, \"resize\": \"crop\", \"resize_shorter\": 2000000000, "
                         + "\"interpolation\": \"nearest\", \"mean\": [0, 0, 0], "
                         + "\"std\": [1, 1, 1]}"));
         assertThat(e.getMessage(), is("Invalid input spec: input.resize_shorter 2000000000 must "
                 + "be at most 16384 (it is the shorter side before the centre crop: 256 for "
                 + "torchvision's Resize(256) + CenterCrop(224))"));
-        InputSpec largest = ManifestReader.readInputSpec("{\"color\": \"L\", \"width\": 8, "
+        InputSpec largest = ManifestParser.parseInputSpec("{\"color\": \"L\", \"width\": 8, "
                 + "\"height\": 8, \"resize\": \"crop\", \"resize_shorter\": 16384, "
                 + "\"interpolation\": \"bilinear\", \"mean\": [0], \"std\": [1]}");
         PreprocessorFuzzing.applyToSmallImages(largest);

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.kodiak.core.fields.Fields;
+import dev.kodiak.core.fields.Problems;
 import dev.kodiak.core.testing.MapJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +33,7 @@ class InputSpecReaderTest {
     @Test
     void readsEveryFieldAndDefaultsTheOptionalOnes() {
         List<String> problems = new ArrayList<>();
-        InputSpec spec = InputSpecReader.read(new MapJson(imagenet()), "input.", problems);
+        InputSpec spec = InputSpecReader.read(fields(imagenet(), problems));
         assertThat(problems, is(empty()));
         assertThat(spec, is(InputSpec.builder(224, 224).color(ColorMode.RGB)
                 .resize(ResizeMethod.CROP).resizeShorter(256)
@@ -53,10 +55,10 @@ class InputSpecReaderTest {
         m.put("std", 1);
         m.put("pad_fill", List.of(0, 0.5, 0));
         List<String> problems = new ArrayList<>();
-        InputSpec spec = InputSpecReader.read(new MapJson(m), "input.", problems);
+        InputSpec spec = InputSpecReader.read(fields(m, problems));
         assertThat(spec, is(nullValue()));
         assertThat(problems, contains(
-                "input.width must be a whole number",
+                "input.width must be a whole number, not 2.5",
                 "input.height is missing (a whole number)",
                 "input.color must be a string",
                 "input.interpolation: Invalid interpolation: 'cubic'; use nearest, box, "
@@ -72,8 +74,12 @@ class InputSpecReaderTest {
         Map<String, Object> m = imagenet();
         m.put("resize_shorter", 100);
         List<String> problems = new ArrayList<>();
-        assertThat(InputSpecReader.read(new MapJson(m), "input.", problems), is(nullValue()));
+        assertThat(InputSpecReader.read(fields(m, problems)), is(nullValue()));
         assertThat(problems, contains("input.resize_shorter 100 must be at least 224 so the "
                 + "centre crop fits"));
+    }
+
+    private static Fields fields(Map<String, Object> json, List<String> problems) {
+        return new Fields(new MapJson(json), new Problems(problems, "input."));
     }
 }

@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.kodiak.core.bundle.ManifestReader;
+import dev.kodiak.core.bundle.ManifestParser;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.testing.Fixtures;
@@ -34,7 +34,7 @@ class PreprocessParityTest {
         for (JsonElement e : Fixtures.preprocessCases()) {
             JsonObject o = e.getAsJsonObject();
             cases.add(new Case(o.get("id").getAsString(), o.get("image").getAsString(),
-                    ManifestReader.readInputSpec(o.get("spec").toString()),
+                    ManifestParser.parseInputSpec(o.get("spec").toString()),
                     o.get("resized").getAsString(), o.get("tensor").getAsString()));
         }
         return cases;

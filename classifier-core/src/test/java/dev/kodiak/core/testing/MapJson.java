@@ -1,6 +1,6 @@
 package dev.kodiak.core.testing;
 
-import dev.kodiak.core.preprocess.JsonFields;
+import dev.kodiak.core.fields.JsonFields;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

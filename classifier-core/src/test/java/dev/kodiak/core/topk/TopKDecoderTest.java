@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class TopKDecoderTest {
+class TopKRankerTest {
     private static final List<String> LABELS = List.of("cat", "dog", "bird", "fish");
-    private final TopKDecoder logits = new TopKDecoder(LABELS, true);
+    private final TopKRanker logits = new TopKRanker(LABELS, true);
 
     private static List<String> labels(TopK top) {
         return top.predictions().stream().map(Prediction::label).toList();
@@ -21,7 +21,7 @@ class TopKDecoderTest {
 
     @Test
     void softmaxIsStableForHugeLogitsAndSumsToOne() {
-        float[] p = TopKDecoder.softmax(new float[] {1000f, 999f, -1000f, 0f});
+        float[] p = TopKRanker.softmax(new float[] {1000f, 999f, -1000f, 0f});
         double sum = 0;
         for (float v : p) {
             sum += v;
@@ -41,7 +41,7 @@ class TopKDecoderTest {
     void aLargeKRanksLikeASmallOneTiesIncluded() {
         List<String> many = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "c" + i)
                 .toList();
-        TopKDecoder decoder = new TopKDecoder(many, true);
+        TopKRanker decoder = new TopKRanker(many, true);
         java.util.Random random = new java.util.Random(7);
         float[] scores = new float[many.size()];
         for (int i = 0; i < scores.length; i++) {
@@ -50,7 +50,7 @@ class TopKDecoderTest {
         Set<String> allowed = new java.util.HashSet<>(many.subList(100, 900));
         for (TopKOptions options : List.of(TopKOptions.DEFAULT,
                 TopKOptions.DEFAULT.withAllowedLabels(allowed))) {
-            int small = TopKDecoder.INSERTION_LIMIT;
+            int small = TopKRanker.INSERTION_LIMIT;
             List<Prediction> all = decoder.decode(scores, options.withK(1000)).predictions();
             List<Prediction> few = decoder.decode(scores, options.withK(small)).predictions();
             assertThat(all.subList(0, small), is(few));
@@ -66,7 +66,7 @@ class TopKDecoderTest {
 
     @Test
     void nanScoresAreRefusedWhateverK() {
-        TopKDecoder probabilities = new TopKDecoder(LABELS, false);
+        TopKRanker probabilities = new TopKRanker(LABELS, false);
         for (int k : new int[] {1, 4}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> probabilities.decode(new float[] {0.5f, 0.2f, Float.NaN, 0.3f},
@@ -88,7 +88,7 @@ class TopKDecoderTest {
     @Test
     void allowListRanksOnlyThoseLabelsWithoutRenormalising() {
         float[] scores = {4f, 3f, 2f, 1f};
-        float[] p = TopKDecoder.softmax(scores);
+        float[] p = TopKRanker.softmax(scores);
         TopK top = logits.decode(scores,
                 TopKOptions.DEFAULT.withAllowedLabels(Set.of("fish", "bird")));
         assertThat(labels(top), contains("bird", "fish"));
@@ -107,7 +107,7 @@ class TopKDecoderTest {
 
     @Test
     void probabilitiesArePassedThroughNotSoftmaxedAgain() {
-        TopKDecoder probabilities = new TopKDecoder(LABELS, false);
+        TopKRanker probabilities = new TopKRanker(LABELS, false);
         TopK top = probabilities.decode(new float[] {0.1f, 0.6f, 0.2f, 0.1f},
                 TopKOptions.DEFAULT);
         assertThat(top.top().probability(), is(0.6f));

@@ -481,7 +481,7 @@ class BlogTest {
             }
             String spec = c.specJson();
             dev.kodiak.core.preprocess.InputSpec parsed =
-                    dev.kodiak.core.bundle.ManifestReader.readInputSpec(spec);
+                    dev.kodiak.core.bundle.ManifestParser.parseInputSpec(spec);
             byte[] jvm = new dev.kodiak.core.preprocess.Preprocessor(parsed).resize(
                     dev.kodiak.core.preprocess.Pixels.fromRgba(rgb.width(), rgb.height(), rgba,
                             parsed.color())).data();
@@ -517,7 +517,7 @@ class BlogTest {
                 + " \"std\": 1}";
         IllegalArgumentException jvm = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
-                () -> dev.kodiak.core.bundle.ManifestReader.readInputSpec(spec));
+                () -> dev.kodiak.core.bundle.ManifestParser.parseInputSpec(spec));
         Object browserError = browser.executeAsyncScript(
                 "var spec = arguments[0], done = arguments[1];"
                 + "import('/assets/kodiak/kodiak-engine.js').then(function(widget) {"

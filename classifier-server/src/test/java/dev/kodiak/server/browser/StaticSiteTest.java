@@ -223,7 +223,7 @@ class StaticSiteTest {
         assertThat(model.getString("name"), is("tiny-rgb"));
         assertThat(model.getString("version"), is(jvm.manifest().version()));
         assertThat(model.getString("sha256"), is(jvm.manifest().modelSha256()));
-        PreparedImage prepared = jvm.prepare(Files.readAllBytes(photo));
+        PreparedImage prepared = jvm.stages().prepare(Files.readAllBytes(photo));
         assertThat(detail.getJsonObject("image").getInt("width"),
                 is(prepared.width()));
         assertThat(detail.getJsonObject("image").getInt("height"),

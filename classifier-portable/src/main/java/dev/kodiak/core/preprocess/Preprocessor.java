@@ -1,6 +1,6 @@
 package dev.kodiak.core.preprocess;
 
-import dev.kodiak.core.decode.ImageDecoder;
+import dev.kodiak.core.decode.ImageLimits;
 
 /**
  * Applies an {@link InputSpec} to decoded pixels, in two stages that can run apart:
@@ -67,7 +67,7 @@ public final class Preprocessor {
      * @param image decoded pixels in any mode
      * @return a new array of {@code spec().tensorSize()} floats, CHW
      * @throws IllegalArgumentException if the spec's crop would resize the image past
-     *     2<sup>31</sup> pixels on a side (a shape {@code ImageDecoder} refuses)
+     *     2<sup>31</sup> pixels on a side (a shape {@link ImageLimits} refuses)
      */
     public float[] apply(Pixels image) {
         float[] tensor = new float[spec.tensorSize()];
@@ -109,7 +109,7 @@ public final class Preprocessor {
             throw new IllegalArgumentException("A " + w + "x" + h + " image resized to "
                     + shorter + " pixels on its shorter side would be " + longer + " pixels "
                     + "long; crop it first (decoders refuse shapes beyond 1:"
-                    + ImageDecoder.MAX_ASPECT_RATIO + ")");
+                    + ImageLimits.MAX_ASPECT_RATIO + ")");
         }
         int newW = w <= h ? shorter : (int) longer;
         int newH = w <= h ? (int) longer : shorter;

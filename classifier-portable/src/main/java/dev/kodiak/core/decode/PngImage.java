@@ -11,7 +11,7 @@ import dev.kodiak.core.preprocess.Pixels;
  * with the browser's own {@code DecompressionStream("deflate")} in between, for the PNGs a
  * browser cannot hand over as PIL sees them: with alpha (the canvas premultiplies it, losing the
  * colour under transparent pixels) and with 16 bits per sample (browsers scale them down, PIL
- * keeps the high byte or clips). On the JVM, {@link ImageDecoder} decodes PNGs through ImageIO;
+ * keeps the high byte or clips). On the JVM, classifier-core's {@code ImageDecoder} decodes PNGs through ImageIO;
  * both give PIL's pixels.
  *
  * <pre>{@code
@@ -20,7 +20,7 @@ import dev.kodiak.core.preprocess.Pixels;
  * Pixels pixels = png.pixels(raw, ColorMode.RGB);
  * }</pre>
  *
- * <p>PIL's rules, as {@link ImageDecoder} applies them: alpha and {@code tRNS} are dropped, not
+ * <p>PIL's rules, as {@code ImageDecoder} applies them: alpha and {@code tRNS} are dropped, not
  * composited; palette entries give RGB; 1, 2 and 4-bit gray scale to 0..255; 16-bit samples keep
  * their high byte, except 16-bit gray without an alpha channel, which PIL reads as mode "I" and
  * clips at 255; the {@code eXIf} orientation is applied ({@code ImageOps.exif_transpose}). Both

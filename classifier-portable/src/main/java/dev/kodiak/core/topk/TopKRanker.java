@@ -10,13 +10,13 @@ import java.util.TreeSet;
  * Turns one row of model scores into a {@link TopK}.
  *
  * <pre>{@code
- * TopKDecoder decoder = new TopKDecoder(labels, true);
+ * TopKRanker decoder = new TopKRanker(labels, true);
  * TopK top = decoder.decode(logits, TopKOptions.DEFAULT.withK(3).withThreshold(0.6f));
  * }</pre>
  *
  * <p>Immutable and thread-safe.
  */
-public final class TopKDecoder {
+public final class TopKRanker {
     /** Up to this k the best are found by insertion in one pass; above it, by one sort. */
     static final int INSERTION_LIMIT = 32;
 
@@ -29,7 +29,7 @@ public final class TopKDecoder {
      * @param labels class names in output order
      * @param logits true to apply softmax, false when the scores already are probabilities
      */
-    public TopKDecoder(List<String> labels, boolean logits) {
+    public TopKRanker(List<String> labels, boolean logits) {
         if (labels == null || labels.isEmpty()) {
             throw new IllegalArgumentException("labels are required");
         }

@@ -1,11 +1,11 @@
-package dev.kodiak.core.preprocess;
+package dev.kodiak.core.fields;
 
 import java.util.List;
 
 /**
  * One JSON object's fields, as the parser at hand sees them: the JVM's (Gson) or the browser's
  * ({@code JSON.parse}, through TeaVM). The readers of Kodiak's JSON formats, such as
- * {@link InputSpecReader} and {@code dev.kodiak.core.bundle.ManifestReader}, are written against
+ * {@code InputSpecReader} and {@code ManifestReader}, are written against
  * this view in pure Java, so the server, the library and the browser widget read a manifest by the
  * same code and name the same problems.
  *

@@ -34,7 +34,7 @@ public final class InputSpec {
      * code uses (256 before a 224 crop). Unbounded, a spec read from a manifest could ask for a
      * shorter side of two billion pixels and then fail on every image in {@link Preprocessor},
      * with an error blaming the image; bounded, a decodable image (at most
-     * {@code ImageDecoder.MAX_ASPECT_RATIO} to 1) always resizes to sides that fit an int.
+     * {@code ImageLimits.MAX_ASPECT_RATIO} to 1) always resizes to sides that fit an int.
      */
     public static final int MAX_RESIZE_SHORTER = 2 * MAX_SIDE;
 

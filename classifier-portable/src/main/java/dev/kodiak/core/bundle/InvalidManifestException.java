@@ -1,14 +1,15 @@
 package dev.kodiak.core.bundle;
 
+import dev.kodiak.core.KodiakException;
 import java.util.List;
 
 /**
  * A manifest's text is not one this Kodiak can use: a field is missing or wrong, or it declares
  * another format version. Thrown by the shared {@link ManifestReader}, which runs on the JVM and
- * in the browser; on the JVM, {@link Bundle#open} turns it into a {@link BundleException} naming
- * the file.
+ * in the browser; on the JVM, classifier-core's {@code Bundle.open} turns it into a
+ * {@code BundleException} naming the file.
  */
-public class InvalidManifestException extends Exception {
+public class InvalidManifestException extends KodiakException {
     private static final long serialVersionUID = 1L;
 
     private final List<String> problems;
@@ -27,7 +28,7 @@ public class InvalidManifestException extends Exception {
                 + "Kodiak reads version " + Manifest.FORMAT_VERSION + "; re-export the model with "
                 + "this Kodiak's tools/export_bundle.py, or use the Kodiak release that wrote it"
                 : String.join("; ", problems) + "; fix the manifest or re-export the bundle with "
-                + "tools/export_bundle.py");
+                + "tools/export_bundle.py", null);
         this.problems = List.copyOf(problems);
         this.formatVersion = formatVersion;
     }

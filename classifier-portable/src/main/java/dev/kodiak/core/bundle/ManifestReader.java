@@ -1,10 +1,10 @@
 package dev.kodiak.core.bundle;
 
-import com.google.gson.JsonParseException;
+import dev.kodiak.core.fields.Fields;
+import dev.kodiak.core.fields.JsonFields;
+import dev.kodiak.core.fields.Problems;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.InputSpecReader;
-import dev.kodiak.core.preprocess.JsonFields;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -16,38 +16,12 @@ import java.util.Set;
 /**
  * Reads {@code kodiak.json} into a {@link Manifest}, checking every field and reporting all
  * problems in one message. The checks are written against {@link JsonFields} in pure Java, so
- * the JVM ({@link #read(String, Path)}, through Gson) and the browser widget
- * ({@link #read(JsonFields)}, through the browser's JSON) accept and refuse the same manifests
- * with the same words. Stateless and thread-safe.
+ * the JVM (classifier-core's {@code ManifestParser}, through Gson) and the browser widget
+ * (through the browser's JSON) accept and refuse the same manifests with the same words.
+ * Stateless and thread-safe.
  */
 public final class ManifestReader {
     private ManifestReader() {
-    }
-
-    /**
-     * Parses and checks manifest text.
-     *
-     * @param json the text of {@code kodiak.json}
-     * @param file where the text came from, for messages
-     * @return the manifest
-     * @throws BundleException {@code UNSUPPORTED_FORMAT_VERSION} for another format version,
-     *     {@code INVALID_MANIFEST} for anything else wrong, naming each field
-     */
-    public static Manifest read(String json, Path file) throws BundleException {
-        JsonFields root = parse(json, file);
-        try {
-            return read(root);
-        } catch (InvalidManifestException e) {
-            if (e.formatVersion() != 0) {
-                throw new BundleException(BundleException.Problem.UNSUPPORTED_FORMAT_VERSION,
-                        file, file + " declares bundle format version " + e.formatVersion()
-                        + " but this Kodiak reads version " + Manifest.FORMAT_VERSION
-                        + "; re-export the model with this Kodiak's tools/export_bundle.py, or "
-                        + "use the Kodiak release that wrote it", e);
-            }
-            throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                    "Invalid " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -59,14 +33,15 @@ public final class ManifestReader {
      *     Kodiak does not read
      */
     public static Manifest read(JsonFields root) throws InvalidManifestException {
-        Fields f = new Fields(root, "", new ArrayList<>());
-        int format = f.integer("kodiak_bundle");
-        if (format != Manifest.FORMAT_VERSION && f.problems.isEmpty()) {
+        Problems problems = new Problems();
+        Fields f = new Fields(root, problems);
+        int format = f.whole("kodiak_bundle");
+        if (format != Manifest.FORMAT_VERSION && problems.isEmpty()) {
             throw new InvalidManifestException(List.of(), format);
         }
         String name = f.string("name");
         if (name != null && !Manifest.isValidName(name)) {
-            f.problems.add("name '" + name + "' must be 1-64 of a-z, 0-9, '.', '_', '-', "
+            problems.add("name '" + name + "' must be 1-64 of a-z, 0-9, '.', '_', '-', "
                     + "starting with a letter or digit (it appears in URLs)");
         }
         String version = f.string("version");
@@ -81,83 +56,45 @@ public final class ManifestReader {
         List<String> runtimes = runtimes(f, models);
         List<String> labels = labels(f);
         Fields input = f.object("input");
-        InputSpec spec = input == null ? null
-                : InputSpecReader.read(input.json, input.prefix, input.problems);
+        InputSpec spec = input == null ? null : InputSpecReader.read(input);
         Provenance provenance = provenance(f);
         Probe probe = probe(f);
         Map<String, String> files = files(f);
         if (files != null) {
             for (String file : models.values()) {
                 if (!files.containsKey(file)) {
-                    f.problems.add("files has no sha256 for the model file '" + file + "'");
+                    f.problems().add("files has no sha256 for the model file '" + file + "'");
                 }
             }
         }
-        if (!f.problems.isEmpty()) {
-            throw new InvalidManifestException(f.problems, 0);
+        if (!problems.isEmpty()) {
+            throw new InvalidManifestException(problems.all(), 0);
         }
         return new Manifest(format, name, version, description, models, output, runtimes,
                 labels, spec, provenance, files, java.util.Optional.ofNullable(probe));
     }
 
-    /**
-     * Parses an input spec object such as a manifest's {@code "input"}.
-     *
-     * @param json the object's text
-     * @return the spec
-     * @throws IllegalArgumentException naming every invalid field
-     */
-    public static InputSpec readInputSpec(String json) {
-        JsonFields object;
-        try {
-            object = parse(json, null);
-        } catch (BundleException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        List<String> problems = new ArrayList<>();
-        InputSpec spec = InputSpecReader.read(object, "input.", problems);
-        if (spec == null) {
-            throw new IllegalArgumentException("Invalid input spec: "
-                    + String.join("; ", problems));
-        }
-        return spec;
-    }
-
-    private static JsonFields parse(String json, Path file) throws BundleException {
-        String where = file == null ? "the text" : file.toString();
-        try {
-            return GsonFields.parse(json);
-        } catch (JsonParseException e) {
-            throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                    where + " is not valid JSON (" + e.getMessage() + "); re-export the "
-                    + "bundle with tools/export_bundle.py", e);
-        } catch (IllegalArgumentException e) {
-            throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                    where + " " + e.getMessage(), e);
-        }
-    }
-
     /** {@code model.file} (TorchScript) and {@code model.onnx.file}: at least one. */
     private static Map<ModelFormat, String> models(Fields model) {
         Map<ModelFormat, String> models = new EnumMap<>(ModelFormat.class);
-        if (model.json.has("file")) {
+        if (model.has("file")) {
             String file = model.string("file");
             String format = model.optionalString("format", ModelFormat.TORCHSCRIPT.id());
             if (format != null && !format.equals(ModelFormat.TORCHSCRIPT.id())) {
-                model.problems.add("model.format '" + format + "' is not supported; the main "
+                model.problems().add("model.format '" + format + "' is not supported; the main "
                         + "model file must be TorchScript (put an ONNX file under model.onnx)");
             } else if (file != null) {
                 models.put(ModelFormat.TORCHSCRIPT, file);
             }
         }
-        if (model.json.has("onnx")) {
+        if (model.has("onnx")) {
             Fields onnx = model.object("onnx");
             if (onnx != null) {
                 String file = onnx.string("file");
-                if (onnx.json.has("opset")) {
-                    int opset = onnx.integer("opset");
+                if (onnx.has("opset")) {
+                    int opset = onnx.whole("opset");
                     if (opset != -1 && opset < 7) {
-                        onnx.problems.add("model.onnx.opset " + opset + " is too old; export "
+                        onnx.problems().add("model.onnx.opset " + opset + " is too old; export "
                                 + "with opset 14 or later");
                     }
                 }
@@ -166,8 +103,8 @@ public final class ManifestReader {
                 }
             }
         }
-        if (!model.json.has("file") && !model.json.has("onnx")) {
-            model.problems.add("model has no model file: give model.file (TorchScript) and/or "
+        if (!model.has("file") && !model.has("onnx")) {
+            model.problems().add("model has no model file: give model.file (TorchScript) and/or "
                     + "model.onnx.file (ONNX)");
         }
         return models;
@@ -182,7 +119,7 @@ public final class ManifestReader {
             return ModelOutput.PROBABILITIES;
         }
         if (out != null) {
-            model.problems.add("model.output must be \"logits\" or \"probabilities\", not '"
+            model.problems().add("model.output must be \"logits\" or \"probabilities\", not '"
                     + out + "'");
         }
         return null;
@@ -190,23 +127,23 @@ public final class ManifestReader {
 
     /** The declared runtimes, each backed by its file; all the files serve when not declared. */
     private static List<String> runtimes(Fields f, Map<ModelFormat, String> models) {
-        if (!f.json.has("runtimes")) {
+        if (!f.has("runtimes")) {
             return Manifest.runtimesOf(models.keySet());
         }
-        String[] names = f.json.strings("runtimes");
+        String[] names = f.json().strings("runtimes");
         List<String> runtimes = new ArrayList<>();
         if (names == null) {
-            f.problems.add("runtimes must be an array of runtime names");
+            f.problems().add("runtimes must be an array of runtime names");
             return runtimes;
         }
         for (int i = 0; i < names.length; i++) {
             ModelFormat format = names[i] == null ? null : Manifest.formatOf(names[i]);
             if (format == null) {
-                f.problems.add("runtimes[" + i + "] must be one of "
+                f.problems().add("runtimes[" + i + "] must be one of "
                         + Manifest.runtimesOf(List.of(ModelFormat.values())) + ", not "
                         + (names[i] == null ? "a non-string" : "'" + names[i] + "'"));
             } else if (!models.containsKey(format)) {
-                f.problems.add("runtimes[" + i + "] '" + names[i] + "' needs a "
+                f.problems().add("runtimes[" + i + "] '" + names[i] + "' needs a "
                         + format.id() + " model file, which the manifest does not list");
             } else if (!runtimes.contains(names[i])) {
                 runtimes.add(names[i]);
@@ -217,27 +154,27 @@ public final class ManifestReader {
 
     private static List<String> labels(Fields f) {
         List<String> labels = new ArrayList<>();
-        if (!f.json.has("labels")) {
-            f.problems.add("labels is missing (an array)");
+        if (!f.has("labels")) {
+            f.problems().add("labels is missing (an array)");
             return labels;
         }
-        String[] names = f.json.strings("labels");
+        String[] names = f.json().strings("labels");
         if (names == null) {
-            f.problems.add("labels must be an array");
+            f.problems().add("labels must be an array");
             return labels;
         }
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < names.length; i++) {
             if (names[i] == null || names[i].isBlank()) {
-                f.problems.add("labels[" + i + "] must be a non-empty string");
+                f.problems().add("labels[" + i + "] must be a non-empty string");
             } else if (!seen.add(names[i])) {
-                f.problems.add("labels[" + i + "] '" + names[i] + "' is a duplicate");
+                f.problems().add("labels[" + i + "] '" + names[i] + "' is a duplicate");
             } else {
                 labels.add(names[i]);
             }
         }
         if (names.length == 0) {
-            f.problems.add("labels must not be empty");
+            f.problems().add("labels must not be empty");
         }
         return labels;
     }
@@ -249,7 +186,7 @@ public final class ManifestReader {
         }
         Accuracy accuracy = null;
         Map<String, String> other = new LinkedHashMap<>();
-        for (String key : p.json.keys()) {
+        for (String key : p.json().keys()) {
             switch (key) {
                 case "exporter", "torch", "created", "dataset" -> {
                     // read (and checked) by optionalString below
@@ -257,10 +194,10 @@ public final class ManifestReader {
                 case "accuracy" -> {
                     Fields a = p.object("accuracy");
                     if (a != null) {
-                        int correct = a.integer("correct");
-                        int total = a.integer("total");
+                        int correct = a.whole("correct");
+                        int total = a.whole("total");
                         if (correct < 0 || total < 1 || correct > total) {
-                            f.problems.add("provenance.accuracy needs 0 <= correct <= total, "
+                            f.problems().add("provenance.accuracy needs 0 <= correct <= total, "
                                     + "total >= 1");
                         } else {
                             accuracy = new Accuracy(a.optionalString("metric", "top-1"),
@@ -268,7 +205,7 @@ public final class ManifestReader {
                         }
                     }
                 }
-                default -> other.put(key, p.json.text(key));
+                default -> other.put(key, p.json().text(key));
             }
         }
         return new Provenance(p.optionalString("exporter", ""), p.optionalString("torch", ""),
@@ -278,58 +215,58 @@ public final class ManifestReader {
 
     /** The optional self-check: seeds, tolerance and PyTorch's scores. */
     private static Probe probe(Fields f) {
-        if (!f.json.has("probe")) {
+        if (!f.has("probe")) {
             return null;
         }
         Fields p = f.object("probe");
         if (p == null) {
             return null;
         }
-        int before = f.problems.size();
+        int before = f.problems().count();
         String generator = p.string("generator");
         if (generator != null && !generator.equals(Probe.GENERATOR)) {
-            p.problems.add("probe.generator '" + generator + "' is unknown; this Kodiak makes "
+            p.problems().add("probe.generator '" + generator + "' is unknown; this Kodiak makes "
                     + "probe images with '" + Probe.GENERATOR + "' (re-export the bundle)");
         }
-        double[] seeds = p.json.numbers("seeds");
+        double[] seeds = p.json().numbers("seeds");
         int[] ints = seeds == null ? null : new int[seeds.length];
         for (int i = 0; seeds != null && i < seeds.length; i++) {
             ints[i] = (int) seeds[i];
             if (ints[i] != seeds[i]) {
-                p.problems.add("probe.seeds must be whole numbers");
+                p.problems().add("probe.seeds must be whole numbers");
                 break;
             }
         }
         if (seeds == null) {
-            p.problems.add("probe.seeds must be an array of whole numbers");
+            p.problems().add("probe.seeds must be an array of whole numbers");
         }
-        double tolerance = p.json.number("tolerance");
-        double[][] rows = p.json.rows("outputs");
+        double tolerance = p.json().number("tolerance");
+        double[][] rows = p.json().rows("outputs");
         float[][] outputs = rows == null ? null : new float[rows.length][];
         for (int i = 0; rows != null && i < rows.length; i++) {
             if (rows[i] == null) {
-                p.problems.add("probe.outputs[" + i + "] must be an array of numbers");
+                p.problems().add("probe.outputs[" + i + "] must be an array of numbers");
                 break;
             }
             outputs[i] = new float[rows[i].length];
             for (int j = 0; j < rows[i].length; j++) {
                 if (Double.isNaN(rows[i][j])) {
-                    p.problems.add("probe.outputs[" + i + "][" + j + "] must be a number");
+                    p.problems().add("probe.outputs[" + i + "][" + j + "] must be a number");
                     break;
                 }
                 outputs[i][j] = (float) rows[i][j];
             }
         }
         if (rows == null) {
-            p.problems.add("probe.outputs must be an array with one array of scores per seed");
+            p.problems().add("probe.outputs must be an array with one array of scores per seed");
         }
-        if (f.problems.size() > before) {
+        if (f.problems().count() > before) {
             return null;
         }
         try {
             return new Probe(ints, tolerance, outputs);
         } catch (IllegalArgumentException e) {
-            p.problems.add("probe: " + e.getMessage());
+            p.problems().add("probe: " + e.getMessage());
             return null;
         }
     }
@@ -340,13 +277,13 @@ public final class ManifestReader {
             return null;
         }
         Map<String, String> result = new LinkedHashMap<>();
-        for (String name : files.json.keys()) {
-            String sha = files.json.string(name);
+        for (String name : files.json().keys()) {
+            String sha = files.json().string(name);
             if (!isSha256(sha)) {
-                f.problems.add("files." + name + " must be a lower-case hex sha256");
+                f.problems().add("files." + name + " must be a lower-case hex sha256");
             } else if (name.isEmpty() || name.startsWith("/") || name.contains("\\")
                     || ("/" + name + "/").contains("/../")) { // no regex: TeaVM compiles this
-                f.problems.add("files." + name + " must be a relative path inside the bundle");
+                f.problems().add("files." + name + " must be a relative path inside the bundle");
             } else {
                 result.put(name, sha);
             }
@@ -365,65 +302,5 @@ public final class ManifestReader {
             }
         }
         return true;
-    }
-
-    /** Typed access to one JSON object's fields, collecting problems instead of throwing. */
-    private static final class Fields {
-        final JsonFields json;
-        final String prefix;
-        final List<String> problems;
-
-        Fields(JsonFields json, String prefix, List<String> problems) {
-            this.json = json;
-            this.prefix = prefix;
-            this.problems = problems;
-        }
-
-        private boolean present(String key, String what) {
-            if (!json.has(key)) {
-                problems.add(prefix + key + " is missing (" + what + ")");
-                return false;
-            }
-            return true;
-        }
-
-        String string(String key) {
-            if (!present(key, "a string")) {
-                return null;
-            }
-            String value = json.string(key);
-            if (value == null) {
-                problems.add(prefix + key + " must be a string");
-            }
-            return value;
-        }
-
-        String optionalString(String key, String fallback) {
-            return json.has(key) ? string(key) : fallback;
-        }
-
-        int integer(String key) {
-            if (!present(key, "a whole number")) {
-                return -1;
-            }
-            double v = json.number(key);
-            if (Double.isNaN(v) || v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-                problems.add(prefix + key + " must be a whole number, not " + json.text(key));
-                return -1;
-            }
-            return (int) v;
-        }
-
-        Fields object(String key) {
-            if (!present(key, "an object")) {
-                return null;
-            }
-            JsonFields object = json.object(key);
-            if (object == null) {
-                problems.add(prefix + key + " must be an object");
-                return null;
-            }
-            return new Fields(object, prefix + key + ".", problems);
-        }
     }
 }

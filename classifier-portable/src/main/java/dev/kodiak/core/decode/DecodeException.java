@@ -1,10 +1,12 @@
 package dev.kodiak.core.decode;
 
+import dev.kodiak.core.KodiakException;
+
 /**
  * Bytes could not be decoded into an image. {@link #reason()} says why, in a form a server can
  * map to a status code; the message says what to do.
  */
-public class DecodeException extends Exception {
+public class DecodeException extends KodiakException {
     private static final long serialVersionUID = 1L;
 
     /** Why decoding failed. */
@@ -17,7 +19,7 @@ public class DecodeException extends Exception {
         UNSUPPORTED_FORMAT,
         /**
          * The header claims more pixels than the configured limit, or one side more than
-         * {@link ImageDecoder#MAX_ASPECT_RATIO} times the other.
+         * {@link ImageLimits#MAX_ASPECT_RATIO} times the other.
          */
         TOO_LARGE,
         /** A supported format, but truncated or damaged. */

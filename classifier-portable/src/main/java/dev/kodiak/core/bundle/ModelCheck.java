@@ -1,0 +1,193 @@
+package dev.kodiak.core.bundle;
+
+import dev.kodiak.core.preprocess.Preprocessor;
+
+/**
+ * The verdict on whether a runtime may answer for a bundle, given before its first answer: one
+ * score per label, and the bundle's {@link Probe} (PyTorch's scores on noise images at export)
+ * matched within its tolerance. The JVM's {@code Classifier.open} and the browser widget run the
+ * same check, so a bundle is refused in both for the same reason and in the same words.
+ *
+ * <pre>{@code
+ * ModelCheck check = new ModelCheck(manifest, preprocessor);
+ * float[][] scores = runtime.forward(check.input(), check.batchSize());
+ * ModelCheck.Verdict verdict = check.judge("onnxruntime", "model.onnx", scores);
+ * if (!verdict.ok()) {
+ *     refuse(verdict.failure(), verdict.message());
+ * }
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ModelCheck {
+    /** Why a runtime may not answer for a bundle. */
+    public enum Failure {
+        /** The model gives another number of scores than the manifest has labels. */
+        LABEL_COUNT,
+        /** The runtime's scores on the probe are not PyTorch's at export. */
+        PROBE
+    }
+
+    /**
+     * The outcome of {@link #judge}.
+     *
+     * @param failure what is wrong, or null when the runtime may answer
+     * @param message what was found and what to do (for logs and exceptions), or the largest
+     *     difference when all is well
+     * @param difference the probe's comparison, or null (no probe, or the shapes differ)
+     */
+    public record Verdict(Failure failure, String message, Probe.Difference difference) {
+        /**
+         * Whether the runtime may answer.
+         *
+         * @return true when nothing is wrong
+         */
+        public boolean ok() {
+            return failure == null;
+        }
+    }
+
+    private final Manifest manifest;
+    private final Preprocessor preprocessor;
+
+    /**
+     * Prepares the check of one bundle.
+     *
+     * @param manifest the bundle's manifest
+     * @param preprocessor the preprocessor of its input spec (the probe's images go through its
+     *     tensor step)
+     */
+    public ModelCheck(Manifest manifest, Preprocessor preprocessor) {
+        this.manifest = manifest;
+        this.preprocessor = preprocessor;
+    }
+
+    /**
+     * Returns how many images {@link #input()} holds.
+     *
+     * @return the probe's size, or 1 for a bundle without a probe
+     */
+    public int batchSize() {
+        return manifest.probe().map(Probe::size).orElse(1);
+    }
+
+    /**
+     * Returns the batch to run: the probe's noise images through the input spec's tensor step
+     * (a batch of two also proves the batch axis is dynamic), or one blank tensor for a bundle
+     * without a probe.
+     *
+     * @return {@code batchSize()} CHW tensors, one after another
+     */
+    public float[] input() {
+        return manifest.probe().map(p -> p.input(preprocessor))
+                .orElseGet(() -> new float[preprocessor.spec().tensorSize()]);
+    }
+
+    /**
+     * Judges a runtime's scores for {@link #input()}, as one flat array (as JavaScript
+     * runtimes return them).
+     *
+     * @param runtime the runtime's name, for the message
+     * @param modelFile the model file it ran, for the message
+     * @param scores {@code batchSize()} rows of scores, one after another
+     * @return the verdict
+     */
+    public Verdict judge(String runtime, String modelFile, float[] scores) {
+        int n = batchSize();
+        int classes = scores.length / n;
+        float[][] rows = new float[n][classes];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(scores, i * classes, rows[i], 0, classes);
+        }
+        return judge(runtime, modelFile, rows);
+    }
+
+    /**
+     * Judges a runtime's scores for {@link #input()}.
+     *
+     * @param runtime the runtime's name, for the message
+     * @param modelFile the model file it ran, for the message
+     * @param scores one row of scores per image of the batch
+     * @return the verdict
+     */
+    public Verdict judge(String runtime, String modelFile, float[][] scores) {
+        int labels = manifest.labels().size();
+        int classes = scores.length == 0 ? 0 : scores[0].length;
+        if (classes != labels) {
+            return new Verdict(Failure.LABEL_COUNT, Manifest.FILE_NAME + " lists " + labels
+                    + " labels but the model outputs " + classes + " scores; list exactly one "
+                    + "label per output, in output order, for bundle '" + manifest.name() + "'",
+                    null);
+        }
+        Probe probe = manifest.probe().orElse(null);
+        if (probe == null) {
+            return new Verdict(null, "bundle '" + manifest.name() + "' has no probe; re-export "
+                    + "it with tools/export_bundle.py to have it checked at open", null);
+        }
+        if (classes != probe.classes() || scores.length != probe.size()) {
+            return new Verdict(Failure.PROBE, "The probe in " + Manifest.FILE_NAME + " holds "
+                    + probe.size() + " rows of " + probe.classes() + " scores but " + runtime
+                    + " gives " + scores.length + " of " + classes + "; re-export the bundle",
+                    null);
+        }
+        Probe.Difference d = probe.compare(scores);
+        if (!d.within()) {
+            return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch on the bundle's "
+                    + "probe: score " + d.index() + " of probe image " + (d.image() + 1)
+                    + " differs by " + format(d.largest()) + " (allowed " + format(d.allowed())
+                    + "). " + modelFile + " does not compute what was exported, or the input "
+                    + "spec in " + Manifest.FILE_NAME + " was changed since; re-export the "
+                    + "bundle with tools/export_bundle.py, or choose another engine", d);
+        }
+        return new Verdict(null, runtime + " matches the probe of " + manifest.name()
+                + ": largest difference " + format(d.largest()) + " (allowed "
+                + format(d.allowed()) + ")", d);
+    }
+
+    /**
+     * Three significant digits, as {@code String.format("%.3g", v)} writes them (fixed from
+     * 1e-4 to below 1000, else scientific), without String.format, which TeaVM would compile
+     * into a large part of the widget.
+     */
+    static String format(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return Double.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+        }
+        String sign = v < 0 ? "-" : "";
+        double a = Math.abs(v);
+        if (a == 0) {
+            return sign + "0.00";
+        }
+        // round the shortest decimal form half up, as Formatter does, not the binary value
+        String text = Double.toString(a);
+        int at = text.indexOf('E');
+        String mantissa = at < 0 ? text : text.substring(0, at);
+        int point = mantissa.indexOf('.')
+                + (at < 0 ? 0 : Integer.parseInt(text.substring(at + 1)));
+        String all = mantissa.replace(".", "");
+        while (all.length() > 1 && all.charAt(0) == '0') {
+            all = all.substring(1);
+            point--;
+        }
+        int exponent = point - 1;
+        String padded = (all + "0000").substring(0, 4);
+        long digits = Long.parseLong(padded.substring(0, 3)) + (padded.charAt(3) >= '5' ? 1 : 0);
+        if (digits >= 1000) {
+            digits /= 10;
+            exponent++;
+        }
+        String d = Long.toString(digits);
+        if (exponent >= -4 && exponent < 3) {
+            if (exponent >= 2) {
+                return sign + d;
+            }
+            if (exponent >= 0) {
+                return sign + d.substring(0, exponent + 1) + "." + d.substring(exponent + 1);
+            }
+            return sign + "0." + "0000".substring(0, -exponent - 1) + d;
+        }
+        int e = Math.abs(exponent);
+        return sign + d.charAt(0) + "." + d.substring(1) + "e" + (exponent < 0 ? "-" : "+")
+                + (e < 10 ? "0" : "") + e;
+    }
+}
