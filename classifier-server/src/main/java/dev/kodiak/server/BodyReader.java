@@ -22,8 +22,9 @@ import java.util.concurrent.TimeoutException;
  * enforces the body limit from {@code Content-Length} and by counting (413, then a bounded
  * drain so the client reads its answer), gives up on a body that does not arrive in time (408;
  * Helidon 4.5 never times out a blocked read, so the body is read on a helper thread), and
- * reserves the bytes it buffers in a shared {@link MemoryBudget}, so that many large uploads at
- * once cannot fill the heap (503 with Retry-After). Thread-safe.
+ * reserves the bytes it buffers in a shared {@link MemoryBudget} as they arrive, so that many
+ * large uploads at once cannot fill the heap (503 with Retry-After), while uploads that only
+ * announce their size hold nothing. Thread-safe.
  */
 final class BodyReader {
     /** Reservation steps while a body of unknown length arrives. */
@@ -65,10 +66,15 @@ final class BodyReader {
         }
     }
 
-    /** Bytes held in the budget for one body; grows while the body arrives. */
+    /**
+     * Bytes held in the budget for one body; grows while the body arrives. All its growths
+     * together wait at most {@link #BUDGET_WAIT_NANOS} for room, so a request the server has
+     * no memory for is refused quickly, not a quarter second per piece.
+     */
     static final class Reservation implements AutoCloseable {
         private final MemoryBudget budget;
         private long held;
+        private long waitLeftNanos = BUDGET_WAIT_NANOS;
         private boolean closed;
 
         Reservation(MemoryBudget budget) {
@@ -80,8 +86,10 @@ final class BodyReader {
                 throw ApiException.overloaded("The request was cancelled; retry in a second");
             }
             boolean reserved;
+            long start = System.nanoTime();
             try {
-                reserved = budget.tryReserve(bytes, BUDGET_WAIT_NANOS);
+                reserved = budget.tryReserve(bytes, waitLeftNanos);
+                waitLeftNanos = Math.max(0, waitLeftNanos - (System.nanoTime() - start));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw ApiException.overloaded("The server is stopping; retry in a second");
@@ -229,9 +237,6 @@ final class BodyReader {
         }
         Reservation reservation = new Reservation(budget);
         try {
-            if (length >= 0) {
-                reservation.grow(length);
-            }
             FutureTask<byte[]> task = new FutureTask<>(() -> readAll(request, reservation));
             Thread reader = Thread.ofVirtual().name("kodiak-upload").start(task);
             try {
@@ -258,26 +263,21 @@ final class BodyReader {
         }
     }
 
+    /**
+     * Reads the body in pieces, reserving memory as the bytes arrive (never for bytes only
+     * announced: a client that sends headers and then nothing holds nothing), then joins them
+     * into one array of the exact size. At the peak the pieces and the array are both held,
+     * hence twice the bytes read are reserved.
+     */
     private byte[] readAll(ServerRequest request, Reservation reservation) {
         InputStream in = request.content().inputStream();
         try {
             long length = request.headers().contentLength().orElse(-1);
-            if (length >= 0) {
-                // framed by Content-Length: read it into its final array, no copy
-                byte[] body = new byte[(int) length];
-                int n = in.readNBytes(body, 0, body.length);
-                if (n < body.length) {
-                    throw ApiException.badRequest("INCOMPLETE_REQUEST", "The request body ended "
-                            + "after " + n + " of its announced " + length + " bytes");
-                }
-                return body;
-            }
-            // chunked: pieces of one step each, then one array of the exact size; at the peak
-            // the pieces and the array are both held, hence twice the bytes read
             List<byte[]> pieces = new ArrayList<>();
             long count = 0;
-            while (true) {
-                byte[] piece = in.readNBytes(STEP);
+            while (length < 0 || count < length) {
+                byte[] piece = in.readNBytes(length < 0 ? STEP
+                        : (int) Math.min(STEP, length - count));
                 if (piece.length == 0) {
                     break;
                 }
@@ -289,6 +289,13 @@ final class BodyReader {
                     reservation.grow(2 * count - reservation.held());
                 }
                 pieces.add(piece);
+            }
+            if (length >= 0 && count < length) {
+                throw ApiException.badRequest("INCOMPLETE_REQUEST", "The request body ended "
+                        + "after " + count + " of its announced " + length + " bytes");
+            }
+            if (pieces.size() == 1 && pieces.get(0).length == count) {
+                return pieces.get(0);
             }
             byte[] body = new byte[(int) count];
             int at = 0;

@@ -35,6 +35,12 @@ final class ClassifyService implements HttpService {
     /** The parameter that marks an image as already prepared, and its one value. */
     static final String PREPARED = "prepared";
     static final String PREPARED_MODEL = "model";
+    /** The parameters a classification takes, in its body or query string. */
+    private static final Set<String> CLASSIFY_PARAMETERS = Set.of("top_k", "threshold",
+            "labels");
+    /** The parameters a classification takes in its query string. */
+    private static final Set<String> CLASSIFY_QUERY = Set.of("top_k", "threshold", "labels",
+            PREPARED);
 
     private final ModelRegistry registry;
     private final ServerSettings settings;
@@ -76,6 +82,7 @@ final class ClassifyService implements HttpService {
                     model.name().equals(registry.defaultModel())));
         }
         res.send(Json.createObjectBuilder().add("default", registry.defaultModel())
+                .add("default_reason", settings.defaultModelReason())
                 .add("models", models).build());
     }
 
@@ -92,10 +99,13 @@ final class ClassifyService implements HttpService {
 
     private void classify(ServerRequest req, ServerResponse res, String name) {
         long start = System.nanoTime();
+        Parameters.check(req.query().names(), CLASSIFY_QUERY, "the query string", true);
         ModelPipeline pipeline = registry.require(name).pipeline();
         ModelPipeline.Answer answer;
         try (BodyReader.Body body = bodies.read(req)) {
-            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
+            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType(),
+                    body.reservation()::grow);
+            Parameters.check(input.otherFields(), CLASSIFY_PARAMETERS, "the body", false);
             TopKOptions options = pipeline.validate(options(req, input.parameters(),
                     pipeline.classifier()));
             boolean modelSized = modelSized(req.query().first(PREPARED).asOptional()
@@ -110,12 +120,14 @@ final class ClassifyService implements HttpService {
     /** The Django endpoint's shape from seed story 002: every label with its probability. */
     private void predict(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
+        Parameters.check(req.query().names(), Set.of(), "the query string", true);
         ModelPipeline pipeline = registry.require(registry.defaultModel()).pipeline();
         List<String> labels = pipeline.manifest().labels();
         TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
         Classification c;
         try (BodyReader.Body body = bodies.read(req)) {
-            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType());
+            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType(),
+                    body.reservation()::grow);
             c = pipeline.classify(input.image(), all, false, deadline(start)).classification();
         }
         float[] probabilities = new float[labels.size()];

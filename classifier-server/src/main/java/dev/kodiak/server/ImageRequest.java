@@ -5,22 +5,20 @@ import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
-import jakarta.json.JsonNumber;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.LongConsumer;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.Field;
@@ -41,8 +39,16 @@ import org.apache.james.mime4j.stream.RawFieldParser;
  *
  * @param image the encoded image bytes
  * @param parameters parameters found in the body (JSON and form fields), as text
+ * @param otherFields the names of the body's other fields (at most 100), so that a misspelt
+ *     parameter can be named
  */
-record ImageRequest(byte[] image, Map<String, String> parameters) {
+record ImageRequest(byte[] image, Map<String, String> parameters, List<String> otherFields) {
+    /** Copies the collections. */
+    ImageRequest {
+        parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        otherFields = List.copyOf(otherFields);
+    }
+
     /** The accepted forms, for messages. */
     static final String ACCEPTED = "send multipart/form-data with an 'image' field, "
             + "a raw image body (image/jpeg, image/png, ... or application/octet-stream), or "
@@ -74,6 +80,21 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
      * @throws ApiException 400 (malformed multipart or JSON, missing field, bad base64) or 415
      */
     static ImageRequest parse(byte[] body, String contentType) {
+        return parse(body, contentType, bytes -> { });
+    }
+
+    /**
+     * Parses a body, reserving the memory of the image's copy (JSON and multipart bodies decode
+     * their image into a new array) before it is made.
+     *
+     * @param body the body's bytes
+     * @param contentType the request's Content-Type header, parameters included
+     * @param reserve called with the bytes the image's copy will take; it may refuse (503)
+     * @return the image and the body's parameters
+     * @throws ApiException 400 (malformed multipart or JSON, missing field, bad base64), 415 or
+     *     503
+     */
+    static ImageRequest parse(byte[] body, String contentType, LongConsumer reserve) {
         int control = controlCharacter(contentType);
         if (control >= 0) {
             // HTTP forbids them in a field value; mime4j's header parser throws on CR and LF
@@ -92,12 +113,13 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         String media = type.mediaType().text().toLowerCase(Locale.ROOT);
         checkMediaType(media);
         if (media.equals("multipart/form-data")) {
+            reserve.accept(body.length); // the image part's copy is at most the body
             return multipart(new ByteArrayInputStream(body), contentType);
         }
         if (media.equals("application/json") || media.endsWith("+json")) {
-            return json(new ByteArrayInputStream(body));
+            return json(body, reserve);
         }
-        return new ImageRequest(body, Map.of());
+        return new ImageRequest(body, Map.of(), List.of());
     }
 
     /** The index of the first character HTTP forbids in a field value (all C0 but tab, DEL). */
@@ -149,8 +171,7 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
                         try (InputStream part = parts.getDecodedInputStream()) {
                             if (name.equals("image")) {
                                 image = part.readAllBytes();
-                            } else if (name.equals("top_k") || name.equals("threshold")
-                                    || name.equals("labels")) {
+                            } else if (PARAMETERS.contains(name)) {
                                 parameters.put(name, new String(part.readNBytes(4096),
                                         StandardCharsets.UTF_8).trim());
                             } else {
@@ -178,9 +199,21 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         }
         if (image == null) {
             throw ApiException.badRequest("MISSING_FIELD", "The form has no 'image' field (it has "
-                    + seen + "); name the file field 'image'");
+                    + names(seen) + "); name the file field 'image'");
         }
-        return new ImageRequest(image, parameters);
+        List<String> others = new ArrayList<>(seen);
+        others.removeIf(n -> n.equals("image") || PARAMETERS.contains(n));
+        return new ImageRequest(image, parameters, others.subList(0, Math.min(100,
+                others.size())));
+    }
+
+    /** At most ten part names, each at most 40 characters, for a message of bounded size. */
+    static String names(List<String> seen) {
+        List<String> shown = new ArrayList<>();
+        for (String name : seen.subList(0, Math.min(10, seen.size()))) {
+            shown.add(name.length() > 40 ? name.substring(0, 40) + "..." : name);
+        }
+        return shown + (seen.size() > 10 ? " and " + (seen.size() - 10) + " more parts" : "");
     }
 
     /**
@@ -198,71 +231,128 @@ record ImageRequest(byte[] image, Map<String, String> parameters) {
         return null;
     }
 
-    private static ImageRequest json(InputStream body) {
-        JsonObject object;
-        try (JsonReader reader = Json.createReader(body)) {
-            JsonValue value = reader.readValue();
-            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+    /** Strings longer than this are emptied before the JSON parser sees them. */
+    private static final int LONGEST_PARAMETER = 64 * 1024;
+
+    /**
+     * A JSON body. The image is found and decoded straight from the body's bytes
+     * ({@link JsonImage}); the JSON parser reads the rest as a stream, with every long string
+     * emptied, so a 10 MB body costs its decoded image and not ten times itself. Only the
+     * parameters Kodiak reads are kept.
+     */
+    private static ImageRequest json(byte[] body, LongConsumer reserve) {
+        JsonImage.Span span = JsonImage.find(body);
+        if (span != null && span.count() > 1) {
+            throw ApiException.badRequest("INVALID_JSON", "The JSON body has " + span.count()
+                    + " 'image' fields; send one: {\"image\": \"<base64>\"}");
+        }
+        Map<String, String> parameters = new LinkedHashMap<>();
+        List<String> others = new ArrayList<>();
+        String image = null;
+        try (JsonParser parser = Json.createParser(new ByteArrayInputStream(
+                JsonImage.slim(body, LONGEST_PARAMETER)))) {
+            if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
                 throw ApiException.badRequest("INVALID_JSON", "The JSON body must be an object "
                         + "like {\"image\": \"<base64>\"}");
             }
-            object = value.asJsonObject();
-        } catch (JsonException | IllegalStateException e) {
+            for (JsonParser.Event e = parser.next(); e != JsonParser.Event.END_OBJECT;
+                    e = parser.next()) {
+                String key = parser.getString();
+                JsonParser.Event value = parser.next();
+                if (key.equals("image")) {
+                    image = value == JsonParser.Event.VALUE_STRING ? parser.getString() : null;
+                    skip(parser, value);
+                } else if (PARAMETERS.contains(key)) {
+                    parameters.put(key, text(parser, value, key));
+                } else {
+                    if (others.size() < 100) {
+                        others.add(key);
+                    }
+                    skip(parser, value);
+                }
+            }
+            if (parser.hasNext()) {
+                parser.next(); // throws: content after the object
+                throw ApiException.badRequest("INVALID_JSON", "The JSON body has content after "
+                        + "its object; send one object like {\"image\": \"<base64>\"}");
+            }
+        } catch (JsonException | IllegalStateException | NoSuchElementException e) {
             throw ApiException.badRequest("INVALID_JSON", "The body is not valid JSON ("
                     + e.getMessage() + "); send {\"image\": \"<base64>\"}");
-        } catch (NumberFormatException e) {
-            // Parsson makes a BigDecimal of every number as it reads, and BigDecimal refuses
-            // exponents beyond an int (1e4002222222222222) with this, not a JsonException
+        } catch (NumberFormatException | ArithmeticException | UnsupportedOperationException e) {
+            // Parsson makes a BigDecimal of a number it is asked for, and refuses exponents
+            // beyond an int (1e4002222222222222) or more than 1100 digits with these, not with a
+            // JsonException
             throw ApiException.badRequest("INVALID_JSON", "The JSON body holds a number too "
                     + "large to read (" + e.getMessage() + "); send {\"image\": \"<base64>\"} "
                     + "with top_k and threshold as plain numbers");
         }
-        JsonValue image = object.get("image");
-        if (image == null || image.getValueType() != JsonValue.ValueType.STRING) {
+        for (Map.Entry<String, String> p : parameters.entrySet()) {
+            if (p.getValue() == null) {
+                throw ApiException.badRequest("INVALID_PARAMETER", p.getKey() + " in the JSON "
+                        + "body must be " + (p.getKey().equals("labels")
+                        ? "a string or an array of strings" : "a number") + ", not an object");
+            }
+        }
+        parameters.values().removeIf(String::isEmpty);
+        if (image == null) {
             throw ApiException.badRequest("MISSING_FIELD", "The JSON body has no string field "
                     + "'image'; send {\"image\": \"<base64 or data: URL>\"}");
         }
-        Map<String, String> parameters = new LinkedHashMap<>();
-        for (String key : List.of("top_k", "threshold", "labels")) {
-            JsonValue v = object.get(key);
-            if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
-                continue;
-            }
-            parameters.put(key, switch (v.getValueType()) {
-                case STRING -> ((JsonString) v).getString();
-                case NUMBER -> ((JsonNumber) v).toString();
-                case ARRAY -> String.join(",", v.asJsonArray().stream()
-                        .map(e -> e instanceof JsonString s ? s.getString() : e.toString())
-                        .toList());
-                default -> v.toString();
-            });
+        if (span == null) { // short enough for the parser to have kept it whole
+            byte[] text = image.getBytes(StandardCharsets.UTF_8);
+            return new ImageRequest(JsonImage.decode(text, new JsonImage.Span(0, text.length, 1),
+                    reserve), parameters, others);
         }
-        return new ImageRequest(base64(((JsonString) image).getString()), parameters);
+        return new ImageRequest(JsonImage.decode(body, span, reserve), parameters, others);
     }
 
+    /** The parameters a classify body may carry. */
+    private static final Set<String> PARAMETERS = Set.of("top_k", "threshold", "labels");
+
     /**
-     * Decodes standard or URL-safe base64, optionally inside a {@code data:} URL.
-     *
-     * @throws ApiException 400 INVALID_BASE64
+     * A parameter's value as text: a string as it is, a number as written, an array's elements
+     * joined by commas, null for JSON null ("not given": empty); null for an object.
      */
-    static byte[] base64(String text) {
-        String data = text.strip();
-        if (data.regionMatches(true, 0, "data:", 0, 5)) {
-            int comma = data.indexOf(',');
-            if (comma < 0 || !data.substring(0, comma).toLowerCase(Locale.ROOT)
-                    .endsWith(";base64")) {
-                throw ApiException.badRequest("INVALID_BASE64", "The data: URL is not base64 "
-                        + "encoded; send data:image/...;base64,<data>");
+    private static String text(JsonParser parser, JsonParser.Event value, String key) {
+        return switch (value) {
+            case VALUE_STRING, VALUE_NUMBER -> parser.getString();
+            case VALUE_TRUE -> "true";
+            case VALUE_FALSE -> "false";
+            case VALUE_NULL -> "";
+            case START_ARRAY -> {
+                StringBuilder joined = new StringBuilder();
+                for (JsonParser.Event e = parser.next(); e != JsonParser.Event.END_ARRAY;
+                        e = parser.next()) {
+                    if (e == JsonParser.Event.START_OBJECT || e == JsonParser.Event.START_ARRAY) {
+                        skip(parser, e);
+                        continue;
+                    }
+                    if (joined.length() > LONGEST_PARAMETER) {
+                        throw ApiException.badRequest("INVALID_PARAMETER", key + " in the JSON "
+                                + "body is longer than " + LONGEST_PARAMETER + " characters");
+                    }
+                    joined.append(joined.length() == 0 ? "" : ",").append(switch (e) {
+                        case VALUE_STRING, VALUE_NUMBER -> parser.getString();
+                        case VALUE_TRUE -> "true";
+                        case VALUE_FALSE -> "false";
+                        default -> "null";
+                    });
+                }
+                yield joined.toString();
             }
-            data = data.substring(comma + 1);
-        }
-        data = data.replaceAll("\\s", "");
-        try {
-            return data.indexOf('-') >= 0 || data.indexOf('_') >= 0
-                    ? Base64.getUrlDecoder().decode(data) : Base64.getDecoder().decode(data);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("INVALID_BASE64", "The 'image' field is not valid "
-                    + "base64 (" + e.getMessage() + ")");
+            default -> {
+                skip(parser, value);
+                yield null;
+            }
+        };
+    }
+
+    private static void skip(JsonParser parser, JsonParser.Event value) {
+        if (value == JsonParser.Event.START_OBJECT) {
+            parser.skipObject();
+        } else if (value == JsonParser.Event.START_ARRAY) {
+            parser.skipArray();
         }
     }
 }

@@ -8,6 +8,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -36,14 +37,22 @@ public final class KodiakServer {
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final DecodeStage decodes;
+    private final HeaderWatch headerWatch;
     private final WebServer server;
 
     private KodiakServer(ModelRegistry registry, ServerMetrics metrics, DecodeStage decodes,
-            WebServer server) {
+            HeaderWatch headerWatch, WebServer server) {
         this.registry = registry;
         this.metrics = metrics;
         this.decodes = decodes;
+        this.headerWatch = headerWatch;
         this.server = server;
+    }
+
+    /** How often idle connections are looked for: a quarter of the timeout, 1 to 30 s. */
+    private static Duration checkPeriod(Duration idleTimeout) {
+        long millis = Math.max(1000, Math.min(30_000, idleTimeout.toMillis() / 4));
+        return Duration.ofMillis(millis);
     }
 
     /**
@@ -73,6 +82,7 @@ public final class KodiakServer {
                 return p == null ? 0 : p.queueDepth();
             });
         }
+        HeaderWatch headerWatch = new HeaderWatch(settings.get(ServerSettings.HEADER_TIMEOUT));
         BodyReader bodies = new BodyReader(settings.uploadTimeout(), settings.maxBodyBytes(),
                 new MemoryBudget("request bodies", settings.bodyMemory()));
         ClassifyService api = new ClassifyService(registry, settings, bodies);
@@ -85,11 +95,18 @@ public final class KodiakServer {
                 .maxPayloadSize(BodyReader.backstop(settings.maxBodyBytes()))
                 // more at once get a 503 from Helidon before they take any memory
                 .maxConcurrentRequests(settings.maxConcurrentRequests())
+                // slow clients: connections are bounded, an idle one (or one whose request
+                // line dribbles in) is closed, and so is one whose headers take too long
+                .maxTcpConnections(settings.get(ServerSettings.MAX_TCP_CONNECTIONS))
+                .idleConnectionTimeout(settings.get(ServerSettings.IDLE_TIMEOUT))
+                .idleConnectionPeriod(checkPeriod(settings.get(ServerSettings.IDLE_TIMEOUT)))
+                .addProtocol(Http1Config.builder().addReceiveListener(headerWatch).build())
                 .shutdownGracePeriod(settings.shutdownGrace())
-                // each write goes out at once: with Nagle's algorithm on, an answer longer
-                // than one write (every label's probability from /predict) waited out the
-                // client's 40 ms delayed ACK
-                .connectionOptions(socket -> socket.tcpNoDelay(true))
+                // TCP_NODELAY, and a read timeout Helidon does not set itself; reads honour it
+                // through the socket's stream, not through an NIO channel read
+                .connectionOptions(new ConnectionOptions(settings.get(
+                        ServerSettings.IDLE_TIMEOUT)))
+                .useNio(false)
                 .shutdownHook(false)
                 .directHandlers(ErrorHandlers.jsonDirectHandlers())
                 .addFeature(cors(settings))
@@ -105,12 +122,20 @@ public final class KodiakServer {
         if (site != null) {
             builder.addFeature(site);
         }
-        WebServer server = builder.build().start();
+        WebServer server;
+        try {
+            server = builder.build().start();
+        } catch (RuntimeException e) {
+            headerWatch.close();
+            decodes.close();
+            throw e;
+        }
         registry.startLoading();
         LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ with models "
-                + "{1} (default {2})", Integer.toString(server.port()),
-                settings.models().keySet(), settings.defaultModel());
-        return new KodiakServer(registry, metrics, decodes, server);
+                + "{1}; the default model (/api/v1/classify, /predict) is {2}: {3}",
+                Integer.toString(server.port()), settings.models().keySet(),
+                settings.defaultModel(), settings.defaultModelReason());
+        return new KodiakServer(registry, metrics, decodes, headerWatch, server);
     }
 
     /** The API routes, their error handling and the request metrics. */
@@ -120,7 +145,7 @@ public final class KodiakServer {
             try {
                 chain.proceed();
             } finally {
-                metrics.request(route(req.path().path()), res.status().code(),
+                metrics.request(route(req.path().absolute().path()), res.status().code(),
                         System.nanoTime() - start);
             }
         });
@@ -145,6 +170,12 @@ public final class KodiakServer {
         if (path.startsWith(ClassifyService.MODELS + "/")) {
             return path.endsWith("/classify") ? ClassifyService.CLASSIFY_MODEL
                     : ClassifyService.MODEL;
+        }
+        if (path.startsWith("/observe/health")) {
+            return "/observe/health";
+        }
+        if (path.startsWith("/observe/metrics")) {
+            return "/observe/metrics";
         }
         if (path.startsWith("/observe")) {
             return "/observe";
@@ -211,6 +242,7 @@ public final class KodiakServer {
      */
     public void stop() {
         server.stop();
+        headerWatch.close();
         decodes.close();
         registry.close();
         metrics.close();

@@ -36,7 +36,8 @@ public final class Main {
         ServerSettings settings;
         KodiakServer server;
         try {
-            settings = ServerSettings.read(config, System.getenv(), home);
+            settings = ServerSettings.read(config, System.getenv(),
+                    Path.of("").toAbsolutePath(), home);
             if (check) {
                 System.exit(check(settings));
                 return;

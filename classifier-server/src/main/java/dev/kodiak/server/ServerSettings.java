@@ -42,6 +42,14 @@ public final class ServerSettings {
             "PT30S", Duration::parse, "an ISO-8601 duration such as PT30S",
             "in-flight requests may finish for this long after SIGTERM; new connections are "
             + "refused");
+    static final Setting<Integer> MAX_TCP_CONNECTIONS = Setting.of("server.max-tcp-connections",
+            "1024", Integer::parseInt, "a count",
+            "connections open at once; more wait in the kernel's queue until one closes")
+            .range(v -> v >= 1, "at least 1");
+    static final Setting<Duration> IDLE_TIMEOUT = Setting.of("server.idle-connection-timeout",
+            "PT60S", Duration::parse, "an ISO-8601 duration such as PT60S",
+            "a connection with no request for this long is closed (this also bounds a request "
+            + "line that arrives slowly)").range(ServerSettings::positive, "positive");
     static final Setting<String> DEFAULT_MODEL = Setting.of("kodiak.default-model", "",
             Function.identity(), "a model name",
             "the model behind /api/v1/classify and /predict")
@@ -56,6 +64,10 @@ public final class ServerSettings {
     static final Setting<Duration> REQUEST_TIMEOUT = Setting.of("kodiak.limits.request-timeout",
             "PT10S", Duration::parse, "an ISO-8601 duration such as PT10S",
             "the deadline of one classification, from arrival to answer (503 after it)")
+            .range(ServerSettings::positive, "positive");
+    static final Setting<Duration> HEADER_TIMEOUT = Setting.of("kodiak.limits.header-timeout",
+            "PT10S", Duration::parse, "an ISO-8601 duration such as PT10S",
+            "the longest a request's headers may take to arrive; slower connections are closed")
             .range(ServerSettings::positive, "positive");
     static final Setting<Duration> UPLOAD_TIMEOUT = Setting.of("kodiak.limits.upload-timeout",
             "PT30S", Duration::parse, "an ISO-8601 duration such as PT30S",
@@ -124,8 +136,9 @@ public final class ServerSettings {
     static final String MODELS_KEY = "kodiak.models";
 
     /** Every setting, in the order of the configuration file. */
-    static final List<Setting<?>> ALL = List.of(PORT, HOST, SHUTDOWN_GRACE, DEFAULT_MODEL,
-            MAX_BODY_BYTES, MAX_PIXELS, REQUEST_TIMEOUT, UPLOAD_TIMEOUT, MAX_CONCURRENT_DECODES,
+    static final List<Setting<?>> ALL = List.of(PORT, HOST, SHUTDOWN_GRACE, MAX_TCP_CONNECTIONS,
+            IDLE_TIMEOUT, DEFAULT_MODEL, MAX_BODY_BYTES, MAX_PIXELS, REQUEST_TIMEOUT,
+            HEADER_TIMEOUT, UPLOAD_TIMEOUT, MAX_CONCURRENT_DECODES,
             DECODE_MEMORY, BODY_MEMORY, ADMISSION_WAIT, MAX_CONCURRENT_REQUESTS, BATCHING,
             MAX_BATCH_SIZE, MAX_WAIT, QUEUE_CAPACITY, WORKERS, ENGINE, INTRA_OP, INTER_OP,
             CORS_ORIGINS, SITE);
@@ -161,13 +174,15 @@ public final class ServerSettings {
     private final Map<Setting<?>, Object> values;
     private final Map<String, Path> models;
     private final String defaultModel;
+    private final String defaultModelReason;
     private final Optional<Path> site;
 
     private ServerSettings(Map<Setting<?>, Object> values, Map<String, Path> models,
-            String defaultModel, Optional<Path> site) {
+            String defaultModel, String defaultModelReason, Optional<Path> site) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
         this.defaultModel = defaultModel;
+        this.defaultModelReason = defaultModelReason;
         this.site = site;
     }
 
@@ -201,7 +216,7 @@ public final class ServerSettings {
     }
 
     /**
-     * Reads and checks the settings.
+     * Reads and checks the settings, resolving relative paths against {@code home}.
      *
      * @param config the root configuration (application.yaml and friends)
      * @param env the environment variables
@@ -210,6 +225,25 @@ public final class ServerSettings {
      * @throws InvalidSettingsException naming every invalid key and its value
      */
     public static ServerSettings read(Config config, Map<String, String> env, Path home) {
+        return read(config, env, home, home);
+    }
+
+    /**
+     * Reads and checks the settings. A relative bundle or site path is resolved against the
+     * working directory first, as every command line tool does, then against Kodiak's home (the
+     * distribution's folder, which holds the bundled default model).
+     *
+     * @param config the root configuration (application.yaml and friends)
+     * @param env the environment variables
+     * @param workingDirectory where the server was started from
+     * @param home Kodiak's home
+     * @return the settings
+     * @throws InvalidSettingsException naming every invalid key and its value, and for a path
+     *     that exists nowhere, both places it was looked for
+     */
+    public static ServerSettings read(Config config, Map<String, String> env,
+            Path workingDirectory, Path home) {
+        Paths paths = new Paths(workingDirectory, home);
         Reader r = new Reader(config, env);
         Map<Setting<?>, Object> values = new LinkedHashMap<>();
         int cores = Runtime.getRuntime().availableProcessors();
@@ -230,24 +264,29 @@ public final class ServerSettings {
                 + MAX_BODY_BYTES.key() + " (" + 2 * maxBody + "), so that the largest body "
                 + "accepted fits");
 
-        Map<String, Path> models = models(r, config, home);
+        Map<String, Path> models = models(r, config, paths);
+        boolean chosen = r.raw(DEFAULT_MODEL.key()) != null;
         String defaultModel = r.get(DEFAULT_MODEL,
                 models.isEmpty() ? "" : models.keySet().iterator().next());
         values.put(DEFAULT_MODEL, defaultModel);
+        String reason = chosen ? "set by " + DEFAULT_MODEL.key() + " (env "
+                + DEFAULT_MODEL.env() + ")" : "the first model of " + MODELS_KEY + "; set "
+                + DEFAULT_MODEL.key() + " (env " + DEFAULT_MODEL.env() + ") to choose another";
         if (!models.isEmpty() && !models.containsKey(defaultModel)) {
             r.problem(DEFAULT_MODEL.key(), defaultModel, "one of " + models.keySet());
         }
         String siteText = (String) values.get(SITE);
         Optional<Path> site = siteText.isBlank() ? Optional.empty()
-                : Optional.of(home.resolve(siteText).normalize());
-        site.ifPresent(p -> r.check(Files.isDirectory(p), SITE.key(), p,
-                "an existing directory with a built site"));
+                : Optional.of(paths.resolve(siteText, Files::isDirectory));
+        site.filter(p -> !Files.isDirectory(p)).ifPresent(p -> paths.missing(r, SITE.key(),
+                siteText, p, "an existing directory with a built site"));
         r.fail();
-        return new ServerSettings(values, models, defaultModel, site);
+        return new ServerSettings(values, models, defaultModel, reason, site);
     }
 
-    private static Map<String, Path> models(Reader r, Config config, Path home) {
+    private static Map<String, Path> models(Reader r, Config config, Paths paths) {
         Map<String, Path> models = new LinkedHashMap<>();
+        Map<String, String> given = new LinkedHashMap<>();
         String modelsText = r.raw(MODELS_KEY);
         if (modelsText != null) {
             for (String entry : modelsText.split(",")) {
@@ -255,7 +294,8 @@ public final class ServerSettings {
                 if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
                     r.problem(MODELS_KEY, entry, "name=path pairs");
                 } else {
-                    models.put(parts[0].trim(), home.resolve(parts[1].trim()).normalize());
+                    models.put(parts[0].trim(), paths.resolve(parts[1].trim(), Files::exists));
+                    given.put(parts[0].trim(), parts[1].trim());
                 }
             }
         } else {
@@ -264,7 +304,8 @@ public final class ServerSettings {
                 if (path.isBlank()) {
                     r.problem(MODELS_KEY + "." + model.name(), path, "a bundle path");
                 } else {
-                    models.put(model.name(), home.resolve(path).normalize());
+                    models.put(model.name(), paths.resolve(path, Files::exists));
+                    given.put(model.name(), path);
                 }
             }
         }
@@ -277,8 +318,8 @@ public final class ServerSettings {
                         "a name of a-z, 0-9, '.', '_', '-' (it appears in URLs)");
             }
             if (!Files.exists(model.getValue())) {
-                r.problem(MODELS_KEY + "." + model.getKey(), model.getValue().toString(),
-                        "the path of an existing bundle directory or zip");
+                paths.missing(r, MODELS_KEY + "." + model.getKey(), given.get(model.getKey()),
+                        model.getValue(), "the path of an existing bundle directory or zip");
             }
         }
         return models;
@@ -379,6 +420,11 @@ public final class ServerSettings {
     /** @return the model behind {@code /api/v1/classify} and {@code /predict} */
     public String defaultModel() {
         return defaultModel;
+    }
+
+    /** @return why {@link #defaultModel()} is the default, for the log and the model list */
+    public String defaultModelReason() {
+        return defaultModelReason;
     }
 
     /** @return the largest request body */
@@ -485,6 +531,41 @@ public final class ServerSettings {
         return List.copyOf(values);
     }
 
+    /**
+     * Resolves configured paths: absolute ones as they are; relative ones against the working
+     * directory, else against Kodiak's home, where the distribution keeps the default model.
+     */
+    private record Paths(Path workingDirectory, Path home) {
+        Paths {
+            workingDirectory = workingDirectory.toAbsolutePath().normalize();
+            home = home.toAbsolutePath().normalize();
+        }
+
+        Path resolve(String text, java.util.function.Predicate<Path> usable) {
+            Path given = Path.of(text);
+            if (given.isAbsolute()) {
+                return given.normalize();
+            }
+            Path here = workingDirectory.resolve(given).normalize();
+            Path inHome = home.resolve(given).normalize();
+            return usable.test(here) || !usable.test(inHome) ? here : inHome;
+        }
+
+        /**
+         * Reports a path that exists nowhere: the path itself, or for a relative one that could
+         * be in either place, both places it was looked for.
+         */
+        void missing(Reader r, String key, String text, Path resolved, String expected) {
+            if (Path.of(text).isAbsolute() || workingDirectory.equals(home)) {
+                r.problem(key, resolved.toString(), expected);
+            } else {
+                r.problem(key, text, "looked for as '" + workingDirectory.resolve(text)
+                        .normalize() + "' from the working directory and as '"
+                        + home.resolve(text).normalize() + "' from Kodiak's home", expected);
+            }
+        }
+    }
+
     /** Looks a key up in the environment first, then in the configuration. */
     private static final class Reader {
         private final Config config;
@@ -537,11 +618,16 @@ public final class ServerSettings {
         }
 
         void problem(String key, String value, String expected) {
+            problem(key, value, null, expected);
+        }
+
+        /** A bad value, with where it was looked for (or null). */
+        void problem(String key, String value, String where, String expected) {
             // one model's entry is set through the whole map: KODIAK_MODELS=name=path,...
             String variable = key.startsWith(MODELS_KEY + ".") ? Setting.env(MODELS_KEY)
                     + " (name=path pairs)" : Setting.env(key);
-            problems.add(key + " (env " + variable + ") is '" + value + "' but must be "
-                    + expected);
+            problems.add(key + " (env " + variable + ") is '" + value + "'"
+                    + (where == null ? "" : " (" + where + ")") + " but must be " + expected);
         }
 
         void fail() {

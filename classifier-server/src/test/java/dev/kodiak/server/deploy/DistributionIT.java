@@ -82,6 +82,35 @@ class DistributionIT {
         }
     }
 
+    /**
+     * The distribution ships the configuration file the docs promise: every key the server
+     * reads, commented, with its default; and a server started elsewhere finds a bundle by a
+     * path relative to where it was started.
+     */
+    @Test
+    void shipsEveryKeyInItsConfigurationFileAndReadsPathsFromTheWorkingDirectory()
+            throws Exception {
+        String conf = Files.readString(DIST.resolve("conf/application.yaml"));
+        for (String key : dev.kodiak.server.ServerSettings.KEYS) {
+            String last = key.substring(key.lastIndexOf('.') + 1);
+            assertThat(key, conf, containsString(last + ":"));
+        }
+        Path work = Files.createTempDirectory("kodiak-work");
+        Path bundle = Files.createDirectories(work.resolve("models/mine"));
+        try (var files = Files.list(Fixtures.tinyBundle())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, bundle.resolve(f.getFileName()));
+            }
+        }
+        Path log = Files.createTempFile("kodiak-relative", ".log");
+        ProcessBuilder check = new ProcessBuilder(DIST.resolve("bin/kodiak-server").toString(),
+                "--check").directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        check.environment().put("KODIAK_MODELS", "mine=models/mine");
+        assertThat(Files.readString(log), check.start().waitFor(), is(0));
+        assertThat(Files.readString(log), containsString("model mine"));
+    }
+
     @Test
     void checkLoadsTheModelsOrSaysWhichIsBroken() throws Exception {
         Path log = Files.createTempFile("kodiak-check", ".log");
