@@ -13,10 +13,15 @@ Python:
                  serves, provenance, the probe (below) and the sha256 of every other file
 
 The probe makes a bundle check itself wherever it runs. The exporter feeds the eval() module two
-noise images made by a tiny, exactly reproducible generator (see probe_pixels) and stores what
-torch computes. Opening the bundle runs the runtime it will use on the same two images and
-refuses the bundle, naming the runtime and the largest difference, when the answers disagree
-beyond the tolerance: a broken export is caught on the JVM and in the browser alike.
+noise images made by a tiny, exactly reproducible generator (see probe_pixels) and taken through
+the whole input spec, and stores what torch computes. Opening the bundle runs the runtime it will
+use on the same images and refuses the bundle, naming the runtime and the largest difference,
+when the answers disagree beyond the tolerance: a broken export, or an input spec edited after
+export, is caught on the JVM and in the browser alike. The exporter proves that: it edits each
+field of the spec (mean, std, size, resize, interpolation, ...) and checks that the runtime's
+rule would notice. Where the model's scores barely move (tiny scores of random weights), it tries
+more images, then a lower tolerance that the scores' float32 rounding allows; a field it still
+cannot protect is listed in the manifest (probe.misses) and warned of, here and at every open.
 
 Run it with Debian's python3 and python3-torch (torch 1.13 files load in libtorch 2.x):
 
@@ -72,12 +77,22 @@ ONNX_FILE = "model.onnx"
 ONNX_OPSET = 17  # the newest torch 1.13 exports; ONNX Runtime 1.2x and onnxruntime-web run it
 FORMATS = ("torchscript", "onnx")
 EXPORTER = "kodiak tools/export_bundle.py"
-# The probe: seeds of the noise images, and how far a runtime's answer may be from torch's, as a
-# fraction of the largest expected magnitude (at least 1). Exports that are broken differ by
-# whole units; float summation order across CPUs and runtimes differs by about 1e-6.
+# The probe (see make_probe): noise images made by a tiny integer generator at a "source" size
+# and taken through the whole input spec, so that an edit of any field changes what the model
+# sees. A runtime may differ from torch by `tolerance` times the largest expected magnitude (at
+# least 1): 1e-3 (broken exports differ by whole units; float summation order across CPUs and
+# runtimes by about 1e-6) unless the model's scores call for another.
+PROBE_GENERATOR = "lcg32-resize"
 PROBE_SEEDS = (1, 2)
 PROBE_TOLERANCE = 1e-3
-PROBE_GENERATOR = "lcg32-pixels"
+PROBE_CANDIDATE_SEEDS = tuple(range(1, 9))  # tried, in order, when seeds 1 and 2 miss an edit
+PROBE_MAX_IMAGES = 4                         # every runtime runs them at every open
+# How far runtimes may be apart, at least: NOISE_MARGIN times what float32 rounding moves the
+# scores by (the model run in float64 says), PARITY of the largest score (the golden tests'
+# cross-runtime tolerance; measured worst 1.4e-6), and MIN_TOLERANCE of max(1, largest).
+PROBE_NOISE_MARGIN = 100
+PROBE_PARITY = 1e-5
+PROBE_MIN_TOLERANCE = 1e-15
 
 STATS = {
     # torchvision / fastai imagenet_stats
@@ -86,6 +101,11 @@ STATS = {
 }
 INTERPOLATIONS = ("nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 RESIZES = ("squish", "crop", "pad")
+
+
+class ExportError(ValueError):
+    """A model, labels or spec that cannot make a bundle; the command line prints the message
+    alone, as one line, without a traceback."""
 
 
 def input_spec(width, height, color="RGB", resize="squish", interpolation="bilinear",
@@ -201,39 +221,221 @@ def preprocess(path_or_file, spec):
 
 
 def probe_pixels(seed, width, height, channels):
-    """The probe's noise image: width x height x channels bytes, interleaved (HWC), from a 32-bit
+    """A probe's noise image: width x height x channels bytes, interleaved (HWC), from a 32-bit
     linear congruential generator (Numerical Recipes' constants) taking the top byte of each
     state. Integer arithmetic only, so Java, and Java compiled to JavaScript, make the same bytes:
-    dev.kodiak.core.bundle.Probe is the other implementation."""
+    dev.kodiak.core.bundle.Probe is the other implementation. Computed a block at a time (the
+    state `block` steps on is A * state + C, mod 2**32), the same states as one step at a time."""
     import numpy as np
-    out = np.empty(width * height * channels, dtype=np.uint8)
-    state = seed & 0xFFFFFFFF
-    for i in range(len(out)):
-        state = (state * 1664525 + 1013904223) & 0xFFFFFFFF
-        out[i] = state >> 24
-    return out.reshape(height, width, channels)
+    mask, a, c, block = 0xFFFFFFFF, 1664525, 1013904223, 4096
+    count = width * height * channels
+    states = np.empty(count, dtype=np.uint64)
+    state = seed & mask
+    for i in range(min(count, block)):
+        state = (state * a + c) & mask
+        states[i] = state
+    jump_a, jump_c = 1, 0
+    for _ in range(block):
+        jump_a, jump_c = (jump_a * a) & mask, (jump_c * a + c) & mask
+    for start in range(block, count, block):
+        end = min(count, start + block)
+        # products of two values below 2**32 fit in 64 bits: no wrap-around before the mask
+        states[start:end] = (states[start - block:end - block] * np.uint64(jump_a)
+                             + np.uint64(jump_c)) & np.uint64(mask)
+    return (states >> np.uint64(24)).astype(np.uint8).reshape(height, width, channels)
 
 
-def probe_tensor(spec, seeds=PROBE_SEEDS):
-    """The probe's batch: each noise image through steps 3-4 of the input spec (pil_to_tensor)."""
+def probe_source(spec):
+    """The size the probe's noise images are made at: 1.6 times the model's width and 1.2 times
+    its height, a shape 4:3 wider than the model's, larger on both sides (but never the crop's
+    shorter side). Squish, crop and pad then give other pixels, and so do every filter, the crop's
+    shorter side and the pad fill."""
+    width, height = spec["width"] * 8 // 5 + 1, spec["height"] * 6 // 5 + 1
+    if spec.get("resize_shorter") in (width, height):
+        width, height = width + 1, height + 1
+    return width, height
+
+
+def probe_tensor(spec, seeds=PROBE_SEEDS, source=None):
+    """The probe's batch. With a source size (width, height), generator lcg32-resize: each seed's
+    noise image is made at that size and goes through the whole input spec, resize included, as
+    a photo would. Without one, generator lcg32-pixels (bundles exported before it): the image is
+    made at the model's size and goes through the tensor step only."""
     from PIL import Image
     channels = 3 if spec["color"] == "RGB" else 1
     tensors = []
     for seed in seeds:
-        pixels = probe_pixels(seed, spec["width"], spec["height"], channels)
+        width, height = source or (spec["width"], spec["height"])
+        pixels = probe_pixels(seed, width, height, channels)
         image = Image.fromarray(pixels if channels == 3 else pixels[:, :, 0], spec["color"])
+        if source:
+            image = pil_resize(image, spec)
         tensors.append(pil_to_tensor(image, spec))
     return torch.cat(tensors)
 
 
+def spec_edits(spec):
+    """Edits of an input spec that the probe must notice, each about as small as a real mistake:
+    (field, what the edit is, the edited spec). Edits the manifest reader would refuse are left
+    out; they never reach a runtime."""
+    width, height, channels = spec["width"], spec["height"], len(spec["mean"])
+    unit = 1.0 if spec["rescale"] else 255.0
+    yield "mean", "mean +%g" % (0.05 * unit), dict(
+        spec, mean=[m + 0.05 * unit for m in spec["mean"]])
+    yield "std", "std x1.1", dict(spec, std=[s * 1.1 for s in spec["std"]])
+    yield "invert", "invert %s" % str(not spec["invert"]).lower(), dict(
+        spec, invert=not spec["invert"])
+    yield "rescale", "rescale %s" % str(not spec["rescale"]).lower(), dict(
+        spec, rescale=not spec["rescale"])
+    if width > 1 and height > 1:
+        size = width - max(1, width // 8), height - max(1, height // 8)
+        yield "size", "size %dx%d" % size, dict(spec, width=size[0], height=size[1])
+    other = "L" if spec["color"] == "RGB" else "RGB"
+    pick = (lambda v: v[:1]) if other == "L" else (lambda v: v * 3)
+    recolored = dict(spec, color=other, mean=pick(spec["mean"]), std=pick(spec["std"]))
+    if "pad_fill" in spec:
+        recolored["pad_fill"] = pick(spec["pad_fill"])
+    yield "color", "color " + other, recolored
+    for resize in RESIZES:
+        if resize != spec["resize"]:
+            edited = {k: v for k, v in spec.items() if k not in ("resize_shorter", "pad_fill")}
+            edited["resize"] = resize
+            if resize == "crop":
+                edited["resize_shorter"] = max(width, height)
+            if resize == "pad":
+                edited["pad_fill"] = [0] * channels
+            yield "resize", "resize " + resize, edited
+    for interpolation in INTERPOLATIONS:
+        if interpolation != spec["interpolation"]:
+            yield "interpolation", "interpolation " + interpolation, dict(
+                spec, interpolation=interpolation)
+    if spec["resize"] == "crop":
+        shorter = spec.get("resize_shorter", max(width, height))
+        edited = max(width, height) if shorter != max(width, height) else shorter + shorter // 8
+        yield "resize_shorter", "resize_shorter %d" % edited, dict(spec, resize_shorter=edited)
+    if spec["resize"] == "pad":
+        fill = [255 if v < 128 else 0 for v in spec.get("pad_fill", [0] * channels)]
+        yield "pad_fill", "pad_fill %s" % fill, dict(spec, pad_fill=fill)
+
+
+class ProbeCheck:
+    """What the probe would tell a runtime, per candidate image: torch's scores, how far float32
+    rounding moves them (from the model run in float64), and how far each edit of the input spec
+    moves them (None: the model refuses the edited input, which opening a bundle reports too)."""
+
+    def __init__(self, model, spec, seeds, source):
+        import copy
+        import warnings
+        self.spec, self.seeds, self.source = spec, list(seeds), source
+        x = probe_tensor(spec, seeds, source)
+        with torch.no_grad():
+            self.expected = model(x).float()
+        if not torch.isfinite(self.expected).all():
+            raise ExportError("the model's scores on the probe's noise images are not all "
+                              "finite (NaN or infinite); a runtime could never match them")
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wide = copy.deepcopy(model).double()(x.double())
+            self.noise = (wide - self.expected.double()).abs().amax(dim=1).tolist()
+        except Exception:  # a model that only runs in float32: no estimate, no lowering
+            self.noise = None
+        self.edits = []
+        for field, edit, edited in spec_edits(spec):
+            try:
+                with torch.no_grad():
+                    out = model(probe_tensor(edited, seeds, source)).float()
+            except Exception:
+                out = None
+            if out is None or out.shape != self.expected.shape:
+                moved = None
+            else:
+                moved = torch.nan_to_num((out - self.expected).abs(), nan=float("inf"))
+                moved = moved.amax(dim=1).tolist()
+            self.edits.append((field, edit, moved))
+
+    def judge(self, images):
+        """The probe made of the images at these positions: its tolerance, the edits it catches
+        and those it misses, as the runtime's rule (|difference| <= tolerance * max(1, largest
+        expected magnitude)) would judge each edited spec. The tolerance is 1e-3 when that
+        catches every edit with a margin of 2; else as low as the scores allow (the smallest
+        movement of an edit, halved, but not below what runtimes may differ by)."""
+        largest = float(self.expected[images].abs().max())
+        scale = max(1.0, largest)
+        default = PROBE_TOLERANCE * scale
+        if self.noise is None:
+            floor = default
+        else:
+            floor = max(PROBE_NOISE_MARGIN * max(self.noise[i] for i in images),
+                        PROBE_PARITY * largest, PROBE_MIN_TOLERANCE * scale)
+        moved = [(field, edit, None if m is None else max(m[i] for i in images))
+                 for field, edit, m in self.edits]
+        caught = [d for _, _, d in moved if d is not None and d >= 2 * floor]
+        allowed = min([max(default, floor)] + [d / 2 for d in caught])
+        tolerance = round_down(allowed / scale)
+        allowed = tolerance * scale
+        verdicts = [(field, edit, d, d is None or d > allowed) for field, edit, d in moved]
+        return {"tolerance": tolerance, "allowed": allowed, "largest": largest,
+                "floor": floor, "edits": verdicts,
+                "misses": sorted({f for f, _, _, ok in verdicts if not ok},
+                                 key=[f for f, _, _ in self.edits].index)}
+
+
+def round_down(value):
+    """Two significant digits, rounded towards zero: 0.00123456 -> 0.0012."""
+    import math
+    exponent = math.floor(math.log10(value)) - 1
+    return float("%de%d" % (math.floor(value / 10 ** exponent), exponent))
+
+
+def choose_probe(model, spec):
+    """Choose the probe's images and tolerance so that every edit of the input spec that
+    spec_edits makes is caught, preferring, in order: seeds 1 and 2 at tolerance 1e-3; more
+    images (up to PROBE_MAX_IMAGES, from PROBE_CANDIDATE_SEEDS); a lower tolerance the scores
+    can support. Returns (seeds, source, judgement, check) for the best found."""
+    source = probe_source(spec)
+    check = ProbeCheck(model, spec, PROBE_SEEDS, source)
+    best = list(range(len(PROBE_SEEDS)))
+    verdict = check.judge(best)
+
+    def rank(v, images):
+        return len(v["misses"]), v["tolerance"] < PROBE_TOLERANCE, len(images)
+
+    if rank(verdict, best)[:2] != (0, False):
+        extra = [s for s in PROBE_CANDIDATE_SEEDS if s not in PROBE_SEEDS]
+        check = ProbeCheck(model, spec, list(PROBE_SEEDS) + extra, source)
+        verdict = check.judge(best)
+        while len(best) < PROBE_MAX_IMAGES:
+            options = [(rank(v, best + [i]), i, v) for i in range(len(best), len(check.seeds))
+                       if i not in best for v in [check.judge(best + [i])]]
+            if not options or min(options)[0] >= rank(verdict, best):
+                break
+            _, add, verdict = min(options)
+            best.append(add)
+    return [check.seeds[i] for i in best], source, verdict, check
+
+
 def make_probe(model, spec):
-    """Run the eval() module on the probe batch: what every runtime must reproduce."""
+    """Run the eval() module on the probe: what every runtime must reproduce. The entry lists the
+    input spec fields whose edit the probe cannot detect ("misses"; opening the bundle warns of
+    them), and says so on stderr."""
+    seeds, source, verdict, check = choose_probe(model, spec)
     with torch.no_grad():
-        outputs = model(probe_tensor(spec))
+        outputs = model(probe_tensor(spec, seeds, source))
+    if verdict["misses"]:
+        moved = max(d or 0.0 for f, _, d, ok in verdict["edits"] if not ok)
+        print("WARNING: the bundle's probe cannot detect an edit of %s in %s: the model's scores "
+              "move by at most %.2g when %s, within what runtimes may differ by (%.2g). Opening "
+              "the bundle will not notice such an edit; Kodiak warns of this whenever it opens "
+              "it." % (", ".join(verdict["misses"]), MANIFEST, moved,
+                       "it changes" if len(verdict["misses"]) == 1 else "they change",
+                       verdict["floor"]), file=sys.stderr)
     return {
         "generator": PROBE_GENERATOR,
-        "seeds": list(PROBE_SEEDS),
-        "tolerance": PROBE_TOLERANCE,
+        "source": {"width": source[0], "height": source[1]},
+        "seeds": seeds,
+        "tolerance": verdict["tolerance"],
+        "misses": verdict["misses"],
         "outputs": [[float(v) for v in row] for row in outputs],
     }
 
