@@ -108,6 +108,14 @@ class ExportError(ValueError):
     alone, as one line, without a traceback."""
 
 
+class LabelCountError(ExportError):
+    """The model outputs another number of scores than there are labels."""
+
+    def __init__(self, labels, outputs):
+        super().__init__(f"there are {labels} labels; the model outputs {outputs}")
+        self.labels, self.outputs = labels, outputs
+
+
 def input_spec(width, height, color="RGB", resize="squish", interpolation="bilinear",
                resize_shorter=None, pad_fill=0, invert=False, rescale=True, mean="none", std=None):
     """Build the input spec of a bundle: how an image becomes the model's CHW float32 tensor.
@@ -123,11 +131,11 @@ def input_spec(width, height, color="RGB", resize="squish", interpolation="bilin
       4. subtract `mean` and divide by `std` per channel ("imagenet" names the usual stats).
     """
     if color not in ("RGB", "L"):
-        raise ValueError(f"color must be RGB or L, not {color!r}")
+        raise ExportError(f"color must be RGB or L, not {color!r}")
     if resize not in RESIZES:
-        raise ValueError(f"resize must be one of {RESIZES}, not {resize!r}")
+        raise ExportError(f"resize must be one of {RESIZES}, not {resize!r}")
     if interpolation not in INTERPOLATIONS:
-        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
+        raise ExportError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
     channels = 3 if color == "RGB" else 1
     if isinstance(mean, str):
         stats = STATS[mean]
@@ -136,10 +144,10 @@ def input_spec(width, height, color="RGB", resize="squish", interpolation="bilin
         else:
             mean, std = stats
     if std is None:
-        raise ValueError("std is required when mean is given as numbers")
+        raise ExportError("std is required when mean is given as numbers")
     mean, std = [float(m) for m in mean], [float(s) for s in std]
     if len(mean) != channels or len(std) != channels:
-        raise ValueError(f"mean and std need {channels} values for color {color}")
+        raise ExportError(f"mean and std need {channels} values for color {color}")
     spec = {
         "color": color,
         "width": int(width),
@@ -154,8 +162,8 @@ def input_spec(width, height, color="RGB", resize="squish", interpolation="bilin
     if resize == "crop":
         spec["resize_shorter"] = int(resize_shorter or max(width, height))
         if spec["resize_shorter"] < max(width, height):
-            raise ValueError("resize_shorter must be at least max(width, height) so the centre "
-                             "crop fits inside the resized image")
+            raise ExportError("resize_shorter must be at least max(width, height) so the "
+                              "centre crop fits inside the resized image")
     if resize == "pad":
         fill = pad_fill if isinstance(pad_fill, (list, tuple)) else [pad_fill] * channels
         spec["pad_fill"] = [int(v) for v in fill]
@@ -485,6 +493,15 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+def check_outputs(out, labels):
+    """The model's output for one image must hold one score per label."""
+    if out.dim() == 2 and out.shape[0] == 1 and out.shape[1] != len(labels):
+        raise LabelCountError(len(labels), out.shape[1])
+    if tuple(out.shape) != (1, len(labels)):
+        raise ExportError(f"the model outputs shape {tuple(out.shape)} for one image; Kodiak "
+                          f"needs (1, {len(labels)}): one score per label")
+
+
 def export_bundle(model, labels, spec, out_dir, name, version, output="logits", provenance=None,
                   script=False, description="", formats=FORMATS, opset=ONNX_OPSET):
     """Write `model` as a Kodiak bundle into `out_dir` (replaced whole, never half-written).
@@ -501,23 +518,21 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     """
     formats = tuple(formats)
     if not formats or any(f not in FORMATS for f in formats):
-        raise ValueError(f"formats must be a non-empty subset of {FORMATS}, not {formats!r}")
+        raise ExportError(f"formats must be a non-empty subset of {FORMATS}, not {formats!r}")
     if opset < 14:
-        raise ValueError("opset must be 14 or later")
+        raise ExportError("opset must be 14 or later")
     if output not in ("logits", "probabilities"):
-        raise ValueError(f"output must be logits or probabilities, not {output!r}")
+        raise ExportError(f"output must be logits or probabilities, not {output!r}")
     labels = [str(label) for label in labels]
     if len(set(labels)) != len(labels) or not labels:
-        raise ValueError("labels must be non-empty and unique")
+        raise ExportError("labels must be non-empty and unique")
     model = model.eval().cpu()
     channels = 3 if spec["color"] == "RGB" else 1
     example = torch.zeros(1, channels, spec["height"], spec["width"])
     with torch.no_grad():
         scripted = torch.jit.script(model) if script else torch.jit.trace(model, example)
         out = scripted(example)
-    if tuple(out.shape) != (1, len(labels)):
-        raise ValueError(f"model outputs shape {tuple(out.shape)} for one image but there are "
-                         f"{len(labels)} labels; pass the labels in output order")
+    check_outputs(out, labels)
 
     out_dir = os.path.abspath(out_dir)
     parent = os.path.dirname(out_dir)
@@ -583,11 +598,11 @@ def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
         manifest = json.load(f)
     ts = manifest["model"].get("file")
     if not ts:
-        raise ValueError(f"{bundle_dir} has no TorchScript file to export ONNX from")
+        raise ExportError(f"{bundle_dir} has no TorchScript file to export ONNX from")
     expected = manifest.get("files", {}).get(ts)
     if expected and sha256_of(os.path.join(bundle_dir, ts)) != expected:
-        raise ValueError(f"{ts} does not match its sha256 in {MANIFEST}; refusing to upgrade a "
-                         "damaged bundle")
+        raise ExportError(f"{ts} does not match its sha256 in {MANIFEST}; refusing to upgrade "
+                          "a damaged bundle")
     model = torch.jit.load(os.path.join(bundle_dir, ts), map_location="cpu").eval()
     spec = manifest["input"]
     channels = 3 if spec["color"] == "RGB" else 1
@@ -611,6 +626,35 @@ def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
     ordered["probe"] = make_probe(model, spec)
     write_manifest(bundle_dir, ordered)
     return ordered
+
+
+def load_torchvision(arch, labels, state_dict=None):
+    """A torchvision.models constructor with one output per label, and its weights; a label
+    count that does not match the weights' last layer is a LabelCountError, not torch's
+    "size mismatch" traceback."""
+    import torchvision
+    factory = getattr(torchvision.models, arch, None)
+    if not callable(factory):
+        raise ExportError(f"torchvision {torchvision.__version__} has no model {arch!r}")
+    model = factory(num_classes=len(labels))
+    if not state_dict:
+        return model
+    weights = torch.load(state_dict, map_location="cpu")
+    own = model.state_dict()
+    for key, value in weights.items():
+        mine = own.get(key)
+        # the layer made with one row per label, whose rows in the weights differ
+        if (mine is not None and getattr(value, "dim", lambda: 0)() >= 1
+                and mine.shape[0] == len(labels) and value.shape[0] != len(labels)
+                and value.shape[1:] == mine.shape[1:]):
+            raise LabelCountError(len(labels), value.shape[0])
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as e:
+        detail = [line.strip() for line in str(e).splitlines() if line.strip()]
+        raise ExportError(f"{os.path.basename(state_dict)} does not hold weights of torchvision "
+                          f"{arch}: {detail[1] if len(detail) > 1 else detail[0]}") from None
+    return model
 
 
 def main(argv=None):
@@ -644,23 +688,35 @@ def main(argv=None):
                         help="model files to write: torchscript, onnx or both (default)")
     parser.add_argument("--opset", type=int, default=ONNX_OPSET, help="ONNX opset (14 or later)")
     args = parser.parse_args(argv)
+    try:
+        print(run(parser, args))
+    except LabelCountError as e:
+        sys.exit(f"export_bundle.py: {os.path.basename(args.labels)} has {e.labels} lines; the "
+                 f"model outputs {e.outputs}. Give one label per output, one per line, in the "
+                 f"model's output order")
+    except ExportError as e:
+        sys.exit(f"export_bundle.py: {e}")
+
+
+def run(parser, args):
+    """The command line's work: what to say when it is done."""
     if args.upgrade:
         manifest = upgrade_bundle(args.upgrade, args.opset)
-        print(f"upgraded bundle {manifest['name']} in {args.upgrade}: "
-              f"runtimes {', '.join(manifest['runtimes'])}")
-        return
+        return (f"upgraded bundle {manifest['name']} in {args.upgrade}: "
+                f"runtimes {', '.join(manifest['runtimes'])}")
     if not args.labels or not args.out:
         parser.error("--labels and --out are required unless --upgrade")
 
     with open(args.labels, encoding="utf-8") as f:
         labels = [line.strip() for line in f if line.strip()]
     if args.torchvision:
-        import torchvision
-        model = getattr(torchvision.models, args.torchvision)(num_classes=len(labels))
-        if args.state_dict:
-            model.load_state_dict(torch.load(args.state_dict, map_location="cpu"))
+        model = load_torchvision(args.torchvision, labels, args.state_dict)
     else:
         model = torch.load(args.module, map_location="cpu")
+        if not isinstance(model, torch.nn.Module):
+            raise ExportError(f"{args.module} holds {type(model).__name__!r}, not a module saved "
+                              "with torch.save(model, FILE); for a state dict give "
+                              "--torchvision ARCH --state-dict FILE")
     width, height = (args.size * 2)[:2]
     mean, std = args.mean, None
     if mean not in STATS:
@@ -680,7 +736,7 @@ def main(argv=None):
                   provenance=provenance, script=args.script,
                   formats=[f.strip() for f in args.formats.split(",") if f.strip()],
                   opset=args.opset)
-    print(f"wrote bundle {name} to {args.out}")
+    return f"wrote bundle {name} to {args.out}"
 
 
 if __name__ == "__main__":

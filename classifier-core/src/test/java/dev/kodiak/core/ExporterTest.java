@@ -230,4 +230,24 @@ class ExporterTest {
             logger.removeHandler(handler);
         }
     }
+
+    @Test
+    void aLabelCountThatDoesNotMatchIsOneLine() throws Exception {
+        Path sixLabels = labels("six", "a", "b", "c", "d", "e", "f");
+        Run torchvision = export("--torchvision", "resnet18", "--state-dict",
+                fixtures.resolve("resnet18-5.pt").toString(), "--labels", sixLabels.toString(),
+                "--out", tmp.resolve("six").resolve("resnet").toString());
+        assertThat(torchvision.exit(), is(1));
+        assertThat(torchvision.out(), is(""));
+        assertThat("one line, no traceback", torchvision.err(), is("export_bundle.py: "
+                + "labels.txt has 6 lines; the model outputs 5. Give one label per output, one "
+                + "per line, in the model's output order\n"));
+        Run module = export("--module", fixtures.resolve("near.pt").toString(), "--labels",
+                sixLabels.toString(), "--size", "32", "--out",
+                tmp.resolve("six").resolve("near").toString());
+        assertThat(module.exit(), is(1));
+        assertThat(module.err(), containsString("labels.txt has 6 lines; the model outputs 3."));
+        assertThat(module.err().lines().count(), is(1L));
+        assertThat(Files.exists(tmp.resolve("six").resolve("near")), is(false));
+    }
 }

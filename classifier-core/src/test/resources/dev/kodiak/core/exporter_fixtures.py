@@ -5,6 +5,7 @@
   near.pt            a small CNN whose last layer is scaled by 1e-9: scores of about 1e-10, the
                      shape of a random-weight mobilenet_v3_small's (issue 24, item 6)
   constant.pt        a CNN whose scores do not depend on the image at all (zero convolution)
+  resnet18-5.pt      the state dict of a 5-class torchvision resnet18
   probe-tensors.json the probe's tensors (generator lcg32-resize) for every input spec form, as
                      the exporter computes them, for Java's Probe to reproduce
 """
@@ -13,6 +14,7 @@ import os
 import sys
 
 import torch
+import torchvision
 
 sys.path.insert(0, os.path.join(os.environ.get("KODIAK_ROOT", "."), "tools"))
 import export_bundle as eb  # noqa: E402
@@ -34,6 +36,8 @@ def main(out):
         constant[0].weight.zero_()
     torch.save(near, os.path.join(out, "near.pt"))
     torch.save(constant, os.path.join(out, "constant.pt"))
+    torch.save(torchvision.models.resnet18(num_classes=5).state_dict(),
+               os.path.join(out, "resnet18-5.pt"))
 
     specs = [
         eb.input_spec(12, 10, resize="squish", interpolation="bilinear", mean="imagenet"),
