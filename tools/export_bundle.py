@@ -28,6 +28,10 @@ Run it with Debian's python3 and python3-torch (torch 1.13 files load in libtorc
     /usr/bin/python3 tools/export_bundle.py --torchvision resnet18 --labels labels.txt \
         --size 224 --resize crop --resize-shorter 256 --mean imagenet --out models/resnet18
 
+It prints what it wrote: labels, input spec, files and sizes, runtimes, what the probe notices,
+and with --validate FOLDER (one sub-folder of images per label, as `kodiak evaluate` reads it) the
+top-1 accuracy, which it records in the provenance.
+
 Add model.onnx and the probe to a bundle made by an older exporter (the TorchScript file, the
 labels and the input spec stay as they are):
 
@@ -493,6 +497,11 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+def blank_input(spec):
+    """One black-ish image of the spec's shape: (1, C, H, W) zeros."""
+    return torch.zeros(1, 3 if spec["color"] == "RGB" else 1, spec["height"], spec["width"])
+
+
 def check_outputs(out, labels):
     """The model's output for one image must hold one score per label."""
     if out.dim() == 2 and out.shape[0] == 1 and out.shape[1] != len(labels):
@@ -628,6 +637,10 @@ def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
     return ordered
 
 
+WIDGET_AUTO_LIMIT = 20_000_000  # bytes: the blog widget's runtime "auto" limit (WidgetSettings)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+
+
 def load_torchvision(arch, labels, state_dict=None):
     """A torchvision.models constructor with one output per label, and its weights; a label
     count that does not match the weights' last layer is a LabelCountError, not torch's
@@ -657,6 +670,135 @@ def load_torchvision(arch, labels, state_dict=None):
     return model
 
 
+def slug(label):
+    """A label's folder name as `kodiak evaluate` matches it: lower case, runs of anything but
+    letters and digits as one dash."""
+    import re
+    return re.sub(r"[\W_]+", "-", label.lower()).strip("-")
+
+
+def validate(model, labels, spec, folder, batch=32):
+    """Top-1 accuracy of the eval() module on a labelled folder, each image through preprocess()
+    (the Python reference of the input spec): one sub-folder per label, named after it exactly or
+    as its slug, as `kodiak evaluate` reads it. Returns the provenance's accuracy entry and the
+    number of files PIL could not read (left out of the count)."""
+    if not os.path.isdir(folder):
+        raise ExportError(f"--validate {folder} is not a folder")
+    by_name = {label: i for i, label in enumerate(labels)}
+    by_slug = {}
+    for i, label in enumerate(labels):
+        by_slug.setdefault(slug(label), i)
+    items, unknown = [], []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.startswith(".") or not os.path.isdir(path):
+            continue
+        index = by_name.get(name, by_slug.get(slug(name)))
+        if index is None:
+            unknown.append(name)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            items += [(os.path.join(root, f), index) for f in sorted(files)
+                      if f.lower().endswith(IMAGE_SUFFIXES)]
+    if unknown:
+        raise ExportError(f"--validate {folder} has folders that are no label: {unknown}; the "
+                          f"labels are {labels[:5]}{' ...' if len(labels) > 5 else ''} "
+                          f"(a folder is named after its label, or e.g. {slug(labels[0])!r} "
+                          f"for {labels[0]!r})")
+    model = model.eval()
+    correct = total = unreadable = 0
+    for start in range(0, len(items), batch):
+        tensors, truth = [], []
+        for path, index in items[start:start + batch]:
+            try:
+                tensors.append(preprocess(path, spec))
+                truth.append(index)
+            except Exception:  # noqa: BLE001 - PIL raises many kinds for a file it cannot read
+                unreadable += 1
+        if tensors:
+            with torch.no_grad():
+                top = model(torch.cat(tensors)).argmax(dim=1)
+            correct += int((top == torch.tensor(truth)).sum())
+            total += len(truth)
+    if total == 0:
+        raise ExportError(f"--validate {folder} has no readable images in its label folders")
+    split = f"folder {os.path.basename(os.path.abspath(folder))}"
+    return {"metric": "top-1", "split": split, "correct": correct, "total": total}, unreadable
+
+
+def human_size(size):
+    """Bytes in decimal units, as the widget's 20 MB limit counts them."""
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def describe_spec(spec):
+    """The input spec in one line, in the order it is applied."""
+    resize, longer = spec["resize"], max(spec["width"], spec["height"])
+    if resize == "crop":
+        resize += f" (shorter side {spec.get('resize_shorter', longer)})"
+    if resize == "pad":
+        resize += f" (fill {', '.join(str(v) for v in spec.get('pad_fill', [0]))})"
+    steps = (["invert"] if spec["invert"] else []) + (["/255"] if spec["rescale"] else [])
+    numbers = lambda values: ", ".join(f"{v:g}" for v in values)  # noqa: E731
+    steps += [f"mean {numbers(spec['mean'])}", f"std {numbers(spec['std'])}"]
+    return (f"{spec['color']} {spec['width']}x{spec['height']}: {resize}, "
+            f"{spec['interpolation']}; {', '.join(steps)}")
+
+
+def describe_probe(probe, spec):
+    """What the probe checks at every open, in one line."""
+    checked = list(dict.fromkeys(field for field, _, _ in spec_edits(spec)))
+    caught = [f for f in checked if f not in probe.get("misses", [])]
+    source = probe.get("source")
+    line = (f"{len(probe['seeds'])} noise images"
+            + (f" ({source['width']}x{source['height']}, resized)" if source else "")
+            + f", tolerance {probe['tolerance']:.2g}")
+    if probe["tolerance"] < PROBE_TOLERANCE:
+        largest = max(abs(v) for row in probe["outputs"] for v in row)
+        line += f" (not {PROBE_TOLERANCE:g}: the scores are at most {largest:.2g})"
+    line += f"; notices an edit of {', '.join(caught) if caught else 'nothing'}"
+    if probe.get("misses"):
+        line += f"; MISSES an edit of {', '.join(probe['misses'])} (see the warning above)"
+    return line
+
+
+def summary(manifest, out_dir, verb="wrote", labels_file=None, unreadable=0):
+    """What the command line says after writing a bundle: (lines for stdout, warnings)."""
+    labels, spec = manifest["labels"], manifest["input"]
+    shown = ", ".join(labels[:5]) + (", ..." if len(labels) > 5 else "")
+    files = [MANIFEST] + list(manifest["files"])
+    sizes = {f: os.path.getsize(os.path.join(out_dir, f)) for f in files}
+    lines = [f"{verb} bundle {manifest['name']} {manifest['version']} in {out_dir}",
+             f"  labels    {len(labels)}"
+             + (f" (the lines of {os.path.basename(labels_file)})" if labels_file else "")
+             + f": {shown}",
+             f"  input     {describe_spec(spec)}",
+             f"  files     {', '.join(f'{f} {human_size(sizes[f])}' for f in files)}",
+             f"  runtimes  {', '.join(manifest['runtimes'])}"]
+    if "probe" in manifest:
+        lines.append(f"  probe     {describe_probe(manifest['probe'], spec)}")
+    accuracy = manifest["provenance"].get("accuracy")
+    if accuracy:
+        lines.append(f"  accuracy  {100 * accuracy['correct'] / accuracy['total']:.1f}% "
+                     f"{accuracy.get('metric', 'top-1')} on {accuracy.get('split', '')}: "
+                     f"{accuracy['correct']} of {accuracy['total']} images"
+                     + (f"; {unreadable} file{'s' * (unreadable > 1)} PIL cannot read left out"
+                        if unreadable else ""))
+    warnings = []
+    onnx = manifest["model"].get("onnx", {}).get("file")
+    if onnx and sizes[onnx] > WIDGET_AUTO_LIMIT:
+        warnings.append(f"WARNING: {onnx} is {human_size(sizes[onnx])}, over the blog widget's "
+                        f"{WIDGET_AUTO_LIMIT // 1_000_000} MB limit for runtime \"auto\": a page "
+                        f"that also names a server model asks the server rather than download "
+                        f"it into readers' browsers; runtime=\"browser\" (or "
+                        f"data-max-download-mb) runs it in the page anyway")
+    return lines, warnings
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Export a torchvision model or a saved "
                                      "torch.nn.Module to a Kodiak bundle.")
@@ -684,26 +826,31 @@ def main(argv=None):
     parser.add_argument("--output", default="logits", choices=("logits", "probabilities"))
     parser.add_argument("--script", action="store_true", help="torch.jit.script, not trace")
     parser.add_argument("--dataset", help="provenance: the data the model was trained on")
+    parser.add_argument("--validate", metavar="FOLDER",
+                        help="measure top-1 accuracy on a labelled folder (one sub-folder per "
+                        "label, as kodiak evaluate reads it) and record it in the provenance")
     parser.add_argument("--formats", default=",".join(FORMATS),
                         help="model files to write: torchscript, onnx or both (default)")
     parser.add_argument("--opset", type=int, default=ONNX_OPSET, help="ONNX opset (14 or later)")
     args = parser.parse_args(argv)
     try:
-        print(run(parser, args))
+        lines, warnings = run(parser, args)
     except LabelCountError as e:
         sys.exit(f"export_bundle.py: {os.path.basename(args.labels)} has {e.labels} lines; the "
                  f"model outputs {e.outputs}. Give one label per output, one per line, in the "
                  f"model's output order")
     except ExportError as e:
         sys.exit(f"export_bundle.py: {e}")
+    print("\n".join(lines))
+    for warning in warnings:
+        print(warning, file=sys.stderr)
 
 
 def run(parser, args):
-    """The command line's work: what to say when it is done."""
+    """The command line's work: (summary lines, warnings)."""
     if args.upgrade:
         manifest = upgrade_bundle(args.upgrade, args.opset)
-        return (f"upgraded bundle {manifest['name']} in {args.upgrade}: "
-                f"runtimes {', '.join(manifest['runtimes'])}")
+        return summary(manifest, args.upgrade, verb="upgraded")
     if not args.labels or not args.out:
         parser.error("--labels and --out are required unless --upgrade")
 
@@ -731,12 +878,17 @@ def run(parser, args):
                                            else "saved module")}
     if args.dataset:
         provenance["dataset"] = args.dataset
+    unreadable = 0
+    if args.validate:
+        with torch.no_grad():
+            check_outputs(model.eval()(blank_input(spec)), labels)
+        provenance["accuracy"], unreadable = validate(model, labels, spec, args.validate)
     name = args.name or os.path.basename(os.path.abspath(args.out))
-    export_bundle(model, labels, spec, args.out, name, args.version, output=args.output,
-                  provenance=provenance, script=args.script,
-                  formats=[f.strip() for f in args.formats.split(",") if f.strip()],
-                  opset=args.opset)
-    return f"wrote bundle {name} to {args.out}"
+    manifest = export_bundle(model, labels, spec, args.out, name, args.version,
+                             output=args.output, provenance=provenance, script=args.script,
+                             formats=[f.strip() for f in args.formats.split(",") if f.strip()],
+                             opset=args.opset)
+    return summary(manifest, args.out, labels_file=args.labels, unreadable=unreadable)
 
 
 if __name__ == "__main__":

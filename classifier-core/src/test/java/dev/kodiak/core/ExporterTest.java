@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -33,6 +34,8 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,6 +166,10 @@ class ExporterTest {
         double tolerance = probe.get("tolerance").getAsDouble();
         assertThat("a tolerance the scores can support", tolerance, lessThan(largest / 10));
         assertThat(probe.getAsJsonArray("misses").size(), is(0));
+        assertThat(run.out(), containsString("  probe     2 noise images (52x39, resized), "
+                + "tolerance "));
+        assertThat(run.out(), containsString("notices an edit of mean, std, invert, rescale, "
+                + "size, color, resize, interpolation\n"));
         assertThat(run.err(), not(containsString("WARNING")));
 
         for (InferenceEngine engine : List.of(InferenceEngine.ONNXRUNTIME,
@@ -196,6 +203,8 @@ class ExporterTest {
         String missed = "mean, std, invert, rescale, size, resize, interpolation";
         assertThat(run.err(), containsString("WARNING: the bundle's probe cannot detect an edit "
                 + "of " + missed + " in kodiak.json"));
+        assertThat(run.out(), containsString("notices an edit of color; MISSES an edit of "
+                + missed + " (see the warning above)"));
         List<String> misses = new ArrayList<>();
         manifest(bundle).getAsJsonObject("probe").getAsJsonArray("misses")
                 .forEach(f -> misses.add(f.getAsString()));
@@ -249,5 +258,72 @@ class ExporterTest {
         assertThat(module.err(), containsString("labels.txt has 6 lines; the model outputs 3."));
         assertThat(module.err().lines().count(), is(1L));
         assertThat(Files.exists(tmp.resolve("six").resolve("near")), is(false));
+    }
+
+    @Test
+    void theSummarySaysWhatWasWrittenAndWarnsOfAModelTooLargeForAuto() throws Exception {
+        Path val = tmp.resolve("big").resolve("val");
+        Map<String, List<String>> images = Map.of(
+                "alpha", List.of("jpeg-baseline.jpg", "png-rgb8.png"),
+                "Bravo", List.of("jpeg-exif-6.jpg", "png-palette.png"),
+                "charlie", List.of("bmp-rgb24.bmp", "gif-palette.gif", "html-renamed.jpg"));
+        for (var folder : images.entrySet()) {
+            Files.createDirectories(val.resolve(folder.getKey()));
+            for (String image : folder.getValue()) {
+                Files.write(val.resolve(folder.getKey()).resolve(image),
+                        Fixtures.image(image).bytes());
+            }
+        }
+        Path bundle = tmp.resolve("big").resolve("bundle");
+        Run run = exported("--module", fixtures.resolve("big.pt").toString(), "--labels",
+                labels("big", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot").toString(),
+                "--size", "32", "--name", "big", "--version", "2.0", "--out", bundle.toString(),
+                "--validate", val.toString());
+
+        // the accuracy is what Java's classifier gets on the same images
+        int correct = 0;
+        int total = 0;
+        try (Classifier c = open(bundle, InferenceEngine.AUTO)) {
+            for (var folder : images.entrySet()) {
+                for (String image : folder.getValue()) {
+                    if (Fixtures.image(image).error() == null) {
+                        total++;
+                        String top = c.classify(Fixtures.image(image).bytes()).top().label();
+                        correct += top.equalsIgnoreCase(folder.getKey()) ? 1 : 0;
+                    }
+                }
+            }
+        }
+        JsonObject accuracy = manifest(bundle).getAsJsonObject("provenance")
+                .getAsJsonObject("accuracy");
+        assertThat(accuracy.get("total").getAsInt(), is(total));
+        assertThat(accuracy.get("correct").getAsInt(), is(correct));
+
+        List<String> lines = run.out().lines().toList();
+        assertThat(lines.get(0), is("wrote bundle big 2.0 in " + bundle));
+        assertThat(lines.get(1), is("  labels    6 (the lines of labels.txt): alpha, bravo, "
+                + "charlie, delta, echo, ..."));
+        assertThat(lines.get(2), is("  input     RGB 32x32: squish, bilinear; /255, mean 0.485, "
+                + "0.456, 0.406, std 0.229, 0.224, 0.225"));
+        Matcher files = Pattern.compile("  files     kodiak\\.json [0-9.]+ kB, model\\.pt "
+                + "([0-9.]+) MB, model\\.onnx ([0-9.]+) MB").matcher(lines.get(3));
+        assertThat(lines.get(3), files.matches(), is(true));
+        assertThat(Double.parseDouble(files.group(1)),
+                closeTo(Files.size(bundle.resolve("model.pt")) / 1e6, 0.05));
+        assertThat(Double.parseDouble(files.group(2)),
+                closeTo(Files.size(bundle.resolve("model.onnx")) / 1e6, 0.05));
+        assertThat(lines.get(4), is("  runtimes  pytorch, onnxruntime, onnxruntime-web"));
+        assertThat(lines.get(5), is("  probe     2 noise images (52x39, resized), tolerance "
+                + "0.001; notices an edit of mean, std, invert, rescale, size, color, resize, "
+                + "interpolation"));
+        assertThat(lines.get(6), is(String.format(java.util.Locale.ROOT,
+                "  accuracy  %.1f%% top-1 on folder val: %d of %d images; 1 file PIL cannot "
+                + "read left out", 100.0 * correct / total, correct, total)));
+        assertThat(lines.size(), is(7));
+        assertThat(run.err(), is(String.format(java.util.Locale.ROOT, "WARNING: model.onnx is "
+                + "%.1f MB, over the blog widget's 20 MB limit for runtime \"auto\": a page that "
+                + "also names a server model asks the server rather than download it into "
+                + "readers' browsers; runtime=\"browser\" (or data-max-download-mb) runs it in "
+                + "the page anyway\n", Double.parseDouble(files.group(2)))));
     }
 }

@@ -5,6 +5,7 @@
   near.pt            a small CNN whose last layer is scaled by 1e-9: scores of about 1e-10, the
                      shape of a random-weight mobilenet_v3_small's (issue 24, item 6)
   constant.pt        a CNN whose scores do not depend on the image at all (zero convolution)
+  big.pt             a model whose ONNX file is over the widget's 20 MB "auto" limit
   resnet18-5.pt      the state dict of a 5-class torchvision resnet18
   probe-tensors.json the probe's tensors (generator lcg32-resize) for every input spec form, as
                      the exporter computes them, for Java's Probe to reproduce
@@ -30,12 +31,15 @@ def main(out):
                       torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 3))
     constant = sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.AdaptiveAvgPool2d(1),
                           torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    big = sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 1700), torch.nn.ReLU(),
+                     torch.nn.Linear(1700, 6))  # 5.2 million weights: 20.9 MB
     with torch.no_grad():
         near[4].weight.mul_(1e-9)
         near[4].bias.mul_(1e-9)
         constant[0].weight.zero_()
     torch.save(near, os.path.join(out, "near.pt"))
     torch.save(constant, os.path.join(out, "constant.pt"))
+    torch.save(big, os.path.join(out, "big.pt"))
     torch.save(torchvision.models.resnet18(num_classes=5).state_dict(),
                os.path.join(out, "resnet18-5.pt"))
 
