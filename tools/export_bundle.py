@@ -295,9 +295,12 @@ def spec_edits(spec):
     out; they never reach a runtime."""
     width, height, channels = spec["width"], spec["height"], len(spec["mean"])
     unit = 1.0 if spec["rescale"] else 255.0
-    yield "mean", "mean +%g" % (0.05 * unit), dict(
-        spec, mean=[m + 0.05 * unit for m in spec["mean"]])
-    yield "std", "std x1.1", dict(spec, std=[s * 1.1 for s in spec["std"]])
+    for c in range(channels):  # one channel at a time: ImageNet's and 0.5 differ by 0.015 in one
+        at = "" if channels == 1 else "[%d]" % c
+        yield "mean", "mean%s +%g" % (at, 0.02 * unit), dict(
+            spec, mean=[m + 0.02 * unit * (i == c) for i, m in enumerate(spec["mean"])])
+        yield "std", "std%s x1.05" % at, dict(
+            spec, std=[s * (1.05 if i == c else 1) for i, s in enumerate(spec["std"])])
     yield "invert", "invert %s" % str(not spec["invert"]).lower(), dict(
         spec, invert=not spec["invert"])
     yield "rescale", "rescale %s" % str(not spec["rescale"]).lower(), dict(
