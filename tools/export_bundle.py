@@ -13,15 +13,24 @@ Python:
                  serves, provenance, the probe (below) and the sha256 of every other file
 
 The probe makes a bundle check itself wherever it runs. The exporter feeds the eval() module two
-noise images made by a tiny, exactly reproducible generator (see probe_pixels) and stores what
-torch computes. Opening the bundle runs the runtime it will use on the same two images and
-refuses the bundle, naming the runtime and the largest difference, when the answers disagree
-beyond the tolerance: a broken export is caught on the JVM and in the browser alike.
+noise images made by a tiny, exactly reproducible generator (see probe_pixels) and taken through
+the whole input spec, and stores what torch computes. Opening the bundle runs the runtime it will
+use on the same images and refuses the bundle, naming the runtime and the largest difference,
+when the answers disagree beyond the tolerance: a broken export, or an input spec edited after
+export, is caught on the JVM and in the browser alike. The exporter proves that: it edits each
+field of the spec (mean, std, size, resize, interpolation, ...) and checks that the runtime's
+rule would notice. Where the model's scores barely move (tiny scores of random weights), it tries
+more images, then a lower tolerance that the scores' float32 rounding allows; a field it still
+cannot protect is listed in the manifest (probe.misses) and warned of, here and at every open.
 
 Run it with Debian's python3 and python3-torch (torch 1.13 files load in libtorch 2.x):
 
     /usr/bin/python3 tools/export_bundle.py --torchvision resnet18 --labels labels.txt \
         --size 224 --resize crop --resize-shorter 256 --mean imagenet --out models/resnet18
+
+It prints what it wrote: labels, input spec, files and sizes, runtimes, what the probe notices,
+and with --validate FOLDER (one sub-folder of images per label, as `kodiak evaluate` reads it) the
+top-1 accuracy, which it records in the provenance.
 
 Add model.onnx and the probe to a bundle made by an older exporter (the TorchScript file, the
 labels and the input spec stay as they are):
@@ -72,12 +81,26 @@ ONNX_FILE = "model.onnx"
 ONNX_OPSET = 17  # the newest torch 1.13 exports; ONNX Runtime 1.2x and onnxruntime-web run it
 FORMATS = ("torchscript", "onnx")
 EXPORTER = "kodiak tools/export_bundle.py"
-# The probe: seeds of the noise images, and how far a runtime's answer may be from torch's, as a
-# fraction of the largest expected magnitude (at least 1). Exports that are broken differ by
-# whole units; float summation order across CPUs and runtimes differs by about 1e-6.
+# The probe (see make_probe): noise images made by a tiny integer generator at a "source" size
+# and taken through the whole input spec, so that an edit of any field changes what the model
+# sees. A runtime may differ from torch by `tolerance` times the largest expected magnitude (at
+# least 1): 1e-3 (broken exports differ by whole units; float summation order across CPUs and
+# runtimes by about 1e-6) unless the model's scores call for another.
+PROBE_GENERATOR = "lcg32-resize"
 PROBE_SEEDS = (1, 2)
 PROBE_TOLERANCE = 1e-3
-PROBE_GENERATOR = "lcg32-pixels"
+# More images, from these seeds, when seeds 1 and 2 fall short of the tolerance by less than
+# SEED_REACH times on every edit they miss; at most MAX_IMAGES, as every open runs them all.
+PROBE_CANDIDATE_SEEDS = tuple(range(1, 9))
+PROBE_SEED_REACH = 10
+PROBE_MAX_IMAGES = 4
+# How far runtimes may be apart, at least: NOISE_MARGIN times what float32 rounding moves the
+# scores by (the model run in float64 says), PARITY of the largest score (the golden tests'
+# cross-runtime tolerance; measured worst 1.4e-6), and MIN_TOLERANCE of max(1, largest), far
+# above the denormal floats (below 1.2e-38) that some runtimes flush to zero.
+PROBE_NOISE_MARGIN = 100
+PROBE_PARITY = 1e-5
+PROBE_MIN_TOLERANCE = 1e-20
 
 STATS = {
     # torchvision / fastai imagenet_stats
@@ -86,6 +109,19 @@ STATS = {
 }
 INTERPOLATIONS = ("nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 RESIZES = ("squish", "crop", "pad")
+
+
+class ExportError(ValueError):
+    """A model, labels or spec that cannot make a bundle; the command line prints the message
+    alone, as one line, without a traceback."""
+
+
+class LabelCountError(ExportError):
+    """The model outputs another number of scores than there are labels."""
+
+    def __init__(self, labels, outputs):
+        super().__init__(f"there are {labels} labels; the model outputs {outputs}")
+        self.labels, self.outputs = labels, outputs
 
 
 def input_spec(width, height, color="RGB", resize="squish", interpolation="bilinear",
@@ -103,11 +139,11 @@ def input_spec(width, height, color="RGB", resize="squish", interpolation="bilin
       4. subtract `mean` and divide by `std` per channel ("imagenet" names the usual stats).
     """
     if color not in ("RGB", "L"):
-        raise ValueError(f"color must be RGB or L, not {color!r}")
+        raise ExportError(f"color must be RGB or L, not {color!r}")
     if resize not in RESIZES:
-        raise ValueError(f"resize must be one of {RESIZES}, not {resize!r}")
+        raise ExportError(f"resize must be one of {RESIZES}, not {resize!r}")
     if interpolation not in INTERPOLATIONS:
-        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
+        raise ExportError(f"interpolation must be one of {INTERPOLATIONS}, not {interpolation!r}")
     channels = 3 if color == "RGB" else 1
     if isinstance(mean, str):
         stats = STATS[mean]
@@ -116,10 +152,10 @@ def input_spec(width, height, color="RGB", resize="squish", interpolation="bilin
         else:
             mean, std = stats
     if std is None:
-        raise ValueError("std is required when mean is given as numbers")
+        raise ExportError("std is required when mean is given as numbers")
     mean, std = [float(m) for m in mean], [float(s) for s in std]
     if len(mean) != channels or len(std) != channels:
-        raise ValueError(f"mean and std need {channels} values for color {color}")
+        raise ExportError(f"mean and std need {channels} values for color {color}")
     spec = {
         "color": color,
         "width": int(width),
@@ -134,8 +170,8 @@ def input_spec(width, height, color="RGB", resize="squish", interpolation="bilin
     if resize == "crop":
         spec["resize_shorter"] = int(resize_shorter or max(width, height))
         if spec["resize_shorter"] < max(width, height):
-            raise ValueError("resize_shorter must be at least max(width, height) so the centre "
-                             "crop fits inside the resized image")
+            raise ExportError("resize_shorter must be at least max(width, height) so the "
+                              "centre crop fits inside the resized image")
     if resize == "pad":
         fill = pad_fill if isinstance(pad_fill, (list, tuple)) else [pad_fill] * channels
         spec["pad_fill"] = [int(v) for v in fill]
@@ -201,39 +237,231 @@ def preprocess(path_or_file, spec):
 
 
 def probe_pixels(seed, width, height, channels):
-    """The probe's noise image: width x height x channels bytes, interleaved (HWC), from a 32-bit
+    """A probe's noise image: width x height x channels bytes, interleaved (HWC), from a 32-bit
     linear congruential generator (Numerical Recipes' constants) taking the top byte of each
     state. Integer arithmetic only, so Java, and Java compiled to JavaScript, make the same bytes:
-    dev.kodiak.core.bundle.Probe is the other implementation."""
+    dev.kodiak.core.bundle.Probe is the other implementation. Computed a block at a time (the
+    state `block` steps on is A * state + C, mod 2**32), the same states as one step at a time."""
     import numpy as np
-    out = np.empty(width * height * channels, dtype=np.uint8)
-    state = seed & 0xFFFFFFFF
-    for i in range(len(out)):
-        state = (state * 1664525 + 1013904223) & 0xFFFFFFFF
-        out[i] = state >> 24
-    return out.reshape(height, width, channels)
+    mask, a, c, block = 0xFFFFFFFF, 1664525, 1013904223, 4096
+    count = width * height * channels
+    states = np.empty(count, dtype=np.uint64)
+    state = seed & mask
+    for i in range(min(count, block)):
+        state = (state * a + c) & mask
+        states[i] = state
+    jump_a, jump_c = 1, 0
+    for _ in range(block):
+        jump_a, jump_c = (jump_a * a) & mask, (jump_c * a + c) & mask
+    for start in range(block, count, block):
+        end = min(count, start + block)
+        # products of two values below 2**32 fit in 64 bits: no wrap-around before the mask
+        states[start:end] = (states[start - block:end - block] * np.uint64(jump_a)
+                             + np.uint64(jump_c)) & np.uint64(mask)
+    return (states >> np.uint64(24)).astype(np.uint8).reshape(height, width, channels)
 
 
-def probe_tensor(spec, seeds=PROBE_SEEDS):
-    """The probe's batch: each noise image through steps 3-4 of the input spec (pil_to_tensor)."""
+def probe_source(spec):
+    """The size the probe's noise images are made at: 1.6 times the model's width and 1.2 times
+    its height, a shape 4:3 wider than the model's, larger on both sides (but never the crop's
+    shorter side). Squish, crop and pad then give other pixels, and so do every filter, the crop's
+    shorter side and the pad fill."""
+    width, height = spec["width"] * 8 // 5 + 1, spec["height"] * 6 // 5 + 1
+    if spec.get("resize_shorter") in (width, height):
+        width, height = width + 1, height + 1
+    return width, height
+
+
+def probe_tensor(spec, seeds=PROBE_SEEDS, source=None):
+    """The probe's batch. With a source size (width, height), generator lcg32-resize: each seed's
+    noise image is made at that size and goes through the whole input spec, resize included, as
+    a photo would. Without one, generator lcg32-pixels (bundles exported before it): the image is
+    made at the model's size and goes through the tensor step only."""
     from PIL import Image
     channels = 3 if spec["color"] == "RGB" else 1
     tensors = []
     for seed in seeds:
-        pixels = probe_pixels(seed, spec["width"], spec["height"], channels)
+        width, height = source or (spec["width"], spec["height"])
+        pixels = probe_pixels(seed, width, height, channels)
         image = Image.fromarray(pixels if channels == 3 else pixels[:, :, 0], spec["color"])
+        if source:
+            image = pil_resize(image, spec)
         tensors.append(pil_to_tensor(image, spec))
     return torch.cat(tensors)
 
 
+def spec_edits(spec):
+    """Edits of an input spec that the probe must notice, each about as small as a real mistake:
+    (field, what the edit is, the edited spec). Edits the manifest reader would refuse are left
+    out; they never reach a runtime."""
+    width, height, channels = spec["width"], spec["height"], len(spec["mean"])
+    unit = 1.0 if spec["rescale"] else 255.0
+    for c in range(channels):  # one channel at a time: ImageNet's and 0.5 differ by 0.015 in one
+        at = "" if channels == 1 else "[%d]" % c
+        yield "mean", "mean%s +%g" % (at, 0.02 * unit), dict(
+            spec, mean=[m + 0.02 * unit * (i == c) for i, m in enumerate(spec["mean"])])
+        yield "std", "std%s x1.05" % at, dict(
+            spec, std=[s * (1.05 if i == c else 1) for i, s in enumerate(spec["std"])])
+    yield "invert", "invert %s" % str(not spec["invert"]).lower(), dict(
+        spec, invert=not spec["invert"])
+    yield "rescale", "rescale %s" % str(not spec["rescale"]).lower(), dict(
+        spec, rescale=not spec["rescale"])
+    if width > 1 and height > 1:
+        size = width - max(1, width // 8), height - max(1, height // 8)
+        yield "size", "size %dx%d" % size, dict(spec, width=size[0], height=size[1])
+    other = "L" if spec["color"] == "RGB" else "RGB"
+    pick = (lambda v: v[:1]) if other == "L" else (lambda v: v * 3)
+    recolored = dict(spec, color=other, mean=pick(spec["mean"]), std=pick(spec["std"]))
+    if "pad_fill" in spec:
+        recolored["pad_fill"] = pick(spec["pad_fill"])
+    yield "color", "color " + other, recolored
+    for resize in RESIZES:
+        if resize != spec["resize"]:
+            edited = {k: v for k, v in spec.items() if k not in ("resize_shorter", "pad_fill")}
+            edited["resize"] = resize
+            if resize == "crop":
+                edited["resize_shorter"] = max(width, height)
+            if resize == "pad":
+                edited["pad_fill"] = [0] * channels
+            yield "resize", "resize " + resize, edited
+    for interpolation in INTERPOLATIONS:
+        if interpolation != spec["interpolation"]:
+            yield "interpolation", "interpolation " + interpolation, dict(
+                spec, interpolation=interpolation)
+    if spec["resize"] == "crop":
+        shorter = spec.get("resize_shorter", max(width, height))
+        edited = max(width, height) if shorter != max(width, height) else shorter + shorter // 8
+        yield "resize_shorter", "resize_shorter %d" % edited, dict(spec, resize_shorter=edited)
+    if spec["resize"] == "pad":
+        fill = [255 if v < 128 else 0 for v in spec.get("pad_fill", [0] * channels)]
+        yield "pad_fill", "pad_fill %s" % fill, dict(spec, pad_fill=fill)
+
+
+class ProbeCheck:
+    """What the probe would tell a runtime, per candidate image: torch's scores, how far float32
+    rounding moves them (from the model run in float64), and how far each edit of the input spec
+    moves them (None: the model refuses the edited input, which opening a bundle reports too)."""
+
+    def __init__(self, model, spec, seeds, source):
+        import copy
+        import warnings
+        self.spec, self.seeds, self.source = spec, list(seeds), source
+        x = probe_tensor(spec, seeds, source)
+        with torch.no_grad():
+            self.expected = model(x).float()
+        if not torch.isfinite(self.expected).all():
+            raise ExportError("the model's scores on the probe's noise images are not all "
+                              "finite (NaN or infinite); a runtime could never match them")
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wide = copy.deepcopy(model).double()(x.double())
+            self.noise = (wide - self.expected.double()).abs().amax(dim=1).tolist()
+        except Exception:  # a model that only runs in float32: no estimate, no lowering
+            self.noise = None
+        self.edits = []
+        for field, edit, edited in spec_edits(spec):
+            try:
+                with torch.no_grad():
+                    out = model(probe_tensor(edited, seeds, source)).float()
+            except Exception:
+                out = None
+            if out is None or out.shape != self.expected.shape:
+                moved = None
+            else:
+                moved = torch.nan_to_num((out - self.expected).abs(), nan=float("inf"))
+                moved = moved.amax(dim=1).tolist()
+            self.edits.append((field, edit, moved))
+
+    def judge(self, images):
+        """The probe made of the images at these positions: its tolerance, the edits it catches
+        and those it misses, as the runtime's rule (|difference| <= tolerance * max(1, largest
+        expected magnitude)) would judge each edited spec. The tolerance is 1e-3 when that
+        catches every edit with a margin of 2; else as low as the scores allow (the smallest
+        movement of an edit, halved, but not below what runtimes may differ by)."""
+        largest = float(self.expected[images].abs().max())
+        scale = max(1.0, largest)
+        default = PROBE_TOLERANCE * scale
+        if self.noise is None:
+            floor = default
+        else:
+            floor = max(PROBE_NOISE_MARGIN * max(self.noise[i] for i in images),
+                        PROBE_PARITY * largest, PROBE_MIN_TOLERANCE * scale)
+        moved = [(field, edit, None if m is None else max(m[i] for i in images))
+                 for field, edit, m in self.edits]
+        caught = [d for _, _, d in moved if d is not None and d >= 2 * floor]
+        allowed = min([max(default, floor)] + [d / 2 for d in caught])
+        tolerance = round_down(allowed / scale)
+        allowed = tolerance * scale
+        verdicts = [(field, edit, d, d is None or d > allowed) for field, edit, d in moved]
+        return {"tolerance": tolerance, "allowed": allowed, "largest": largest,
+                "floor": floor, "edits": verdicts,
+                "misses": sorted({f for f, _, _, ok in verdicts if not ok},
+                                 key=[f for f, _, _ in self.edits].index)}
+
+
+def round_down(value):
+    """Two significant digits, rounded towards zero: 0.00123456 -> 0.0012."""
+    import math
+    exponent = math.floor(math.log10(value)) - 1
+    return float("%de%d" % (math.floor(value / 10 ** exponent), exponent))
+
+
+def choose_probe(model, spec):
+    """Choose the probe's images and tolerance so that every edit of the input spec that
+    spec_edits makes is caught, preferring, in order: seeds 1 and 2 at tolerance 1e-3; more
+    images (up to PROBE_MAX_IMAGES, from PROBE_CANDIDATE_SEEDS) when the edits that fall short
+    nearly make it; a lower tolerance the scores can support. Returns (seeds, source, judgement,
+    check) for the best found."""
+    source = probe_source(spec)
+    check = ProbeCheck(model, spec, PROBE_SEEDS, source)
+    best = list(range(len(PROBE_SEEDS)))
+    verdict = check.judge(best)
+
+    def rank(v, images):
+        return len(v["misses"]), v["tolerance"] < PROBE_TOLERANCE, len(images)
+
+    # Noise images of other seeds move the scores about as much as these (within a few times):
+    # more of them can save the default tolerance for edits that nearly reach it, never for
+    # scores a thousand times too small, so the search runs only when every short edit is near.
+    default = PROBE_TOLERANCE * max(1.0, verdict["largest"])
+    short = [d for _, _, d, _ in verdict["edits"] if d is not None and d < 2 * default]
+    near = short and min(short) >= 2 * default / PROBE_SEED_REACH
+    if rank(verdict, best)[:2] != (0, False) and near:
+        extra = [s for s in PROBE_CANDIDATE_SEEDS if s not in PROBE_SEEDS]
+        check = ProbeCheck(model, spec, list(PROBE_SEEDS) + extra, source)
+        verdict = check.judge(best)
+        while len(best) < PROBE_MAX_IMAGES:
+            options = [(rank(v, best + [i]), i, v) for i in range(len(best), len(check.seeds))
+                       if i not in best for v in [check.judge(best + [i])]]
+            if not options or min(options)[0] >= rank(verdict, best):
+                break
+            _, add, verdict = min(options)
+            best.append(add)
+    return [check.seeds[i] for i in best], source, verdict, check
+
+
 def make_probe(model, spec):
-    """Run the eval() module on the probe batch: what every runtime must reproduce."""
+    """Run the eval() module on the probe: what every runtime must reproduce. The entry lists the
+    input spec fields whose edit the probe cannot detect ("misses"; opening the bundle warns of
+    them), and says so on stderr."""
+    seeds, source, verdict, check = choose_probe(model, spec)
     with torch.no_grad():
-        outputs = model(probe_tensor(spec))
+        outputs = model(probe_tensor(spec, seeds, source))
+    if verdict["misses"]:
+        moved = max(d or 0.0 for f, _, d, ok in verdict["edits"] if not ok)
+        print("WARNING: the bundle's probe cannot detect an edit of %s in %s: the model's scores "
+              "move by at most %.2g when %s, within what runtimes may differ by (%.2g). Opening "
+              "the bundle will not notice such an edit; Kodiak warns of this whenever it opens "
+              "it." % (", ".join(verdict["misses"]), MANIFEST, moved,
+                       "it changes" if len(verdict["misses"]) == 1 else "they change",
+                       verdict["floor"]), file=sys.stderr)
     return {
         "generator": PROBE_GENERATOR,
-        "seeds": list(PROBE_SEEDS),
-        "tolerance": PROBE_TOLERANCE,
+        "source": {"width": source[0], "height": source[1]},
+        "seeds": seeds,
+        "tolerance": verdict["tolerance"],
+        "misses": verdict["misses"],
         "outputs": [[float(v) for v in row] for row in outputs],
     }
 
@@ -283,6 +511,20 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+def blank_input(spec):
+    """One black-ish image of the spec's shape: (1, C, H, W) zeros."""
+    return torch.zeros(1, 3 if spec["color"] == "RGB" else 1, spec["height"], spec["width"])
+
+
+def check_outputs(out, labels):
+    """The model's output for one image must hold one score per label."""
+    if out.dim() == 2 and out.shape[0] == 1 and out.shape[1] != len(labels):
+        raise LabelCountError(len(labels), out.shape[1])
+    if tuple(out.shape) != (1, len(labels)):
+        raise ExportError(f"the model outputs shape {tuple(out.shape)} for one image; Kodiak "
+                          f"needs (1, {len(labels)}): one score per label")
+
+
 def export_bundle(model, labels, spec, out_dir, name, version, output="logits", provenance=None,
                   script=False, description="", formats=FORMATS, opset=ONNX_OPSET):
     """Write `model` as a Kodiak bundle into `out_dir` (replaced whole, never half-written).
@@ -299,23 +541,21 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     """
     formats = tuple(formats)
     if not formats or any(f not in FORMATS for f in formats):
-        raise ValueError(f"formats must be a non-empty subset of {FORMATS}, not {formats!r}")
+        raise ExportError(f"formats must be a non-empty subset of {FORMATS}, not {formats!r}")
     if opset < 14:
-        raise ValueError("opset must be 14 or later")
+        raise ExportError("opset must be 14 or later")
     if output not in ("logits", "probabilities"):
-        raise ValueError(f"output must be logits or probabilities, not {output!r}")
+        raise ExportError(f"output must be logits or probabilities, not {output!r}")
     labels = [str(label) for label in labels]
     if len(set(labels)) != len(labels) or not labels:
-        raise ValueError("labels must be non-empty and unique")
+        raise ExportError("labels must be non-empty and unique")
     model = model.eval().cpu()
     channels = 3 if spec["color"] == "RGB" else 1
     example = torch.zeros(1, channels, spec["height"], spec["width"])
     with torch.no_grad():
         scripted = torch.jit.script(model) if script else torch.jit.trace(model, example)
         out = scripted(example)
-    if tuple(out.shape) != (1, len(labels)):
-        raise ValueError(f"model outputs shape {tuple(out.shape)} for one image but there are "
-                         f"{len(labels)} labels; pass the labels in output order")
+    check_outputs(out, labels)
 
     out_dir = os.path.abspath(out_dir)
     parent = os.path.dirname(out_dir)
@@ -381,11 +621,11 @@ def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
         manifest = json.load(f)
     ts = manifest["model"].get("file")
     if not ts:
-        raise ValueError(f"{bundle_dir} has no TorchScript file to export ONNX from")
+        raise ExportError(f"{bundle_dir} has no TorchScript file to export ONNX from")
     expected = manifest.get("files", {}).get(ts)
     if expected and sha256_of(os.path.join(bundle_dir, ts)) != expected:
-        raise ValueError(f"{ts} does not match its sha256 in {MANIFEST}; refusing to upgrade a "
-                         "damaged bundle")
+        raise ExportError(f"{ts} does not match its sha256 in {MANIFEST}; refusing to upgrade "
+                          "a damaged bundle")
     model = torch.jit.load(os.path.join(bundle_dir, ts), map_location="cpu").eval()
     spec = manifest["input"]
     channels = 3 if spec["color"] == "RGB" else 1
@@ -409,6 +649,168 @@ def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
     ordered["probe"] = make_probe(model, spec)
     write_manifest(bundle_dir, ordered)
     return ordered
+
+
+WIDGET_AUTO_LIMIT = 20_000_000  # bytes: the blog widget's runtime "auto" limit (WidgetSettings)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def load_torchvision(arch, labels, state_dict=None):
+    """A torchvision.models constructor with one output per label, and its weights; a label
+    count that does not match the weights' last layer is a LabelCountError, not torch's
+    "size mismatch" traceback."""
+    import torchvision
+    factory = getattr(torchvision.models, arch, None)
+    if not callable(factory):
+        raise ExportError(f"torchvision {torchvision.__version__} has no model {arch!r}")
+    model = factory(num_classes=len(labels))
+    if not state_dict:
+        return model
+    weights = torch.load(state_dict, map_location="cpu")
+    own = model.state_dict()
+    for key, value in weights.items():
+        mine = own.get(key)
+        # the layer made with one row per label, whose rows in the weights differ
+        if (mine is not None and getattr(value, "dim", lambda: 0)() >= 1
+                and mine.shape[0] == len(labels) and value.shape[0] != len(labels)
+                and value.shape[1:] == mine.shape[1:]):
+            raise LabelCountError(len(labels), value.shape[0])
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as e:
+        detail = [line.strip() for line in str(e).splitlines() if line.strip()]
+        raise ExportError(f"{os.path.basename(state_dict)} does not hold weights of torchvision "
+                          f"{arch}: {detail[1] if len(detail) > 1 else detail[0]}") from None
+    return model
+
+
+def slug(label):
+    """A label's folder name as `kodiak evaluate` matches it: lower case, runs of anything but
+    letters and digits as one dash."""
+    import re
+    return re.sub(r"[\W_]+", "-", label.lower()).strip("-")
+
+
+def validate(model, labels, spec, folder, batch=32):
+    """Top-1 accuracy of the eval() module on a labelled folder, each image through preprocess()
+    (the Python reference of the input spec): one sub-folder per label, named after it exactly or
+    as its slug, as `kodiak evaluate` reads it. Returns the provenance's accuracy entry and the
+    number of files PIL could not read (left out of the count)."""
+    if not os.path.isdir(folder):
+        raise ExportError(f"--validate {folder} is not a folder")
+    by_name = {label: i for i, label in enumerate(labels)}
+    by_slug = {}
+    for i, label in enumerate(labels):
+        by_slug.setdefault(slug(label), i)
+    items, unknown = [], []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.startswith(".") or not os.path.isdir(path):
+            continue
+        index = by_name.get(name, by_slug.get(slug(name)))
+        if index is None:
+            unknown.append(name)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            items += [(os.path.join(root, f), index) for f in sorted(files)
+                      if f.lower().endswith(IMAGE_SUFFIXES)]
+    if unknown:
+        raise ExportError(f"--validate {folder} has folders that are no label: {unknown}; the "
+                          f"labels are {labels[:5]}{' ...' if len(labels) > 5 else ''} "
+                          f"(a folder is named after its label, or e.g. {slug(labels[0])!r} "
+                          f"for {labels[0]!r})")
+    model = model.eval()
+    correct = total = unreadable = 0
+    for start in range(0, len(items), batch):
+        tensors, truth = [], []
+        for path, index in items[start:start + batch]:
+            try:
+                tensors.append(preprocess(path, spec))
+                truth.append(index)
+            except Exception:  # noqa: BLE001 - PIL raises many kinds for a file it cannot read
+                unreadable += 1
+        if tensors:
+            with torch.no_grad():
+                top = model(torch.cat(tensors)).argmax(dim=1)
+            correct += int((top == torch.tensor(truth)).sum())
+            total += len(truth)
+    if total == 0:
+        raise ExportError(f"--validate {folder} has no readable images in its label folders")
+    split = f"folder {os.path.basename(os.path.abspath(folder))}"
+    return {"metric": "top-1", "split": split, "correct": correct, "total": total}, unreadable
+
+
+def human_size(size):
+    """Bytes in decimal units, as the widget's 20 MB limit counts them."""
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def describe_spec(spec):
+    """The input spec in one line, in the order it is applied."""
+    resize, longer = spec["resize"], max(spec["width"], spec["height"])
+    if resize == "crop":
+        resize += f" (shorter side {spec.get('resize_shorter', longer)})"
+    if resize == "pad":
+        resize += f" (fill {', '.join(str(v) for v in spec.get('pad_fill', [0]))})"
+    steps = (["invert"] if spec["invert"] else []) + (["/255"] if spec["rescale"] else [])
+    numbers = lambda values: ", ".join(f"{v:g}" for v in values)  # noqa: E731
+    steps += [f"mean {numbers(spec['mean'])}", f"std {numbers(spec['std'])}"]
+    return (f"{spec['color']} {spec['width']}x{spec['height']}: {resize}, "
+            f"{spec['interpolation']}; {', '.join(steps)}")
+
+
+def describe_probe(probe, spec):
+    """What the probe checks at every open, in one line."""
+    checked = list(dict.fromkeys(field for field, _, _ in spec_edits(spec)))
+    caught = [f for f in checked if f not in probe.get("misses", [])]
+    source = probe.get("source")
+    line = (f"{len(probe['seeds'])} noise images"
+            + (f" ({source['width']}x{source['height']}, resized)" if source else "")
+            + f", tolerance {probe['tolerance']:.2g}")
+    if probe["tolerance"] < PROBE_TOLERANCE:
+        largest = max(abs(v) for row in probe["outputs"] for v in row)
+        line += f" (not {PROBE_TOLERANCE:g}: the scores are at most {largest:.2g})"
+    line += f"; notices an edit of {', '.join(caught) if caught else 'nothing'}"
+    if probe.get("misses"):
+        line += f"; MISSES an edit of {', '.join(probe['misses'])} (see the warning above)"
+    return line
+
+
+def summary(manifest, out_dir, verb="wrote", labels_file=None, unreadable=0):
+    """What the command line says after writing a bundle: (lines for stdout, warnings)."""
+    labels, spec = manifest["labels"], manifest["input"]
+    shown = ", ".join(labels[:5]) + (", ..." if len(labels) > 5 else "")
+    files = [MANIFEST] + list(manifest["files"])
+    sizes = {f: os.path.getsize(os.path.join(out_dir, f)) for f in files}
+    lines = [f"{verb} bundle {manifest['name']} {manifest['version']} in {out_dir}",
+             f"  labels    {len(labels)}"
+             + (f" (the lines of {os.path.basename(labels_file)})" if labels_file else "")
+             + f": {shown}",
+             f"  input     {describe_spec(spec)}",
+             f"  files     {', '.join(f'{f} {human_size(sizes[f])}' for f in files)}",
+             f"  runtimes  {', '.join(manifest['runtimes'])}"]
+    if "probe" in manifest:
+        lines.append(f"  probe     {describe_probe(manifest['probe'], spec)}")
+    accuracy = manifest["provenance"].get("accuracy")
+    if accuracy:
+        lines.append(f"  accuracy  {100 * accuracy['correct'] / accuracy['total']:.1f}% "
+                     f"{accuracy.get('metric', 'top-1')} on {accuracy.get('split', '')}: "
+                     f"{accuracy['correct']} of {accuracy['total']} images"
+                     + (f"; {unreadable} file{'s' * (unreadable > 1)} PIL cannot read left out"
+                        if unreadable else ""))
+    warnings = []
+    onnx = manifest["model"].get("onnx", {}).get("file")
+    if onnx and sizes[onnx] > WIDGET_AUTO_LIMIT:
+        warnings.append(f"WARNING: {onnx} is {human_size(sizes[onnx])}, over the blog widget's "
+                        f"{WIDGET_AUTO_LIMIT // 1_000_000} MB limit for runtime \"auto\": a page "
+                        f"that also names a server model asks the server rather than download "
+                        f"it into readers' browsers; runtime=\"browser\" (or "
+                        f"data-max-download-mb) runs it in the page anyway")
+    return lines, warnings
 
 
 def main(argv=None):
@@ -438,27 +840,44 @@ def main(argv=None):
     parser.add_argument("--output", default="logits", choices=("logits", "probabilities"))
     parser.add_argument("--script", action="store_true", help="torch.jit.script, not trace")
     parser.add_argument("--dataset", help="provenance: the data the model was trained on")
+    parser.add_argument("--validate", metavar="FOLDER",
+                        help="measure top-1 accuracy on a labelled folder (one sub-folder per "
+                        "label, as kodiak evaluate reads it) and record it in the provenance")
     parser.add_argument("--formats", default=",".join(FORMATS),
                         help="model files to write: torchscript, onnx or both (default)")
     parser.add_argument("--opset", type=int, default=ONNX_OPSET, help="ONNX opset (14 or later)")
     args = parser.parse_args(argv)
+    try:
+        lines, warnings = run(parser, args)
+    except LabelCountError as e:
+        sys.exit(f"export_bundle.py: {os.path.basename(args.labels)} has {e.labels} lines; the "
+                 f"model outputs {e.outputs}. Give one label per output, one per line, in the "
+                 f"model's output order")
+    except ExportError as e:
+        sys.exit(f"export_bundle.py: {e}")
+    print("\n".join(lines))
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+
+
+def run(parser, args):
+    """The command line's work: (summary lines, warnings)."""
     if args.upgrade:
         manifest = upgrade_bundle(args.upgrade, args.opset)
-        print(f"upgraded bundle {manifest['name']} in {args.upgrade}: "
-              f"runtimes {', '.join(manifest['runtimes'])}")
-        return
+        return summary(manifest, args.upgrade, verb="upgraded")
     if not args.labels or not args.out:
         parser.error("--labels and --out are required unless --upgrade")
 
     with open(args.labels, encoding="utf-8") as f:
         labels = [line.strip() for line in f if line.strip()]
     if args.torchvision:
-        import torchvision
-        model = getattr(torchvision.models, args.torchvision)(num_classes=len(labels))
-        if args.state_dict:
-            model.load_state_dict(torch.load(args.state_dict, map_location="cpu"))
+        model = load_torchvision(args.torchvision, labels, args.state_dict)
     else:
         model = torch.load(args.module, map_location="cpu")
+        if not isinstance(model, torch.nn.Module):
+            raise ExportError(f"{args.module} holds {type(model).__name__!r}, not a module saved "
+                              "with torch.save(model, FILE); for a state dict give "
+                              "--torchvision ARCH --state-dict FILE")
     width, height = (args.size * 2)[:2]
     mean, std = args.mean, None
     if mean not in STATS:
@@ -473,12 +892,17 @@ def main(argv=None):
                                            else "saved module")}
     if args.dataset:
         provenance["dataset"] = args.dataset
+    unreadable = 0
+    if args.validate:
+        with torch.no_grad():
+            check_outputs(model.eval()(blank_input(spec)), labels)
+        provenance["accuracy"], unreadable = validate(model, labels, spec, args.validate)
     name = args.name or os.path.basename(os.path.abspath(args.out))
-    export_bundle(model, labels, spec, args.out, name, args.version, output=args.output,
-                  provenance=provenance, script=args.script,
-                  formats=[f.strip() for f in args.formats.split(",") if f.strip()],
-                  opset=args.opset)
-    print(f"wrote bundle {name} to {args.out}")
+    manifest = export_bundle(model, labels, spec, args.out, name, args.version,
+                             output=args.output, provenance=provenance, script=args.script,
+                             formats=[f.strip() for f in args.formats.split(",") if f.strip()],
+                             opset=args.opset)
+    return summary(manifest, args.out, labels_file=args.labels, unreadable=unreadable)
 
 
 if __name__ == "__main__":

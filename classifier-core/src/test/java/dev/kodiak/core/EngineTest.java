@@ -1,6 +1,7 @@
 package dev.kodiak.core;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
@@ -20,6 +21,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,6 +169,45 @@ class EngineTest {
                 assertThat(name, c.manifest().probe().isPresent(), is(true));
                 assertThat(c.engine(), is(engine));
             }
+        }
+    }
+
+    @Test
+    void aProbeThatMissesSpecFieldsIsWarnedOfAtEveryOpen() throws Exception {
+        Path bundle = bundleWith(m -> m.getAsJsonObject("probe").add("misses",
+                new com.google.gson.Gson().toJsonTree(java.util.List.of("mean", "std"))));
+        java.util.List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(Classifier.class.getName());
+        logger.addHandler(handler);
+        try {
+            try (Classifier c = open(Fixtures.tinyBundle(), InferenceEngine.AUTO)) {
+                assertThat("a probe that misses nothing: no warning", records.stream()
+                        .anyMatch(r -> r.getLevel() == Level.WARNING), is(false));
+            }
+            try (Classifier c = open(bundle, InferenceEngine.AUTO)) {
+                assertThat(records.stream().filter(r -> r.getLevel() == Level.WARNING)
+                        .map(LogRecord::getMessage).toList(), contains("the probe of bundle "
+                        + "'tiny-rgb' cannot detect an edit of mean, std in kodiak.json: the "
+                        + "model's scores hardly change with them (measured by "
+                        + "tools/export_bundle.py), so opening the bundle does not check them; "
+                        + "make sure they are what the model was trained with"));
+            }
+        } finally {
+            logger.removeHandler(handler);
         }
     }
 }

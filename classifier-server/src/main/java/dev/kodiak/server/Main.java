@@ -2,6 +2,8 @@ package dev.kodiak.server;
 
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.ModelCheck;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
@@ -61,8 +63,7 @@ public final class Main {
     private static int check(ServerSettings settings) {
         for (var model : settings.models().entrySet()) {
             try (var classifier = Classifier.open(settings.classifierConfig(model.getValue()))) {
-                System.out.println("kodiak: model " + model.getKey() + " "
-                        + classifier.manifest().version() + " loads and runs");
+                System.out.println(checked(model.getKey(), classifier.manifest()));
             } catch (BundleException e) {
                 System.err.println("kodiak: kodiak.models." + model.getKey() + ": "
                         + e.getMessage());
@@ -70,5 +71,15 @@ public final class Main {
             }
         }
         return 0;
+    }
+
+    /**
+     * What {@code --check} says of a model that opened: that it loads and runs, and what its
+     * probe cannot check, if anything (the bundle's check at open does not protect those fields
+     * of its input spec).
+     */
+    static String checked(String model, Manifest manifest) {
+        return "kodiak: model " + model + " " + manifest.version() + " loads and runs"
+                + ModelCheck.warning(manifest).map(w -> ", but " + w).orElse("");
     }
 }

@@ -142,4 +142,45 @@ class ManifestReaderTest {
         assertThat(e.formatVersion(), is(7));
         assertThat(e.getMessage(), containsString("declares bundle format version 7"));
     }
+
+    /** The tiny bundle's probe as this exporter writes probes: images resized from a source. */
+    private static void resizeProbe(JsonObject x) {
+        JsonObject probe = x.getAsJsonObject("probe");
+        probe.addProperty("generator", "lcg32-resize");
+        probe.add("source", new Gson().toJsonTree(Map.of("width", 52, "height", 39)));
+        probe.add("misses", new Gson().toJsonTree(List.of("mean", "interpolation")));
+    }
+
+    @Test
+    void aResizeProbeHasItsSourceSizeAndTheFieldsItMisses() throws Exception {
+        Manifest m = read(ManifestReaderTest::resizeProbe);
+        Probe probe = m.probe().orElseThrow();
+        assertThat(probe.generator(), is("lcg32-resize"));
+        assertThat(probe.source().orElseThrow(), is(new Probe.Source(52, 39)));
+        assertThat(probe.misses(), contains("mean", "interpolation"));
+        JsonObject json = tiny();
+        resizeProbe(json);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> plain = new Gson().fromJson(json, Map.class);
+        assertThat(ManifestReader.read(new MapJson(plain)).probe(), is(m.probe()));
+        // an older probe misses nothing it knows of
+        assertThat(read(x -> { }).probe().orElseThrow().misses(), is(List.of()));
+    }
+
+    @Test
+    void aResizeProbeNeedsAValidSourceAndFieldNames() throws Exception {
+        BundleException missing = invalid(x -> {
+            resizeProbe(x);
+            x.getAsJsonObject("probe").remove("source");
+        });
+        assertThat(missing.getMessage(), containsString("probe.source is missing"));
+        BundleException bad = invalid(x -> {
+            resizeProbe(x);
+            x.getAsJsonObject("probe").getAsJsonObject("source").addProperty("width", 0);
+            x.getAsJsonObject("probe").add("misses", new Gson().toJsonTree(List.of(1)));
+        });
+        assertThat(bad.getMessage(), containsString("probe.source: Invalid probe source 0x39"));
+        assertThat(bad.getMessage(), containsString("probe.misses must be an array of input "
+                + "spec field names"));
+    }
 }

@@ -5,8 +5,14 @@ import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.InputSpec;
+import dev.kodiak.core.preprocess.Interpolation;
+import dev.kodiak.core.preprocess.Pixels;
 import dev.kodiak.core.preprocess.Preprocessor;
+import dev.kodiak.core.preprocess.ResizeMethod;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The probe's noise images and its comparison. */
@@ -76,5 +82,40 @@ class ProbeTest {
         Probe probe = new Probe(new int[] {1}, 1e-3, new float[][] {{1f, 2f}});
         assertThrows(IllegalArgumentException.class,
                 () -> probe.compare(new float[][] {{1f}}));
+    }
+
+    @Test
+    void aResizeProbesImagesAreMadeAtTheSourceSizeAndGoThroughTheWholeSpec() {
+        InputSpec spec = InputSpec.builder(4, 3).resize(ResizeMethod.CROP).resizeShorter(5)
+                .interpolation(Interpolation.BICUBIC).mean(0.5f, 0.5f, 0.5f)
+                .std(0.25f, 0.25f, 0.25f).build();
+        Preprocessor pre = new Preprocessor(spec);
+        Probe probe = new Probe(new int[] {1, 2}, new Probe.Source(7, 5), 1e-3,
+                new float[][] {{0f}, {0f}}, List.of());
+        assertThat(probe.generator(), is(Probe.RESIZE_GENERATOR));
+        assertThat(probe.source().orElseThrow(), is(new Probe.Source(7, 5)));
+        float[] batch = probe.input(pre);
+        assertThat(batch.length, is(2 * spec.tensorSize()));
+        for (int i = 0; i < 2; i++) {
+            float[] one = pre.apply(new Pixels(7, 5, ColorMode.RGB, Probe.noise(i + 1, 7 * 5 * 3)));
+            assertThat("image " + (i + 1), Arrays.copyOfRange(batch, i * one.length,
+                    (i + 1) * one.length), is(one));
+        }
+        // the first generator's images are of the model's size: another batch
+        Probe pixels = new Probe(new int[] {1, 2}, 1e-3, new float[][] {{0f}, {0f}});
+        assertThat(pixels.generator(), is(Probe.GENERATOR));
+        assertThat(pixels.source().isPresent(), is(false));
+        assertThat(Arrays.equals(pixels.input(pre), batch), is(false));
+    }
+
+    @Test
+    void aSourceMustBeAnImageSize() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Probe.Source(0, 5));
+        assertThat(e.getMessage(), is("Invalid probe source 0x5; each side must be 1 to 16384"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Probe.Source(5, Probe.MAX_SOURCE_SIDE + 1));
+        assertThrows(IllegalArgumentException.class, () -> new Probe(new int[] {1}, null, 1e-3,
+                new float[][] {{1f}}, null));
     }
 }

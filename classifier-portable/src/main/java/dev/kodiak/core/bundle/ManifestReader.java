@@ -213,7 +213,10 @@ public final class ManifestReader {
                 other);
     }
 
-    /** The optional self-check: seeds, tolerance and PyTorch's scores. */
+    /**
+     * The optional self-check: generator (and source size), seeds, tolerance, PyTorch's scores
+     * and the spec fields it misses.
+     */
     private static Probe probe(Fields f) {
         if (!f.has("probe")) {
             return null;
@@ -224,9 +227,34 @@ public final class ManifestReader {
         }
         int before = f.problems().count();
         String generator = p.string("generator");
-        if (generator != null && !generator.equals(Probe.GENERATOR)) {
+        Probe.Source source = null;
+        if (Probe.RESIZE_GENERATOR.equals(generator)) {
+            Fields s = p.object("source");
+            int width = s == null ? -1 : s.whole("width");
+            int height = s == null ? -1 : s.whole("height");
+            if (s != null && width != -1 && height != -1) {
+                try {
+                    source = new Probe.Source(width, height);
+                } catch (IllegalArgumentException e) {
+                    p.problems().add("probe.source: " + e.getMessage());
+                }
+            }
+        } else if (generator != null && !generator.equals(Probe.GENERATOR)) {
             p.problems().add("probe.generator '" + generator + "' is unknown; this Kodiak makes "
-                    + "probe images with '" + Probe.GENERATOR + "' (re-export the bundle)");
+                    + "probe images with '" + Probe.RESIZE_GENERATOR + "' or '"
+                    + Probe.GENERATOR + "' (re-export the bundle, or use a newer Kodiak)");
+        }
+        List<String> misses = new ArrayList<>();
+        if (p.has("misses")) {
+            String[] names = p.json().strings("misses");
+            boolean valid = names != null;
+            for (int i = 0; valid && i < names.length; i++) {
+                valid = names[i] != null;
+                misses.add(names[i]);
+            }
+            if (!valid) {
+                p.problems().add("probe.misses must be an array of input spec field names");
+            }
         }
         double[] seeds = p.json().numbers("seeds");
         int[] ints = seeds == null ? null : new int[seeds.length];
@@ -264,7 +292,7 @@ public final class ManifestReader {
             return null;
         }
         try {
-            return new Probe(ints, tolerance, outputs);
+            return new Probe(ints, source, tolerance, outputs, misses);
         } catch (IllegalArgumentException e) {
             p.problems().add("probe: " + e.getMessage());
             return null;

@@ -1,6 +1,8 @@
 package dev.kodiak.core.bundle;
 
 import dev.kodiak.core.preprocess.Preprocessor;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The verdict on whether a runtime may answer for a bundle, given before its first answer: one
@@ -142,6 +144,33 @@ public final class ModelCheck {
         return new Verdict(null, runtime + " matches the probe of " + manifest.name()
                 + ": largest difference " + format(d.largest()) + " (allowed "
                 + format(d.allowed()) + ")", d);
+    }
+
+    /**
+     * What the check cannot see, for a warning when a runtime opens the bundle: the input spec
+     * fields whose edit the bundle's probe would not notice ({@link Probe#misses()}, found by
+     * the exporter), because the model's scores hardly move when they change.
+     *
+     * @param manifest a bundle's manifest
+     * @return the warning, or empty when the probe notices every edit the exporter tried (or
+     *     the bundle has no probe)
+     */
+    public static Optional<String> warning(Manifest manifest) {
+        List<String> misses = manifest.probe().map(Probe::misses).orElse(List.of());
+        if (misses.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean one = misses.size() == 1;
+        StringBuilder fields = new StringBuilder(); // not String.join: TeaVM compiles this
+        for (String field : misses) {
+            fields.append(fields.length() == 0 ? "" : ", ").append(field);
+        }
+        return Optional.of("the probe of bundle '" + manifest.name() + "' cannot detect an edit "
+                + "of " + fields + " in " + Manifest.FILE_NAME + ": the "
+                + "model's scores hardly change with " + (one ? "it" : "them") + " (measured by "
+                + "tools/export_bundle.py), so opening the bundle does not check "
+                + (one ? "it" : "them") + "; make sure " + (one ? "it is" : "they are")
+                + " what the model was trained with");
     }
 
     /**

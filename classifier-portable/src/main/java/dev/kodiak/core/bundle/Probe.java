@@ -4,6 +4,9 @@ import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.preprocess.Pixels;
 import dev.kodiak.core.preprocess.Preprocessor;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A bundle's self-check: the scores PyTorch computed, at export, for noise images that every
@@ -21,22 +24,66 @@ import java.util.Arrays;
  *
  * <p>The noise image of a seed is made by a 32-bit linear congruential generator ({@code state =
  * state * 1664525 + 1013904223}, mod 2<sup>32</sup>), one byte per channel value, the top byte of
- * each state, interleaved; it then goes through the input spec's tensor step (invert, rescale,
- * mean, std) as an image of the model's size would. Integer arithmetic only: Java, Java compiled to
- * JavaScript and {@code tools/export_bundle.py} make the same bytes.
+ * each state, interleaved, in the spec's colour mode. With {@link #RESIZE_GENERATOR} it is made at
+ * the probe's {@link #source()} size and goes through the whole input spec, resize included, as a
+ * photo would, so that an edit of any field of the spec changes what the model sees; with
+ * {@link #GENERATOR} (bundles exported before) it is made at the model's size and goes through
+ * the tensor step only (invert, rescale, mean, std). Integer arithmetic only, and a resize that is
+ * PIL's bit for bit: Java, Java compiled to JavaScript and {@code tools/export_bundle.py} make the
+ * same tensors.
+ *
+ * <p>The exporter checks that the probe notices edits of the input spec, and lowers the tolerance
+ * when the model's scores are too small for the default to notice them; {@link #misses()} lists
+ * the fields whose edit it still would not notice, which opening a bundle warns of.
  *
  * <p>Immutable and thread-safe.
  */
 public final class Probe {
-    /** The generator this class implements, as a manifest names it. */
+    /**
+     * The first generator, as a manifest names it: noise images of the model's size, through the
+     * tensor step only.
+     */
     public static final String GENERATOR = "lcg32-pixels";
 
+    /**
+     * The generator {@code tools/export_bundle.py} writes now, as a manifest names it: noise
+     * images of the {@link #source()} size, through the whole input spec.
+     */
+    public static final String RESIZE_GENERATOR = "lcg32-resize";
+
+    /** The largest side of a {@link Source}: twice the largest model side. */
+    public static final int MAX_SOURCE_SIDE = 2 * InputSpec.MAX_SIDE;
+
     private final int[] seeds;
+    private final Source source;
     private final double tolerance;
     private final float[][] outputs;
+    private final List<String> misses;
 
     /**
-     * Creates a probe.
+     * The size the noise images of {@link #RESIZE_GENERATOR} are made at, before the input
+     * spec resizes them.
+     *
+     * @param width pixels, 1 to {@link #MAX_SOURCE_SIDE}
+     * @param height pixels, 1 to {@link #MAX_SOURCE_SIDE}
+     */
+    public record Source(int width, int height) {
+        /**
+         * Checks the size.
+         *
+         * @throws IllegalArgumentException if a side is out of range
+         */
+        public Source {
+            if (width < 1 || height < 1 || width > MAX_SOURCE_SIDE || height > MAX_SOURCE_SIDE) {
+                throw new IllegalArgumentException("Invalid probe source " + width + "x" + height
+                        + "; each side must be 1 to " + MAX_SOURCE_SIDE);
+            }
+        }
+    }
+
+    /**
+     * Creates a probe of the first generator ({@link #GENERATOR}), as bundles exported before
+     * {@link #RESIZE_GENERATOR} hold.
      *
      * @param seeds the noise images' seeds, at least one
      * @param tolerance the largest difference allowed, as a fraction of the largest expected
@@ -45,6 +92,24 @@ public final class Probe {
      * @throws IllegalArgumentException if the values do not fit together
      */
     public Probe(int[] seeds, double tolerance, float[][] outputs) {
+        this(seeds, null, tolerance, outputs, List.of());
+    }
+
+    /**
+     * Creates a probe.
+     *
+     * @param seeds the noise images' seeds, at least one
+     * @param source the noise images' size for {@link #RESIZE_GENERATOR}, or null for
+     *     {@link #GENERATOR}
+     * @param tolerance the largest difference allowed, as a fraction of the largest expected
+     *     magnitude (at least 1), greater than 0
+     * @param outputs PyTorch's scores, one row per seed, all rows of one length
+     * @param misses the input spec fields whose edit the exporter found this probe would not
+     *     notice, such as {@code "mean"}; empty when it notices every edit it tried
+     * @throws IllegalArgumentException if the values do not fit together
+     */
+    public Probe(int[] seeds, Source source, double tolerance, float[][] outputs,
+            List<String> misses) {
         if (seeds == null || outputs == null || seeds.length == 0
                 || seeds.length != outputs.length) {
             throw new IllegalArgumentException("Invalid probe: " + (seeds == null ? 0
@@ -55,8 +120,14 @@ public final class Probe {
             throw new IllegalArgumentException("Invalid probe tolerance: " + tolerance
                     + "; it must be above 0 and below 1");
         }
+        if (misses == null) {
+            throw new IllegalArgumentException("misses is required (empty when the probe "
+                    + "notices every edit)");
+        }
         this.seeds = seeds.clone();
+        this.source = source;
         this.tolerance = tolerance;
+        this.misses = List.copyOf(misses);
         this.outputs = new float[outputs.length][];
         for (int i = 0; i < outputs.length; i++) {
             if (outputs[i] == null || outputs[i].length == 0
@@ -86,8 +157,9 @@ public final class Probe {
     }
 
     /**
-     * Makes the probe's input batch: each seed's noise image of the spec's size and colour mode,
-     * through the spec's tensor step.
+     * Makes the probe's input batch: each seed's noise image in the spec's colour mode, of the
+     * source size through the whole spec ({@link #RESIZE_GENERATOR}), or of the spec's size
+     * through its tensor step ({@link #GENERATOR}).
      *
      * @param preprocessor the bundle's preprocessor
      * @return {@code size() * spec.tensorSize()} floats, one CHW tensor after another
@@ -95,13 +167,50 @@ public final class Probe {
     public float[] input(Preprocessor preprocessor) {
         InputSpec spec = preprocessor.spec();
         int size = spec.tensorSize();
+        int channels = spec.color().channels();
         float[] batch = new float[seeds.length * size];
         for (int i = 0; i < seeds.length; i++) {
-            Pixels image = new Pixels(spec.width(), spec.height(), spec.color(),
-                    noise(seeds[i], size));
+            Pixels image;
+            if (source == null) {
+                image = new Pixels(spec.width(), spec.height(), spec.color(),
+                        noise(seeds[i], size));
+            } else {
+                image = preprocessor.resize(new Pixels(source.width(), source.height(),
+                        spec.color(), noise(seeds[i], source.width() * source.height()
+                        * channels)));
+            }
             preprocessor.toTensor(image, batch, i * size);
         }
         return batch;
+    }
+
+    /**
+     * Returns how the noise images are made, as a manifest names it.
+     *
+     * @return {@link #RESIZE_GENERATOR} or {@link #GENERATOR}
+     */
+    public String generator() {
+        return source == null ? GENERATOR : RESIZE_GENERATOR;
+    }
+
+    /**
+     * Returns the size the noise images are made at before the input spec resizes them.
+     *
+     * @return the size, or empty for {@link #GENERATOR}, whose images are of the model's size
+     */
+    public Optional<Source> source() {
+        return Optional.ofNullable(source);
+    }
+
+    /**
+     * Returns the input spec fields whose edit the exporter found this probe would not notice:
+     * the model's scores move less than the runtimes may differ when they change.
+     *
+     * @return field names such as {@code "mean"}; empty when the probe notices every edit the
+     *     exporter tried, or when the bundle was exported before the exporter tried any
+     */
+    public List<String> misses() {
+        return misses;
     }
 
     /**
@@ -211,8 +320,9 @@ public final class Probe {
     /** {@inheritDoc} */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Probe p && Arrays.equals(seeds, p.seeds) && tolerance == p.tolerance
-                && Arrays.deepEquals(outputs, p.outputs);
+        return o instanceof Probe p && Arrays.equals(seeds, p.seeds)
+                && Objects.equals(source, p.source) && tolerance == p.tolerance
+                && Arrays.deepEquals(outputs, p.outputs) && misses.equals(p.misses);
     }
 
     /** {@inheritDoc} */
@@ -224,7 +334,9 @@ public final class Probe {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "Probe[" + GENERATOR + " seeds=" + Arrays.toString(seeds) + " tolerance="
-                + tolerance + " " + outputs.length + "x" + outputs[0].length + "]";
+        return "Probe[" + generator() + (source == null ? "" : " source=" + source.width() + "x"
+                + source.height()) + " seeds=" + Arrays.toString(seeds) + " tolerance="
+                + tolerance + " " + outputs.length + "x" + outputs[0].length
+                + (misses.isEmpty() ? "" : " misses=" + misses) + "]";
     }
 }

@@ -92,4 +92,25 @@ class ModelCheckTest {
         assertThat(ok.difference(), is(nullValue()));
         assertThat(ok.message(), containsString("has no probe"));
     }
+
+    @Test
+    void aProbeThatMissesFieldsIsWarnedOfInOneSentence() {
+        Probe blind = new Probe(new int[] {7, 8}, new Probe.Source(6, 4), 1e-3, PYTORCH,
+                List.of("mean", "std"));
+        assertThat(ModelCheck.warning(manifest(blind)).orElseThrow(), is("the probe of bundle "
+                + "'tiny' cannot detect an edit of mean, std in kodiak.json: the model's scores "
+                + "hardly change with them (measured by tools/export_bundle.py), so opening the "
+                + "bundle does not check them; make sure they are what the model was trained "
+                + "with"));
+        Probe one = new Probe(new int[] {7, 8}, new Probe.Source(6, 4), 1e-3, PYTORCH,
+                List.of("interpolation"));
+        assertThat(ModelCheck.warning(manifest(one)).orElseThrow(), containsString("an edit of "
+                + "interpolation in kodiak.json: the model's scores hardly change with it"));
+        // a probe that notices every edit, an older probe and no probe: nothing to warn of
+        assertThat(ModelCheck.warning(manifest(new Probe(new int[] {7, 8}, new Probe.Source(6, 4),
+                1e-3, PYTORCH, List.of()))).isPresent(), is(false));
+        assertThat(ModelCheck.warning(manifest(new Probe(new int[] {7, 8}, 1e-3, PYTORCH)))
+                .isPresent(), is(false));
+        assertThat(ModelCheck.warning(manifest(null)).isPresent(), is(false));
+    }
 }
