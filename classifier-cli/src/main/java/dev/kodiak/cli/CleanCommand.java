@@ -53,7 +53,7 @@ final class CleanCommand implements Callable<Integer> {
             + "first, restoring the original tree; serves nothing")
     boolean undoAll;
 
-    @Option(names = "--threshold", defaultValue = "8",
+    @Option(names = "--threshold", defaultValue = "" + Duplicates.DEFAULT_THRESHOLD,
             description = "most differing bits of 64 for a near duplicate (0 to 32), as "
                     + "dedupe; default ${DEFAULT-VALUE}")
     int threshold;
@@ -136,10 +136,7 @@ final class CleanCommand implements Callable<Integer> {
      * @throws Exception if the folder, the bundle or the port cannot be used
      */
     Running start() throws Exception {
-        if (threshold < 0 || threshold > 32) {
-            throw new CommandException(Exit.USAGE, "--threshold must be 0 to 32, not "
-                    + threshold);
-        }
+        Duplicates.threshold(threshold);
         if (port < 0 || port > 65535) {
             throw new CommandException(Exit.USAGE, "--port must be 0 to 65535, not " + port);
         }

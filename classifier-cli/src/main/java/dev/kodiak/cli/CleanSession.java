@@ -55,13 +55,13 @@ final class CleanSession implements AutoCloseable {
         final String sha256;
         final Evaluation.Sample sample;
         final ImageFiles.Unreadable unreadable;
-        final DedupeCommand.Entry entry;
+        final Duplicates.Image entry;
         Group group;
         String path;
         final List<Long> actions = new ArrayList<>();
 
         Item(int id, String path, String sha256, Evaluation.Sample sample,
-                ImageFiles.Unreadable unreadable, DedupeCommand.Entry entry) {
+                ImageFiles.Unreadable unreadable, Duplicates.Image entry) {
             this.id = id;
             this.scoredPath = path;
             this.path = path;
@@ -160,12 +160,12 @@ final class CleanSession implements AutoCloseable {
         ImageDecoder decoder = new ImageDecoder(classifier.config().maxPixels());
         boolean rgbModel = classifier.manifest().input().color() == ColorMode.RGB;
         Map<Path, String> shas = new ConcurrentHashMap<>();
-        Map<Path, DedupeCommand.Entry> looks = new ConcurrentHashMap<>();
+        Map<Path, Duplicates.Image> looks = new ConcurrentHashMap<>();
         Evaluation evaluation = Scoring.score(classifier, folder.files(), batch, progress,
                 (file, bytes) -> {
-                    shas.put(file, DedupeCommand.sha256(bytes));
+                    shas.put(file, Sha256.of(bytes));
                     Pixels rgb = decoder.decode(bytes, ColorMode.RGB);
-                    looks.put(file, DedupeCommand.Entry.of(file, bytes, rgb));
+                    looks.put(file, Duplicates.Image.of(file, bytes, rgb));
                     // one decode when the model reads RGB; else the model's own, as evaluate
                     return rgbModel ? classifier.stages().prepare(rgb) : classifier.stages().prepare(bytes);
                 });
@@ -183,11 +183,11 @@ final class CleanSession implements AutoCloseable {
             byPath.put(item.path, item);
             byFile.put(file, item);
         }
-        List<DedupeCommand.Entry> entries = new ArrayList<>(looks.values());
-        entries.sort(Comparator.comparing(DedupeCommand.Entry::path));
-        List<DedupeCommand.Group> groups = DedupeCommand.group(entries, threshold);
+        List<Duplicates.Image> entries = new ArrayList<>(looks.values());
+        entries.sort(Comparator.comparing(Duplicates.Image::path));
+        List<Duplicates.Group> groups = Duplicates.group(entries, threshold);
         for (int g = 0; g < groups.size(); g++) {
-            DedupeCommand.Group group = groups.get(g);
+            Duplicates.Group group = groups.get(g);
             int size = group.extras().size() + 1;
             String keep = journal.relative(group.keep().path());
             byFile.get(group.keep().path()).group = new Group(g + 1, size, true, "kept: the "

@@ -380,23 +380,12 @@ final class Journal implements AutoCloseable {
         return List.copyOf(done.values());
     }
 
-    /**
-     * The SHA-256 of a file's bytes.
-     *
-     * @param file a file
-     * @return its hash, lower-case hex
-     * @throws IOException if it cannot be read
-     */
-    static String sha256(Path file) throws IOException {
-        return DedupeCommand.sha256(Files.readAllBytes(file));
-    }
-
     private static String sha256OrNull(Path file) throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         try {
-            return sha256(file);
+            return Sha256.of(file);
         } catch (NoSuchFileException e) {
             return null;
         }

@@ -48,19 +48,19 @@ class CleanJournalTest {
         Path root = folder();
         Files.write(root.resolve("b/0.png"), TestFolders.png(9));
         byte[] there = Files.readAllBytes(root.resolve("b/0.png"));
-        String sha = Journal.sha256(root.resolve("a/0.png"));
+        String sha = Sha256.of(root.resolve("a/0.png"));
         try (Journal journal = Journal.open(root)) {
             Journal.Entry moved = journal.transact(tx -> tx.move("relabel", root.resolve("a/0.png"),
                     root.resolve("b/0.png"), sha, "b", null, "scored"));
             assertThat(moved.to(), is("b/0.1.png"));
             assertThat(Files.readAllBytes(root.resolve("b/0.png")), is(there));
-            assertThat(Journal.sha256(root.resolve("b/0.1.png")), is(sha));
+            assertThat(Sha256.of(root.resolve("b/0.1.png")), is(sha));
 
             Files.write(root.resolve("a/1.png"), TestFolders.png(7));
             Journal.Refused changed = assertThrows(Journal.Refused.class, () -> journal.transact(
                     tx -> tx.move("quarantine", root.resolve("a/1.png"),
                             root.resolve(Journal.QUARANTINE + "/a/1.png"),
-                            DedupeCommand.sha256(TestFolders.png(1)), null, null, "scored")));
+                            Sha256.of(TestFolders.png(1)), null, null, "scored")));
             assertThat(changed.getMessage(), is("a/1.png changed on disk since it was scored (its "
                     + "sha256 differs); nothing was changed. Re-evaluate to see it as it is now."));
             Journal.Refused gone = assertThrows(Journal.Refused.class, () -> journal.transact(
@@ -81,7 +81,7 @@ class CleanJournalTest {
                     () -> journal.transact(tx -> tx.undo(moved.id())));
             assertThat(twice.getMessage(), is("Action 1 is already undone"));
         }
-        assertThat(Journal.sha256(root.resolve("a/0.png")), is(sha));
+        assertThat(Sha256.of(root.resolve("a/0.png")), is(sha));
         TestFolders.assertWellFormed(TestFolders.journal(root));
     }
 
@@ -142,12 +142,12 @@ class CleanJournalTest {
     void journalLinesWithPathsOutsideTheFolderAreSkipped() throws Exception {
         Path root = folder();
         Path outside = tmp.resolve("outside.txt");
-        String sha = Journal.sha256(root.resolve("a/0.png"));
+        String sha = Sha256.of(root.resolve("a/0.png"));
         Files.createDirectories(root.resolve(".kodiak-clean"));
         Journal.Entry crafted = new Journal.Entry(1, "done", Instant.now().toString(), "relabel",
                 "../outside.txt", "a/0.png", sha, "b", null, null, null, 1);
         Journal.Entry absolute = new Journal.Entry(2, "done", Instant.now().toString(),
-                "relabel", outside.toString(), "a/1.png", Journal.sha256(root.resolve(
+                "relabel", outside.toString(), "a/1.png", Sha256.of(root.resolve(
                 "a/1.png")), "b", null, null, null, 1);
         Files.writeString(root.resolve(".kodiak-clean/journal.jsonl"), crafted.json() + "\n"
                 + absolute.json() + "\n");

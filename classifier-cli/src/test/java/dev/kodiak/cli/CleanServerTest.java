@@ -110,7 +110,7 @@ class CleanServerTest {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         try (CleanCommand.Running running = start(planted.root())) {
             String token = running.server().token();
-            String sha = Journal.sha256(planted.root().resolve(planted.original()));
+            String sha = Sha256.of(planted.root().resolve(planted.original()));
             List<String> routes = List.of("/", "/api/state", "/api/view?name=all",
                     "/api/cards?keys=i0", "/thumb/" + sha, "/no/such/route");
             for (String route : routes) {
@@ -229,7 +229,7 @@ class CleanServerTest {
             // EXIF orientation 6: stored 120x180, shown 180x120
             BufferedImage stored = ImageIO.read(data.resolve("photo.jpg").toFile());
             assertThat(stored.getWidth(), lessThan(stored.getHeight()));
-            String sha = Journal.sha256(data.resolve("photo.jpg"));
+            String sha = Sha256.of(data.resolve("photo.jpg"));
             HttpResponse<byte[]> thumb = http.send(HttpRequest.newBuilder(URI.create(
                     base(running) + "/thumb/" + sha + "?token=" + token)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
@@ -242,7 +242,7 @@ class CleanServerTest {
                     base(running) + "/thumb/" + sha + "?token=" + token)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(again.body(), is(thumb.body()));
-            assertError(get(base(running) + "/thumb/" + Journal.sha256(data.resolve("page.jpg")),
+            assertError(get(base(running) + "/thumb/" + Sha256.of(data.resolve("page.jpg")),
                     token), 404, "not_found", "No readable image with sha256");
 
             // the unreadable file is quarantined, keeping its path
@@ -426,7 +426,7 @@ class CleanServerTest {
                         || (!withQuarantine && rel.startsWith(Journal.DIR))) {
                     continue;
                 }
-                counts.merge(Journal.sha256(p), 1, Integer::sum);
+                counts.merge(Sha256.of(p), 1, Integer::sum);
             }
         }
         return counts;

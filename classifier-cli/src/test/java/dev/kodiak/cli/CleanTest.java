@@ -198,7 +198,7 @@ class CleanTest {
                 now.remove(planted.duplicate());
                 assertThat(TestFolders.tree(data), is(now));
                 assertThat(TestFolders.folders(data), is(originalFolders));
-                assertThat(Journal.sha256(data.resolve(Journal.QUARANTINE + "/"
+                assertThat(Sha256.of(data.resolve(Journal.QUARANTINE + "/"
                         + planted.duplicate())), is(original.get(planted.duplicate())));
 
                 // the exact journal: intent then done for each action, in key order

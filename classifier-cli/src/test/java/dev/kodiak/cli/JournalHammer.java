@@ -43,7 +43,7 @@ public final class JournalHammer {
     static void hammer(Journal journal, String name, int rounds) throws Exception {
         Path a = journal.root().resolve("a").resolve(name);
         Path b = journal.root().resolve("b").resolve(name);
-        String sha = Journal.sha256(a);
+        String sha = Sha256.of(a);
         for (int i = 0; i < rounds; i++) {
             journal.transact(tx -> tx.move("relabel", a, b, sha, "b", null, "scored"));
             journal.transact(tx -> tx.move("relabel", b, a, sha, "a", null, "scored"));

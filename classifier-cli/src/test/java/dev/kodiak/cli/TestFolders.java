@@ -178,7 +178,7 @@ final class TestFolders {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
                 String rel = root.relativize(p).toString().replace('\\', '/');
                 if (!rel.startsWith(Journal.DIR + "/")) {
-                    files.put(rel, Journal.sha256(p));
+                    files.put(rel, Sha256.of(p));
                 }
             }
         }
