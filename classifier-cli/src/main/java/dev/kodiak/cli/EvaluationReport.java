@@ -15,7 +15,7 @@ import java.util.Locale;
  * confusion matrix as a heat map and the top losses as thumbnails, as fastai's
  * {@code ClassificationInterpretation} shows them.
  */
-final class EvaluationReport {
+public final class EvaluationReport {
     private EvaluationReport() {
     }
 
@@ -170,7 +170,13 @@ final class EvaluationReport {
         return h.append("</body></html>\n").toString();
     }
 
-    static String pct(double value) {
+    /**
+     * A fraction as a percentage with one decimal, as the report and {@code clean} print it.
+     *
+     * @param value a fraction, 0 to 1
+     * @return e.g. {@code 87.5%}
+     */
+    public static String pct(double value) {
         return String.format(Locale.ROOT, "%.1f%%", value * 100);
     }
 
@@ -190,7 +196,7 @@ final class EvaluationReport {
     }
 
     /** The report's look, shared by {@code clean}'s page. */
-    static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;"
+    public static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;"
             + "max-width:72rem;padding:0 1rem;color:#1f2328}h1{font-size:1.5rem}"
             + "code{font-size:.85em}.meta,.note{color:#59636e;font-size:.9rem}"
             + ".summary{font-size:1.2rem}.scroll{overflow-x:auto}"

@@ -22,10 +22,11 @@ import java.util.TreeSet;
  * @param folders the label folder of each label index that has one
  * @param files every image file under a label folder, sorted, with its label index
  */
-record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders,
+public record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders,
         Map<Path, Integer> files) {
 
-    LabelledFolder {
+    /** Copies the collections. */
+    public LabelledFolder {
         labels = List.copyOf(labels);
         folders = Map.copyOf(folders);
         files = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files));
@@ -41,7 +42,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @throws CommandException {@link Exit#USAGE} for a folder the model does not know, no
      *     label folders or no files in them
      */
-    static LabelledFolder read(Path root, List<String> labels) throws IOException {
+    public static LabelledFolder read(Path root, List<String> labels) throws IOException {
         Map<Integer, Path> folders = new LinkedHashMap<>();
         Map<Path, Integer> files = new LinkedHashMap<>();
         Set<String> unknown = new TreeSet<>();
@@ -92,7 +93,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @param labels the model's labels
      * @return the label index, or null when no label matches
      */
-    static Integer labelOf(String name, List<String> labels) {
+    public static Integer labelOf(String name, List<String> labels) {
         if (labels.contains(name)) {
             return labels.indexOf(name);
         }
@@ -112,7 +113,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @param label a label
      * @return its slug
      */
-    static String slug(String label) {
+    public static String slug(String label) {
         return label.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "-")
                 .replaceAll("^-|-$", "");
     }
@@ -123,7 +124,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @param label a label index
      * @return the folder (may not exist yet)
      */
-    Path folderOf(int label) {
+    public Path folderOf(int label) {
         Path folder = folders.get(label);
         String slug = slug(labels.get(label));
         return folder != null ? folder : root.resolve(slug.isEmpty() ? "label-" + label : slug);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * The options of every command that runs the model ({@code evaluate}, {@code clean}), and the
  * one way they open it: a picocli mixin, so an option added here reaches every such command.
  */
-final class ModelOptions {
+public final class ModelOptions {
     @Option(names = {"-b", "--bundle"}, paramLabel = "BUNDLE",
             defaultValue = "${env:KODIAK_BUNDLE:-models/fashion-mnist}",
             description = "the model bundle (directory or .zip); default ${DEFAULT-VALUE}")
@@ -27,6 +27,15 @@ final class ModelOptions {
             description = "auto (ONNX Runtime when the bundle has model.onnx, else libtorch), "
                     + "onnxruntime or pytorch; default ${DEFAULT-VALUE}")
     InferenceEngine engine;
+
+    /** Made by picocli, as a mixin of a command. */
+    public ModelOptions() {
+    }
+
+    /** @return images per forward pass ({@code --batch}) */
+    public int batch() {
+        return batch;
+    }
 
     /** Reads {@code --engine} with core's rules and message. */
     static final class EngineConverter implements CommandLine.ITypeConverter<InferenceEngine> {
@@ -43,7 +52,7 @@ final class ModelOptions {
      * @throws CommandException {@link Exit#USAGE} for a bad {@code --batch},
      *     {@link Exit#BUNDLE} when the bundle cannot be used
      */
-    Classifier open() {
+    public Classifier open() {
         if (batch < 1) {
             throw new CommandException(Exit.USAGE, "--batch must be at least 1, not " + batch);
         }

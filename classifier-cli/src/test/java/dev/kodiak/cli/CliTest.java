@@ -33,14 +33,27 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /** The three commands on real folders, through {@link Main#run}, as a script would call them. */
-class CliTest {
+public class CliTest {
     @TempDir
     Path tmp;
 
-    record Run(int exit, String out, String err) {
+    /**
+     * What a command did.
+     *
+     * @param exit its exit code
+     * @param out what it printed on stdout
+     * @param err what it printed on stderr
+     */
+    public record Run(int exit, String out, String err) {
     }
 
-    static Run run(String... args) {
+    /**
+     * Runs a command as a script would, through {@link Main#run}.
+     *
+     * @param args the command line
+     * @return what it did
+     */
+    public static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),

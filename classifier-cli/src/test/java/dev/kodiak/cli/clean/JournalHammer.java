@@ -1,5 +1,6 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
+import dev.kodiak.cli.Sha256;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

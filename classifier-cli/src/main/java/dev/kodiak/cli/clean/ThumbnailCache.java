@@ -1,5 +1,6 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
+import dev.kodiak.cli.Thumbnails;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,11 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
+import dev.kodiak.cli.CommandException;
+import dev.kodiak.cli.Duplicates;
+import dev.kodiak.cli.EvaluationReport;
+import dev.kodiak.cli.Exit;
+import dev.kodiak.cli.ImageFiles;
+import dev.kodiak.cli.ModelOptions;
 import dev.kodiak.core.Classifier;
 import java.awt.Desktop;
 import java.io.IOException;
@@ -35,7 +41,7 @@ import picocli.CommandLine.Parameters;
             "1:--undo-all left some files where they are (listed, with why)",
             "2:bad usage, missing or empty folder, or a label folder the model does not know",
             "3:the bundle cannot be used", "4:another failure"})
-final class CleanCommand implements Callable<Integer> {
+public final class CleanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DATA", description = "the labelled folder")
     Path folder;
 
@@ -64,7 +70,13 @@ final class CleanCommand implements Callable<Integer> {
     private final PrintStream stdout;
     private final PrintStream stderr;
 
-    CleanCommand(PrintStream stdout, PrintStream stderr) {
+    /**
+     * The command, as {@link dev.kodiak.cli.Main} registers it.
+     *
+     * @param stdout where the address and summaries go
+     * @param stderr where progress goes
+     */
+    public CleanCommand(PrintStream stdout, PrintStream stderr) {
         this.stdout = stdout;
         this.stderr = stderr;
     }
@@ -107,6 +119,7 @@ final class CleanCommand implements Callable<Integer> {
         }
     }
 
+    /** {@inheritDoc} */
     @Override
     public Integer call() throws Exception {
         if (undoAll) {
@@ -145,7 +158,7 @@ final class CleanCommand implements Callable<Integer> {
         Classifier classifier = model.open();
         CleanSession session = null;
         try {
-            session = CleanSession.open(root, classifier, model.batch, threshold, stderr, quiet);
+            session = CleanSession.open(root, classifier, model.batch(), threshold, stderr, quiet);
             CleanServer server;
             try {
                 server = CleanServer.start(session, port);

@@ -1,7 +1,15 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.kodiak.cli.CommandException;
+import dev.kodiak.cli.Duplicates;
+import dev.kodiak.cli.Evaluation;
+import dev.kodiak.cli.ImageFiles;
+import dev.kodiak.cli.LabelledFolder;
+import dev.kodiak.cli.Progress;
+import dev.kodiak.cli.Scoring;
+import dev.kodiak.cli.Sha256;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.preprocess.ColorMode;

@@ -1,7 +1,9 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.ImageFiles;
+import dev.kodiak.cli.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -9,6 +9,11 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import com.google.gson.JsonObject;
+import dev.kodiak.cli.CliTest;
+import dev.kodiak.cli.Exit;
+import dev.kodiak.cli.LabelledFolder;
+import dev.kodiak.cli.Sha256;
+import dev.kodiak.cli.TestFolders;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.testing.Chromium;
 import java.io.ByteArrayOutputStream;
@@ -104,8 +109,8 @@ class CleanTest {
     void keyboardAloneRelabelsQuarantinesUndoesAndUndoAllRestoresEveryByte() throws Exception {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         Path data = planted.root();
-        Map<String, String> original = TestFolders.tree(data);
-        TreeSet<String> originalFolders = TestFolders.folders(data);
+        Map<String, String> original = CleanFolders.tree(data);
+        TreeSet<String> originalFolders = CleanFolders.folders(data);
         List<String> labels = TestFolders.labels();
         String keys = CleanSession.LABEL_KEYS;
 
@@ -196,8 +201,8 @@ class CleanTest {
                     now.put(m.getValue() + m.getKey().substring(m.getKey().indexOf('/')), sha);
                 }
                 now.remove(planted.duplicate());
-                assertThat(TestFolders.tree(data), is(now));
-                assertThat(TestFolders.folders(data), is(originalFolders));
+                assertThat(CleanFolders.tree(data), is(now));
+                assertThat(CleanFolders.folders(data), is(originalFolders));
                 assertThat(Sha256.of(data.resolve(Journal.QUARANTINE + "/"
                         + planted.duplicate())), is(original.get(planted.duplicate())));
 
@@ -245,9 +250,9 @@ class CleanTest {
         CliTest.Run undo = CliTest.run("clean", data.toString(), "--undo-all");
         assertThat(undo.err(), undo.exit(), is(Exit.OK));
         assertThat(undo.out(), containsString("Undid 4 actions; the folder is as it was"));
-        assertThat(TestFolders.tree(data), is(original));
-        assertThat(TestFolders.folders(data), is(originalFolders));
-        List<JsonObject> journal = TestFolders.journal(data);
+        assertThat(CleanFolders.tree(data), is(original));
+        assertThat(CleanFolders.folders(data), is(originalFolders));
+        List<JsonObject> journal = CleanFolders.journal(data);
         List<Long> undone = journal.stream().filter(j -> j.get("phase").getAsString()
                 .equals("done") && j.get("action").getAsString().equals("undo"))
                 .map(j -> j.get("undoes").getAsLong()).toList();
@@ -260,7 +265,7 @@ class CleanTest {
     /** Every action is an intent then a done line with the same fields, ids 1, 2, ... */
     private static void assertJournal(Path data, List<String[]> expected,
             Map<String, String> shas) throws Exception {
-        List<JsonObject> journal = TestFolders.journal(data);
+        List<JsonObject> journal = CleanFolders.journal(data);
         assertThat(journal.size(), is(expected.size() * 2));
         for (int i = 0; i < expected.size(); i++) {
             String[] e = expected.get(i);
@@ -312,7 +317,7 @@ class CleanTest {
                         is(card.getAttribute("data-key")));
                 assertThat(Files.readAllBytes(data.resolve(file)), is(edited));
                 assertThat(Files.exists(data.resolve(Journal.QUARANTINE)), is(false));
-                assertThat(TestFolders.journal(data), is(empty()));
+                assertThat(CleanFolders.journal(data), is(empty()));
                 screenshot(browser, "clean-refused");
 
                 // the mouse works too: the menu relabels, the button undoes

@@ -1,8 +1,11 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.Main;
+import dev.kodiak.cli.TestFolders;
+import dev.kodiak.cli.Thumbnails;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.testing.Chromium;
 import dev.kodiak.testing.Machine;

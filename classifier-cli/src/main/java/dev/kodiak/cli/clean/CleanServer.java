@@ -1,4 +1,4 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -8,6 +8,8 @@ import com.google.gson.JsonParser;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kodiak.cli.EvaluationReport;
+import dev.kodiak.cli.Thumbnails;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

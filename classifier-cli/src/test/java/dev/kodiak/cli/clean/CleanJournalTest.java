@@ -1,4 +1,4 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.Sha256;
+import dev.kodiak.cli.TestFolders;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -82,13 +84,13 @@ class CleanJournalTest {
             assertThat(twice.getMessage(), is("Action 1 is already undone"));
         }
         assertThat(Sha256.of(root.resolve("a/0.png")), is(sha));
-        TestFolders.assertWellFormed(TestFolders.journal(root));
+        CleanFolders.assertWellFormed(CleanFolders.journal(root));
     }
 
     @Test
     void aProcessStoppedBeforeOrAfterItsMoveIsSettledAndUndoAllStillRestores() throws Exception {
         Path root = folder();
-        Map<String, String> original = TestFolders.tree(root);
+        Map<String, String> original = CleanFolders.tree(root);
         String sha0 = original.get("a/0.png");
         String sha1 = original.get("a/1.png");
         Files.createDirectories(root.resolve(Journal.DIR));
@@ -131,7 +133,7 @@ class CleanJournalTest {
             assertThat(undo.undone(), is(List.of("undo 3 keep: a/2.png",
                     "undo 2 quarantine: .kodiak-clean/quarantine/a/1.png -> a/1.png")));
         }
-        assertThat(TestFolders.tree(root), is(original));
+        assertThat(CleanFolders.tree(root), is(original));
     }
 
     /**
@@ -190,10 +192,10 @@ class CleanJournalTest {
         } finally {
             child.destroyForcibly();
         }
-        List<JsonObject> lines = TestFolders.journal(root);
+        List<JsonObject> lines = CleanFolders.journal(root);
         assertThat("every step of both processes, each on a line of its own", lines,
                 hasSize(2 * rounds * 5));
-        TestFolders.assertWellFormed(lines);
+        CleanFolders.assertWellFormed(lines);
         int turns = 0;
         for (int i = 1; i < lines.size(); i++) {
             if (lines.get(i).get("pid").getAsLong() != lines.get(i - 1).get("pid").getAsLong()) {
