@@ -136,22 +136,14 @@ final class CleanServer implements AutoCloseable {
             h.set("X-Frame-Options", "DENY");
             h.set("Cross-Origin-Resource-Policy", "same-origin");
             h.set("Cache-Control", "no-store");
-            String refusal = refusal(x);
-            if (refusal != null) {
-                error(x, 403, "forbidden", refusal);
-                return;
-            }
             try {
+                String refusal = refusal(x);
+                if (refusal != null) {
+                    throw new Refused(Refused.Kind.FORBIDDEN, refusal);
+                }
                 route(x);
-            } catch (CleanSession.Refused e) {
-                error(x, e.status(), switch (e.status()) {
-                    case 400 -> "bad_request";
-                    case 404 -> "not_found";
-                    case 405 -> "method_not_allowed";
-                    case 413 -> "too_large";
-                    case 415 -> "unsupported_media_type";
-                    default -> "conflict";
-                }, e.getMessage());
+            } catch (Refused e) {
+                error(x, e.kind().status(), e.kind().code(), e.getMessage());
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "kodiak clean: " + x.getRequestMethod() + " "
                         + x.getRequestURI().getPath() + " failed", e);
@@ -196,7 +188,7 @@ final class CleanServer implements AutoCloseable {
         return null;
     }
 
-    private void route(HttpExchange x) throws CleanSession.Refused, IOException {
+    private void route(HttpExchange x) throws Refused, IOException {
         String path = x.getRequestURI().getPath();
         String method = x.getRequestMethod();
         if (path.startsWith("/thumb/")) {
@@ -236,7 +228,7 @@ final class CleanServer implements AutoCloseable {
                 String keys = query(x).getOrDefault("keys", "");
                 List<String> list = keys.isEmpty() ? List.of() : Arrays.asList(keys.split(","));
                 if (list.size() > MAX_CARDS) {
-                    throw new CleanSession.Refused(400, "Ask for at most " + MAX_CARDS
+                    throw new Refused(Refused.Kind.BAD_REQUEST, "Ask for at most " + MAX_CARDS
                             + " cards at once, not " + list.size());
                 }
                 JsonObject o = new JsonObject();
@@ -246,7 +238,7 @@ final class CleanServer implements AutoCloseable {
             case "/api/act" -> {
                 allow(method, "POST");
                 JsonObject body = body(x);
-                json(x, 200, session.act(integer(body, "item"), text(body, "action"),
+                json(x, 200, session.act(integer(body, "item"), action(text(body, "action")),
                         body.has("label") && !body.get("label").isJsonNull()
                                 ? integer(body, "label") : null,
                         body.has("last") ? integer(body, "last") : -1));
@@ -262,28 +254,28 @@ final class CleanServer implements AutoCloseable {
                 o.addProperty("started", session.reevaluate());
                 json(x, 202, o);
             }
-            default -> throw new CleanSession.Refused(404, "Nothing at " + path + "; the page "
+            default -> throw new Refused(Refused.Kind.NOT_FOUND, "Nothing at " + path + "; the page "
                     + "is at /");
         }
     }
 
-    private void thumbnail(HttpExchange x, String sha256) throws CleanSession.Refused,
+    private void thumbnail(HttpExchange x, String sha256) throws Refused,
             IOException {
         if (!sha256.matches("[0-9a-f]{64}")) {
-            throw new CleanSession.Refused(404, "Thumbnails are named by a sha256 (64 hex "
+            throw new Refused(Refused.Kind.NOT_FOUND, "Thumbnails are named by a sha256 (64 hex "
                     + "digits), not '" + sha256 + "'");
         }
         String size = query(x).getOrDefault("size", String.valueOf(THUMBNAIL));
         ThumbnailCache cache = switch (size) {
             case "" + THUMBNAIL -> thumbnails;
             case "" + PREVIEW -> previews;
-            default -> throw new CleanSession.Refused(400, "size is " + THUMBNAIL + " or "
+            default -> throw new Refused(Refused.Kind.BAD_REQUEST, "size is " + THUMBNAIL + " or "
                     + PREVIEW + ", not " + size);
         };
         Path file = session.locate(sha256);
         byte[] png = file == null ? null : cache.get(sha256, file);
         if (png == null) {
-            throw new CleanSession.Refused(404, "No readable image with sha256 " + sha256
+            throw new Refused(Refused.Kind.NOT_FOUND, "No readable image with sha256 " + sha256
                     + " in the folder");
         }
         // the address names the content, so the browser may keep it
@@ -291,46 +283,56 @@ final class CleanServer implements AutoCloseable {
         send(x, 200, "image/png", png);
     }
 
-    private static void allow(String method, String allowed) throws CleanSession.Refused {
+    private static void allow(String method, String allowed) throws Refused {
         if (!method.equals(allowed)) {
-            throw new CleanSession.Refused(405, method + " is not allowed here; use "
+            throw new Refused(Refused.Kind.METHOD_NOT_ALLOWED, method + " is not allowed here; use "
                     + allowed);
         }
     }
 
-    private static JsonObject body(HttpExchange x) throws CleanSession.Refused, IOException {
+    private static JsonObject body(HttpExchange x) throws Refused, IOException {
         String type = x.getRequestHeaders().getFirst("Content-Type");
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT)
                 .startsWith("application/json")) {
-            throw new CleanSession.Refused(415, "Send a JSON body (Content-Type: "
+            throw new Refused(Refused.Kind.UNSUPPORTED_MEDIA_TYPE, "Send a JSON body (Content-Type: "
                     + "application/json), not " + type);
         }
         byte[] bytes = x.getRequestBody().readNBytes(MAX_BODY + 1);
         if (bytes.length > MAX_BODY) {
-            throw new CleanSession.Refused(413, "The body is over " + MAX_BODY + " bytes");
+            throw new Refused(Refused.Kind.TOO_LARGE, "The body is over " + MAX_BODY + " bytes");
         }
         try {
             JsonElement e = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
             return e.isJsonObject() ? e.getAsJsonObject() : new JsonObject();
         } catch (JsonParseException e) {
-            throw new CleanSession.Refused(400, "The body is not JSON: " + e.getMessage());
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body is not JSON: " + e.getMessage());
         }
     }
 
-    private static int integer(JsonObject body, String key) throws CleanSession.Refused {
+    private static int integer(JsonObject body, String key) throws Refused {
         try {
             return body.get(key).getAsInt();
         } catch (RuntimeException e) {
-            throw new CleanSession.Refused(400, "The body needs \"" + key + "\" as a number");
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key + "\" as a number");
         }
     }
 
-    private static String text(JsonObject body, String key) throws CleanSession.Refused {
+    private static String text(JsonObject body, String key) throws Refused {
         try {
             return body.get(key).getAsString();
         } catch (RuntimeException e) {
-            throw new CleanSession.Refused(400, "The body needs \"" + key + "\" as a string");
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key + "\" as a string");
         }
+    }
+
+    /** The action a card asks for; undo has a route of its own. */
+    private static Action action(String text) throws Refused {
+        for (Action a : Action.values()) {
+            if (a.onCard() && a.json().equals(text)) {
+                return a;
+            }
+        }
+        throw Refused.conflict("Unknown action '" + text + "'; use relabel, quarantine or keep");
     }
 
     private static Map<String, String> query(HttpExchange x) {

@@ -236,7 +236,7 @@ final class CleanSession implements AutoCloseable {
         List<Journal.Entry> all = journal.entries();
         for (int i = applied; i < all.size(); i++) {
             Journal.Entry e = all.get(i);
-            if (!e.phase().equals("done")) {
+            if (e.phase() != Phase.DONE) {
                 continue;
             }
             Item item = scan.byPath.get(e.from());
@@ -252,7 +252,7 @@ final class CleanSession implements AutoCloseable {
                 scan.byPath.put(item.path, item);
                 scan.locations.put(e.sha256(), e.to());
             }
-            if (e.action().equals("undo")) {
+            if (e.action() == Action.UNDO) {
                 item.actions.remove(e.undoes());
             } else {
                 item.actions.add(e.id());
@@ -335,7 +335,7 @@ final class CleanSession implements AutoCloseable {
     synchronized List<String> view(String view) throws Refused, IOException {
         List<Journal.Entry> all = catchUp();
         if (!VIEWS.contains(view)) {
-            throw new Refused(404, "There is no view '" + view + "'; the views are " + VIEWS);
+            throw new Refused(Refused.Kind.NOT_FOUND, "There is no view '" + view + "'; the views are " + VIEWS);
         }
         if (view.equals("done")) {
             List<Journal.Entry> effective = new ArrayList<>(Journal.effective(all));
@@ -389,7 +389,7 @@ final class CleanSession implements AutoCloseable {
         List<Journal.Entry> all = catchUp();
         Map<Long, Journal.Entry> done = new HashMap<>();
         for (Journal.Entry e : all) {
-            if (e.phase().equals("done")) {
+            if (e.phase() == Phase.DONE) {
                 done.put(e.id(), e);
             }
         }
@@ -490,7 +490,7 @@ final class CleanSession implements AutoCloseable {
     private static JsonObject actionJson(Journal.Entry e) {
         JsonObject a = new JsonObject();
         a.addProperty("id", e.id());
-        a.addProperty("action", e.action());
+        a.addProperty("action", e.action().json());
         a.addProperty("from", e.from());
         a.addProperty("to", e.to());
         a.addProperty("time", e.time());
@@ -521,7 +521,7 @@ final class CleanSession implements AutoCloseable {
      * when the file is not where it was, or changed since it was scored.
      *
      * @param id the item
-     * @param action {@code relabel}, {@code quarantine} or {@code keep}
+     * @param action relabel, quarantine or keep
      * @param label the new label's index, for a relabel
      * @param last the last action on the file the page knows of ({@code 0} for none), so that
      *     a page that has not seen another page's action on the file does not act on top of it;
@@ -530,21 +530,19 @@ final class CleanSession implements AutoCloseable {
      * @throws Refused if the action cannot be done; nothing was changed
      * @throws IOException if the disk fails
      */
-    synchronized JsonObject act(int id, String action, Integer label, long last)
+    synchronized JsonObject act(int id, Action action, Integer label, long last)
             throws Refused, IOException {
         refuseWhileScoring();
         if (id < 0 || id >= scan.items.size()) {
-            throw new Refused(404, "There is no file " + id + " in this scan; reload the page");
+            throw new Refused(Refused.Kind.NOT_FOUND, "There is no file " + id + " in this scan; reload the page");
         }
         Item item = scan.items.get(id);
-        String message;
-        try {
-            message = journal.transact(tx -> {
+        String message = journal.transact(tx -> {
                 catchUp();
                 long current = item.actions.isEmpty() ? 0
                         : item.actions.get(item.actions.size() - 1);
                 if (last >= 0 && last != current) {
-                    throw new Journal.Refused(current == 0
+                    throw Refused.conflict(current == 0
                             ? "Action " + last + " on " + item.scoredPath + " was undone by "
                             + "another page meanwhile; nothing was changed. Reload to see it."
                             : "Another page acted on " + item.scoredPath + " meanwhile (action "
@@ -552,45 +550,42 @@ final class CleanSession implements AutoCloseable {
                 }
                 Path file = root.resolve(item.path);
                 if (item.path.startsWith(Journal.DIR + "/")) {
-                    throw new Journal.Refused(item.path + " is in quarantine; undo the "
+                    throw Refused.conflict(item.path + " is in quarantine; undo the "
                             + "quarantine (u) first");
                 }
                 switch (action) {
-                    case "relabel" -> {
+                    case RELABEL -> {
                         if (label == null || label < 0 || label >= labels.size()) {
-                            throw new Journal.Refused("Relabel needs a label index from 0 to "
+                            throw Refused.conflict("Relabel needs a label index from 0 to "
                                     + (labels.size() - 1) + ", not " + label);
                         }
                         Integer folder = folderLabel(item.path);
                         if (folder != null && folder.equals(label)) {
-                            throw new Journal.Refused(item.path + " is already in the folder "
+                            throw Refused.conflict(item.path + " is already in the folder "
                                     + "of " + labels.get(label) + "; nothing was changed");
                         }
                         String inFolder = item.path.substring(item.path.indexOf('/') + 1);
                         Path to = scan.folder.folderOf(label).resolve(inFolder);
-                        Journal.Entry e = tx.move("relabel", file, to, item.sha256,
+                        Journal.Entry e = tx.move(Action.RELABEL, file, to, item.sha256,
                                 labels.get(label), null, "scored");
                         return "Moved " + e.from() + " to " + e.to() + " (" + labels.get(label)
                                 + ")" + (root.resolve(e.to()).equals(to) ? "" : "; a file "
                                 + "of that name was already there");
                     }
-                    case "quarantine" -> {
+                    case QUARANTINE -> {
                         Path to = root.resolve(Journal.QUARANTINE).resolve(item.path);
-                        Journal.Entry e = tx.move("quarantine", file, to, item.sha256, null,
+                        Journal.Entry e = tx.move(Action.QUARANTINE, file, to, item.sha256, null,
                                 null, "scored");
                         return "Quarantined " + e.from() + " (now " + e.to() + ")";
                     }
-                    case "keep" -> {
-                        Journal.Entry e = tx.record("keep", file, item.sha256, null, "scored");
+                    case KEEP -> {
+                        Journal.Entry e = tx.record(Action.KEEP, file, item.sha256, null, "scored");
                         return "Kept " + e.from() + "; it will not be shown again";
                     }
-                    default -> throw new Journal.Refused("Unknown action '" + action
-                            + "'; use relabel, quarantine or keep");
+                    default -> throw new IllegalArgumentException("not an action on a card: "
+                            + action);
                 }
             });
-        } catch (Journal.Refused e) {
-            throw new Refused(409, e.getMessage());
-        }
         return answer(item, message);
     }
 
@@ -605,22 +600,17 @@ final class CleanSession implements AutoCloseable {
      */
     synchronized JsonObject undo(long actionId) throws Refused, IOException {
         refuseWhileScoring();
-        Map.Entry<Journal.Entry, Journal.Entry> undone;
-        try {
-            undone = journal.transact(tx -> {
+        Map.Entry<Journal.Entry, Journal.Entry> undone = journal.transact(tx -> {
                 catchUp();
                 Journal.Entry target = tx.effective().stream().filter(e -> e.id() == actionId)
                         .findFirst().orElse(null);
                 Journal.Entry e = tx.undo(actionId);
                 return Map.entry(target, e);
             });
-        } catch (Journal.Refused e) {
-            throw new Refused(409, e.getMessage());
-        }
         Journal.Entry target = undone.getKey();
         Journal.Entry undo = undone.getValue();
         catchUp();
-        String message = "Undid " + target.action() + " of " + target.from()
+        String message = "Undid " + target.action().json() + " of " + target.from()
                 + (!target.moves() ? "" : undo.to().equals(target.from())
                 ? "; it is back where it was" : "; its old place was taken, so it is now at "
                 + undo.to());
@@ -638,7 +628,7 @@ final class CleanSession implements AutoCloseable {
         catchUp();
         Map<Long, Journal.Entry> done = new HashMap<>();
         for (Journal.Entry e : journal.entries()) {
-            if (e.phase().equals("done")) {
+            if (e.phase() == Phase.DONE) {
                 done.put(e.id(), e);
             }
         }
@@ -655,7 +645,7 @@ final class CleanSession implements AutoCloseable {
 
     private void refuseWhileScoring() throws Refused {
         if (rescoring != null) {
-            throw new Refused(409, "The folder is being re-evaluated (" + rescoring.done()
+            throw Refused.conflict("The folder is being re-evaluated (" + rescoring.done()
                     + " of " + rescoring.total() + " files); act again when it is done");
         }
     }
@@ -676,7 +666,7 @@ final class CleanSession implements AutoCloseable {
         try {
             folder = LabelledFolder.read(root, labels);
         } catch (CommandException e) {
-            throw new Refused(409, e.getMessage());
+            throw Refused.conflict(e.getMessage());
         }
         // the page polls its count; a person at the terminal also sees the bar
         Progress progress = Progress.forPeople(stderr, "re-evaluate", folder.files().size(),
@@ -723,21 +713,5 @@ final class CleanSession implements AutoCloseable {
     @Override
     public void close() throws IOException {
         journal.close();
-    }
-
-    /** An action the page asked for that is refused; the message says why and what to do. */
-    static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final int status;
-
-        Refused(int status, String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-
-        /** @return the HTTP status: 400 bad request, 404 unknown, 409 conflict */
-        int status() {
-            return status;
-        }
     }
 }

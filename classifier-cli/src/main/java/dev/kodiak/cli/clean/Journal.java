@@ -64,9 +64,9 @@ final class Journal implements AutoCloseable {
      * One line of the journal.
      *
      * @param id the action's number; its intent and outcome lines share it
-     * @param phase {@code intent}, {@code done} or {@code failed}
+     * @param phase intent, done or failed
      * @param time when the line was written (UTC, ISO-8601)
-     * @param action {@code relabel}, {@code quarantine}, {@code keep} or {@code undo}
+     * @param action what was done
      * @param from the file's path relative to DATA, with {@code /}
      * @param to where it goes ({@code from} for a keep)
      * @param sha256 the file's content hash
@@ -76,7 +76,7 @@ final class Journal implements AutoCloseable {
      * @param note why an action failed or how it was recovered, else null
      * @param pid the process that wrote the line
      */
-    record Entry(long id, String phase, String time, String action, String from, String to,
+    record Entry(long id, Phase phase, String time, Action action, String from, String to,
             String sha256, String label, Long undoes, String created, String note, long pid) {
 
         /** @return whether the action moves a file */
@@ -87,9 +87,9 @@ final class Journal implements AutoCloseable {
         JsonObject json() {
             JsonObject o = new JsonObject();
             o.addProperty("id", id);
-            o.addProperty("phase", phase);
+            o.addProperty("phase", phase.json());
             o.addProperty("time", time);
-            o.addProperty("action", action);
+            o.addProperty("action", action.json());
             o.addProperty("from", from);
             o.addProperty("to", to);
             o.addProperty("sha256", sha256);
@@ -110,8 +110,8 @@ final class Journal implements AutoCloseable {
         }
 
         static Entry of(JsonObject o) {
-            return new Entry(o.get("id").getAsLong(), o.get("phase").getAsString(),
-                    o.get("time").getAsString(), o.get("action").getAsString(),
+            return new Entry(o.get("id").getAsLong(), Phase.of(o.get("phase").getAsString()),
+                    o.get("time").getAsString(), Action.of(o.get("action").getAsString()),
                     o.get("from").getAsString(), o.get("to").getAsString(),
                     o.get("sha256").getAsString(), text(o, "label"),
                     o.has("undoes") ? o.get("undoes").getAsLong() : null, text(o, "created"),
@@ -122,18 +122,9 @@ final class Journal implements AutoCloseable {
             return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : null;
         }
 
-        Entry with(String phase, String note) {
+        Entry with(Phase phase, String note) {
             return new Entry(id, phase, Instant.now().toString(), action, from, to, sha256, label,
                     undoes, created, note, ProcessHandle.current().pid());
-        }
-    }
-
-    /** An action that cannot be done as asked; the message says why and what to do. */
-    static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Refused(String message) {
-            super(message, null, false, false);
         }
     }
 
@@ -174,7 +165,7 @@ final class Journal implements AutoCloseable {
         try {
             journal.transact(tx -> null);
         } catch (Refused e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("settling refuses nothing", e);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -320,12 +311,12 @@ final class Journal implements AutoCloseable {
             boolean atFrom = intent.sha256().equals(sha256OrNull(from));
             boolean atTo = intent.sha256().equals(sha256OrNull(to));
             if (atFrom) {
-                append(intent.with("failed", "recovered: the process stopped before the move"
+                append(intent.with(Phase.FAILED, "recovered: the process stopped before the move"
                         + (atTo ? "; a complete copy was left at " + intent.to() : "")));
             } else if (atTo) {
-                append(intent.with("done", "recovered: the process stopped after the move"));
+                append(intent.with(Phase.DONE, "recovered: the process stopped after the move"));
             } else {
-                append(intent.with("failed", "recovered: the process stopped during the move "
+                append(intent.with(Phase.FAILED, "recovered: the process stopped during the move "
                         + "and the file is at neither place; look for sha256 " + intent.sha256()));
             }
         }
@@ -334,7 +325,7 @@ final class Journal implements AutoCloseable {
     private List<Entry> pending() {
         Map<Long, Entry> open = new LinkedHashMap<>();
         for (Entry e : entries) {
-            if (e.phase().equals("intent")) {
+            if (e.phase() == Phase.INTENT) {
                 open.put(e.id(), e);
             } else {
                 open.remove(e.id());
@@ -370,10 +361,10 @@ final class Journal implements AutoCloseable {
     static List<Entry> effective(List<Entry> entries) {
         Map<Long, Entry> done = new LinkedHashMap<>();
         for (Entry e : entries) {
-            if (!e.phase().equals("done")) {
+            if (e.phase() != Phase.DONE) {
                 continue;
             }
-            if (e.action().equals("undo")) {
+            if (e.action() == Action.UNDO) {
                 done.remove(e.undoes());
             } else {
                 done.put(e.id(), e);
@@ -422,7 +413,7 @@ final class Journal implements AutoCloseable {
          * Moves a file, journaled: intent, move to a free name, done. The file must be where
          * it is said to be, with the content it is said to have.
          *
-         * @param action {@code relabel}, {@code quarantine} or {@code undo}
+         * @param action relabel, quarantine or undo
          * @param from the file
          * @param to where it should go; a free name next to it when taken
          * @param sha256 the content the caller saw
@@ -434,7 +425,7 @@ final class Journal implements AutoCloseable {
          * @throws Refused if the file is not there or changed
          * @throws IOException if the move fails (a failed line is written first)
          */
-        Entry move(String action, Path from, Path to, String sha256, String label, Long undoes,
+        Entry move(Action action, Path from, Path to, String sha256, String label, Long undoes,
                 String since) throws Refused, IOException {
             check(from, sha256, since);
             while (true) {
@@ -444,29 +435,29 @@ final class Journal implements AutoCloseable {
                         && !Files.isDirectory(dir); dir = dir.getParent()) {
                     created = relative(dir);
                 }
-                Entry intent = append(new Entry(nextId, "intent", Instant.now().toString(),
+                Entry intent = append(new Entry(nextId, Phase.INTENT, Instant.now().toString(),
                         action, relative(from), relative(target), sha256, label, undoes, created,
                         null, ProcessHandle.current().pid()));
                 try {
                     Files.createDirectories(target.getParent());
                     Files.move(from, target);
                 } catch (FileAlreadyExistsException e) {
-                    append(intent.with("failed", "the name was taken meanwhile; trying another"));
+                    append(intent.with(Phase.FAILED, "the name was taken meanwhile; trying another"));
                     continue;
                 } catch (IOException e) {
-                    append(intent.with("failed", e.toString()));
+                    append(intent.with(Phase.FAILED, e.toString()));
                     throw e;
                 }
                 syncFolder(target.getParent());
                 syncFolder(from.getParent());
-                return append(intent.with("done", null));
+                return append(intent.with(Phase.DONE, null));
             }
         }
 
         /**
          * Records an action that moves nothing (keep, or the undo of a keep).
          *
-         * @param action {@code keep} or {@code undo}
+         * @param action keep, or undo (of a keep)
          * @param path the file
          * @param sha256 its content as the caller saw it
          * @param undoes the action undone, for an undo
@@ -475,10 +466,10 @@ final class Journal implements AutoCloseable {
          * @throws Refused if the file is not there or changed
          * @throws IOException if the journal cannot be written
          */
-        Entry record(String action, Path path, String sha256, Long undoes, String since)
+        Entry record(Action action, Path path, String sha256, Long undoes, String since)
                 throws Refused, IOException {
             check(path, sha256, since);
-            return append(new Entry(nextId, "done", Instant.now().toString(), action,
+            return append(new Entry(nextId, Phase.DONE, Instant.now().toString(), action,
                     relative(path), relative(path), sha256, null, undoes, null, null,
                     ProcessHandle.current().pid()));
         }
@@ -502,23 +493,24 @@ final class Journal implements AutoCloseable {
             }
             if (target == null) {
                 boolean known = entries.stream().anyMatch(e -> e.id() == id
-                        && e.phase().equals("done") && !e.action().equals("undo"));
-                throw new Refused(known ? "Action " + id + " is already undone"
+                        && e.phase() == Phase.DONE && e.action() != Action.UNDO);
+                throw Refused.conflict(known ? "Action " + id + " is already undone"
                         : "There is no action " + id + " to undo in " + relative(file));
             }
             for (Entry later : effective) {
                 if (later.id() > id && later.from().equals(target.to())
                         && later.sha256().equals(target.sha256())) {
-                    throw new Refused("Cannot undo action " + id + " (" + target.action() + " of "
-                            + target.from() + "): action " + later.id() + " (" + later.action()
-                            + ") came after it on the same file; undo that one first");
+                    throw Refused.conflict("Cannot undo action " + id + " (" + target.action()
+                            .json() + " of " + target.from() + "): action " + later.id() + " ("
+                            + later.action().json() + ") came after it on the same file; undo "
+                            + "that one first");
                 }
             }
             if (!target.moves()) {
-                return record("undo", root.resolve(target.from()), target.sha256(), id,
+                return record(Action.UNDO, root.resolve(target.from()), target.sha256(), id,
                         "kept");
             }
-            Entry done = move("undo", root.resolve(target.to()), root.resolve(target.from()),
+            Entry done = move(Action.UNDO, root.resolve(target.to()), root.resolve(target.from()),
                     target.sha256(), null, id, "moved");
             if (target.created() != null) {
                 removeEmpty(root.resolve(target.to()).getParent(), root.resolve(target.created()));
@@ -529,12 +521,12 @@ final class Journal implements AutoCloseable {
         private void check(Path path, String sha256, String since) throws Refused, IOException {
             String actual = sha256OrNull(path);
             if (actual == null) {
-                throw new Refused(relative(path) + " is no longer there (moved or deleted "
+                throw Refused.conflict(relative(path) + " is no longer there (moved or deleted "
                         + "outside kodiak clean); nothing was changed. Re-evaluate to see the "
                         + "folder as it is now.");
             }
             if (!actual.equals(sha256)) {
-                throw new Refused(relative(path) + " changed on disk since it was " + since
+                throw Refused.conflict(relative(path) + " changed on disk since it was " + since
                         + " (its sha256 differs); nothing was changed. Re-evaluate to see it "
                         + "as it is now.");
             }
@@ -586,7 +578,7 @@ final class Journal implements AutoCloseable {
                 for (Entry e : effective) {
                     try {
                         Entry u = tx.undo(e.id());
-                        undone.add("undo " + e.id() + " " + e.action() + ": "
+                        undone.add("undo " + e.id() + " " + e.action().json() + ": "
                                 + (e.moves() ? e.to() + " -> " + u.to() : e.from()));
                     } catch (Refused r) {
                         refused.add(r.getMessage());

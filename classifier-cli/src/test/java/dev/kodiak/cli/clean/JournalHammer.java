@@ -46,9 +46,9 @@ public final class JournalHammer {
         Path b = journal.root().resolve("b").resolve(name);
         String sha = Sha256.of(a);
         for (int i = 0; i < rounds; i++) {
-            journal.transact(tx -> tx.move("relabel", a, b, sha, "b", null, "scored"));
-            journal.transact(tx -> tx.move("relabel", b, a, sha, "a", null, "scored"));
-            journal.transact(tx -> tx.record("keep", a, sha, null, "scored"));
+            journal.transact(tx -> tx.move(Action.RELABEL, a, b, sha, "b", null, "scored"));
+            journal.transact(tx -> tx.move(Action.RELABEL, b, a, sha, "a", null, "scored"));
+            journal.transact(tx -> tx.record(Action.KEEP, a, sha, null, "scored"));
         }
     }
 }
