@@ -19,6 +19,15 @@ public final class EvaluationReport {
     private EvaluationReport() {
     }
 
+    /**
+     * The report as JSON: every number of the evaluation.
+     *
+     * @param e the evaluation
+     * @param model the model's manifest
+     * @param folder the folder evaluated
+     * @param losses the top losses to list
+     * @return pretty-printed JSON, ending with a newline
+     */
     static String json(Evaluation e, Manifest model, Path folder, List<Evaluation.Sample> losses) {
         JsonObject root = new JsonObject();
         JsonObject identity = new JsonObject();
@@ -79,6 +88,16 @@ public final class EvaluationReport {
                 .toJson(root) + "\n";
     }
 
+    /**
+     * The report as one self-contained HTML page.
+     *
+     * @param e the evaluation
+     * @param model the model's manifest
+     * @param folder the folder evaluated
+     * @param losses the top losses to show
+     * @param thumbnail the thumbnails' box, in pixels
+     * @return the page
+     */
     static String html(Evaluation e, Manifest model, Path folder, List<Evaluation.Sample> losses,
             int thumbnail) {
         StringBuilder h = new StringBuilder(64 * 1024);
@@ -180,6 +199,10 @@ public final class EvaluationReport {
         return String.format(Locale.ROOT, "%.1f%%", value * 100);
     }
 
+    /**
+     * @param text any text
+     * @return it, safe inside HTML text and attribute values
+     */
     static String esc(String text) {
         StringBuilder out = new StringBuilder(text.length());
         for (char c : text.toCharArray()) {

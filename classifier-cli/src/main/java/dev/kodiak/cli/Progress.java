@@ -91,6 +91,10 @@ public final class Progress {
         }
     }
 
+    /**
+     * @param now {@link System#nanoTime()}
+     * @return the bar as drawn now: what, bar, count of total, rate
+     */
     String line(long now) {
         int width = 30;
         int filled = total == 0 ? width : (int) ((long) width * done / total);

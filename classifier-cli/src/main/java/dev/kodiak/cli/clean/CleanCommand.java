@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -166,16 +167,14 @@ public final class CleanCommand implements Callable<Integer> {
                 throw new CommandException(Exit.USAGE, "Port " + port + " on 127.0.0.1 is in "
                         + "use; choose another with --port, or leave it out for any free one");
             }
-            var state = session.state();
-            var views = state.getAsJsonObject("views");
-            var before = state.getAsJsonObject("accuracy").getAsJsonObject("before");
+            State state = session.state();
+            Map<View, Integer> views = state.views();
             stdout.printf(Locale.ROOT, "Scored %d images in %.1f s: accuracy %s; %d likely "
                     + "mislabelled, %d in %d duplicate groups, %d unreadable%n",
-                    before.get("total").getAsInt() + before.get("unreadable").getAsInt(),
+                    state.before().total() + state.before().unreadable().size(),
                     (System.nanoTime() - start) / 1e9,
-                    EvaluationReport.pct(before.get("accuracy").getAsDouble()),
-                    views.get("mislabeled").getAsInt(), views.get("duplicates").getAsInt(),
-                    state.get("groups").getAsInt(), views.get("unreadable").getAsInt());
+                    EvaluationReport.pct(state.before().accuracy()), views.get(View.MISLABELED),
+                    views.get(View.DUPLICATES), state.groups(), views.get(View.UNREADABLE));
             stdout.println("Journal: " + session.journal().file());
             stdout.println("Open " + server.url() + "   (Ctrl+C stops)");
             stdout.flush();

@@ -1,6 +1,5 @@
 package dev.kodiak.cli.clean;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -211,17 +210,12 @@ final class CleanServer implements AutoCloseable {
             }
             case "/api/state" -> {
                 allow(method, "GET");
-                json(x, 200, session.state());
+                json(x, 200, CleanJson.state(session.state()));
             }
             case "/api/view" -> {
                 allow(method, "GET");
-                String name = query(x).getOrDefault("name", "");
-                JsonObject o = new JsonObject();
-                o.addProperty("name", name);
-                JsonArray keys = new JsonArray();
-                session.view(name).forEach(keys::add);
-                o.add("keys", keys);
-                json(x, 200, o);
+                View view = View.of(query(x).getOrDefault("name", ""));
+                json(x, 200, CleanJson.view(view, session.view(view)));
             }
             case "/api/cards" -> {
                 allow(method, "GET");
@@ -231,31 +225,27 @@ final class CleanServer implements AutoCloseable {
                     throw new Refused(Refused.Kind.BAD_REQUEST, "Ask for at most " + MAX_CARDS
                             + " cards at once, not " + list.size());
                 }
-                JsonObject o = new JsonObject();
-                o.add("cards", session.cards(list));
-                json(x, 200, o);
+                json(x, 200, CleanJson.cards(session.cards(list)));
             }
             case "/api/act" -> {
                 allow(method, "POST");
                 JsonObject body = body(x);
-                json(x, 200, session.act(integer(body, "item"), action(text(body, "action")),
-                        body.has("label") && !body.get("label").isJsonNull()
-                                ? integer(body, "label") : null,
-                        body.has("last") ? integer(body, "last") : -1));
+                json(x, 200, CleanJson.answer(session.act(integer(body, "item"),
+                        action(text(body, "action")), body.has("label")
+                                && !body.get("label").isJsonNull() ? integer(body, "label") : null,
+                        body.has("last") ? integer(body, "last") : -1)));
             }
             case "/api/undo" -> {
                 allow(method, "POST");
-                json(x, 200, session.undo(integer(body(x), "action")));
+                json(x, 200, CleanJson.answer(session.undo(integer(body(x), "action"))));
             }
             case "/api/reevaluate" -> {
                 allow(method, "POST");
                 body(x);
-                JsonObject o = new JsonObject();
-                o.addProperty("started", session.reevaluate());
-                json(x, 202, o);
+                json(x, 202, CleanJson.started(session.reevaluate()));
             }
-            default -> throw new Refused(Refused.Kind.NOT_FOUND, "Nothing at " + path + "; the page "
-                    + "is at /");
+            default -> throw new Refused(Refused.Kind.NOT_FOUND, "Nothing at " + path
+                    + "; the page is at /");
         }
     }
 
@@ -294,8 +284,8 @@ final class CleanServer implements AutoCloseable {
         String type = x.getRequestHeaders().getFirst("Content-Type");
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT)
                 .startsWith("application/json")) {
-            throw new Refused(Refused.Kind.UNSUPPORTED_MEDIA_TYPE, "Send a JSON body (Content-Type: "
-                    + "application/json), not " + type);
+            throw new Refused(Refused.Kind.UNSUPPORTED_MEDIA_TYPE, "Send a JSON body "
+                    + "(Content-Type: application/json), not " + type);
         }
         byte[] bytes = x.getRequestBody().readNBytes(MAX_BODY + 1);
         if (bytes.length > MAX_BODY) {
@@ -313,7 +303,8 @@ final class CleanServer implements AutoCloseable {
         try {
             return body.get(key).getAsInt();
         } catch (RuntimeException e) {
-            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key + "\" as a number");
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key
+                    + "\" as a number");
         }
     }
 
@@ -321,7 +312,8 @@ final class CleanServer implements AutoCloseable {
         try {
             return body.get(key).getAsString();
         } catch (RuntimeException e) {
-            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key + "\" as a string");
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key
+                    + "\" as a string");
         }
     }
 
@@ -362,12 +354,7 @@ final class CleanServer implements AutoCloseable {
 
     private static void error(HttpExchange x, int status, String code, String message)
             throws IOException {
-        JsonObject error = new JsonObject();
-        error.addProperty("code", code);
-        error.addProperty("message", message);
-        JsonObject o = new JsonObject();
-        o.add("error", error);
-        json(x, status, o);
+        json(x, status, CleanJson.error(code, message));
     }
 
     private static void send(HttpExchange x, int status, String type, byte[] body)

@@ -84,6 +84,7 @@ final class Journal implements AutoCloseable {
             return !from.equals(to);
         }
 
+        /** @return the line's JSON object, as written (null fields left out) */
         JsonObject json() {
             JsonObject o = new JsonObject();
             o.addProperty("id", id);
@@ -109,6 +110,14 @@ final class Journal implements AutoCloseable {
             return o;
         }
 
+        /**
+         * Reads a line.
+         *
+         * @param o the line's JSON object
+         * @return the entry
+         * @throws RuntimeException (Gson's, or {@link IllegalArgumentException}) when a field
+         *     is missing or is not what it must be
+         */
         static Entry of(JsonObject o) {
             return new Entry(o.get("id").getAsLong(), Phase.of(o.get("phase").getAsString()),
                     o.get("time").getAsString(), Action.of(o.get("action").getAsString()),
@@ -122,6 +131,13 @@ final class Journal implements AutoCloseable {
             return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : null;
         }
 
+        /**
+         * The outcome line of an intent: the same action, written now by this process.
+         *
+         * @param phase done or failed
+         * @param note why, or null
+         * @return the line
+         */
         Entry with(Phase phase, String note) {
             return new Entry(id, phase, Instant.now().toString(), action, from, to, sha256, label,
                     undoes, created, note, ProcessHandle.current().pid());
@@ -384,8 +400,20 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** @return the path relative to the folder, with {@code /} */
+    /**
+     * @param path a path inside the folder
+     * @return the path relative to the folder, with {@code /}, as the journal writes it
+     */
     String relative(Path path) {
+        return relative(root, path);
+    }
+
+    /**
+     * @param root a folder
+     * @param path a path inside it
+     * @return the path relative to the folder, with {@code /}, as the journal writes it
+     */
+    static String relative(Path root, Path path) {
         return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
     }
 
@@ -442,7 +470,8 @@ final class Journal implements AutoCloseable {
                     Files.createDirectories(target.getParent());
                     Files.move(from, target);
                 } catch (FileAlreadyExistsException e) {
-                    append(intent.with(Phase.FAILED, "the name was taken meanwhile; trying another"));
+                    append(intent.with(Phase.FAILED, "the name was taken meanwhile; trying "
+                            + "another"));
                     continue;
                 } catch (IOException e) {
                     append(intent.with(Phase.FAILED, e.toString()));

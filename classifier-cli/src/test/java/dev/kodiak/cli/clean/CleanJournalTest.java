@@ -52,7 +52,8 @@ class CleanJournalTest {
         byte[] there = Files.readAllBytes(root.resolve("b/0.png"));
         String sha = Sha256.of(root.resolve("a/0.png"));
         try (Journal journal = Journal.open(root)) {
-            Journal.Entry moved = journal.transact(tx -> tx.move(Action.RELABEL, root.resolve("a/0.png"),
+            Journal.Entry moved = journal.transact(tx -> tx.move(Action.RELABEL,
+                    root.resolve("a/0.png"),
                     root.resolve("b/0.png"), sha, "b", null, "scored"));
             assertThat(moved.to(), is("b/0.1.png"));
             assertThat(Files.readAllBytes(root.resolve("b/0.png")), is(there));
@@ -66,11 +67,13 @@ class CleanJournalTest {
             assertThat(changed.getMessage(), is("a/1.png changed on disk since it was scored (its "
                     + "sha256 differs); nothing was changed. Re-evaluate to see it as it is now."));
             Refused gone = assertThrows(Refused.class, () -> journal.transact(
-                    tx -> tx.record(Action.KEEP, root.resolve("a/nothing.png"), sha, null, "scored")));
+                    tx -> tx.record(Action.KEEP, root.resolve("a/nothing.png"), sha, null,
+                            "scored")));
             assertThat(gone.getMessage(), containsString("a/nothing.png is no longer there"));
 
             // undo is LIFO per file, and only once
-            Journal.Entry keep = journal.transact(tx -> tx.record(Action.KEEP, root.resolve("b/0.1.png"),
+            Journal.Entry keep = journal.transact(tx -> tx.record(Action.KEEP,
+                    root.resolve("b/0.1.png"),
                     sha, null, "scored"));
             Refused first = assertThrows(Refused.class,
                     () -> journal.transact(tx -> tx.undo(moved.id())));
@@ -114,7 +117,8 @@ class CleanJournalTest {
             assertThat(entries.get(3).id(), is(2L));
             assertThat(entries.get(3).note(), is("recovered: the process stopped after the move"));
             // the next action gets the next id, on a line of its own
-            Journal.Entry next = journal.transact(tx -> tx.record(Action.KEEP, root.resolve("a/2.png"),
+            Journal.Entry next = journal.transact(tx -> tx.record(Action.KEEP,
+                    root.resolve("a/2.png"),
                     original.get("a/2.png"), null, "scored"));
             assertThat("the cut line never counted", next.id(), is(3L));
         }
