@@ -324,7 +324,8 @@ final class CleanServer implements AutoCloseable {
                 return a;
             }
         }
-        throw Refused.conflict("Unknown action '" + text + "'; use relabel, quarantine or keep");
+        throw new Refused(Refused.Kind.BAD_REQUEST, "Unknown action '" + text + "'; use "
+                + "relabel, quarantine or keep");
     }
 
     private static Map<String, String> query(HttpExchange x) {

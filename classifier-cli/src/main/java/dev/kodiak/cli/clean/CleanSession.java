@@ -238,12 +238,17 @@ final class CleanSession implements AutoCloseable {
      *     a page that has not seen another page's action on the file does not act on top of it;
      *     {@code -1} not to check
      * @return the card as it is now, and a message saying what happened
-     * @throws Refused if the action cannot be done; nothing was changed
+     * @throws Refused if the action cannot be done (a label index out of range is a bad
+     *     request, the rest conflicts with the folder or journal); nothing was changed
      * @throws IOException if the disk fails
      */
     synchronized Answer act(int id, Action action, Integer label, long last)
             throws Refused, IOException {
         refuseWhileScoring();
+        if (action == Action.RELABEL && (label == null || label < 0 || label >= labels.size())) {
+            throw new Refused(Refused.Kind.BAD_REQUEST, "Relabel needs a label index from 0 to "
+                    + (labels.size() - 1) + ", not " + label);
+        }
         Item item = tracker.scan().item(id);
         if (item == null) {
             throw new Refused(Refused.Kind.NOT_FOUND, "There is no file " + id
@@ -284,12 +289,8 @@ final class CleanSession implements AutoCloseable {
     }
 
     /** Moves a file into a label's folder, keeping its path inside its own. */
-    private String relabel(Journal.Tx tx, Item item, Path file, Integer label)
+    private String relabel(Journal.Tx tx, Item item, Path file, int label)
             throws Refused, IOException {
-        if (label == null || label < 0 || label >= labels.size()) {
-            throw Refused.conflict("Relabel needs a label index from 0 to "
-                    + (labels.size() - 1) + ", not " + label);
-        }
         Integer folder = tracker.scan().folderLabel(item.path);
         if (folder != null && folder.equals(label)) {
             throw Refused.conflict(item.path + " is already in the folder of "

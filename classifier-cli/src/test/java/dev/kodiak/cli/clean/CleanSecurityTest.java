@@ -1,0 +1,97 @@
+package dev.kodiak.cli.clean;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.kodiak.cli.TestFolders;
+import dev.kodiak.core.testing.Fixtures;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The security review of {@code kodiak clean} (issue 21), one test per finding: a journal that
+ * travels with the folder is input, so no line of it, no symbolic link and no file where a
+ * folder belongs may move a file outside DATA's real path, hang the page, or make the page show
+ * what was not scored; and what the page and its errors give away.
+ */
+class CleanSecurityTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private static CleanCommand.Running start(Path data) throws Exception {
+        return CleanTest.start(new PrintStream(CleanTest.OutputStreamSink.INSTANCE),
+                data.toString(), "--bundle", Fixtures.defaultBundle().toString(), "-q");
+    }
+
+    private HttpResponse<String> post(CleanCommand.Running running, String path, String json)
+            throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + running.server().port() + path)).timeout(PATIENCE)
+                .header(CleanServer.TOKEN_HEADER, running.server().token())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonObject error(HttpResponse<String> response) {
+        return JsonParser.parseString(response.body()).getAsJsonObject().getAsJsonObject("error");
+    }
+
+    /** The item number of the card whose file is at a path, as scored. */
+    private static int item(CleanCommand.Running running, String path) throws Exception {
+        for (Card c : running.session().cards(running.session().view(View.ALL))) {
+            if (c.path().equals(path)) {
+                return c.item();
+            }
+        }
+        throw new AssertionError("no card for " + path);
+    }
+
+
+
+
+
+
+
+    // 6. small leaks (the token in the address bar: CleanTest, in Chromium)
+
+    @Test
+    void aBadLabelOrActionIsABadRequest() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        try (CleanCommand.Running running = start(root)) {
+            int item = item(running, "ankle-boot/00000.png");
+            for (String body : List.of("\"label\":99", "\"label\":-1", "\"label\":null", "")) {
+                HttpResponse<String> r = post(running, "/api/act", "{\"item\":" + item
+                        + ",\"action\":\"relabel\"" + (body.isEmpty() ? "" : "," + body) + "}");
+                assertThat(body, r.statusCode(), is(400));
+                assertThat(error(r).get("code").getAsString(), is("bad_request"));
+                assertThat(error(r).get("message").getAsString(),
+                        startsWith("Relabel needs a label index from 0 to 9, not "));
+            }
+            for (String action : List.of("jump", "undo")) {
+                HttpResponse<String> r = post(running, "/api/act", "{\"item\":" + item
+                        + ",\"action\":\"" + action + "\"}");
+                assertThat(action, r.statusCode(), is(400));
+                assertThat(error(r).get("message").getAsString(), is("Unknown action '" + action
+                        + "'; use relabel, quarantine or keep"));
+            }
+        }
+        assertThat(CleanFolders.journal(root), is(empty()));
+    }
+}
