@@ -286,6 +286,35 @@ class CleanTest {
         assertThat(journal.get(5).get("undoes").getAsLong(), is(2L));
     }
 
+    /** The token is a secret: once the page holds it, the address bar and history do not. */
+    @Test
+    void theTokenLeavesTheAddressBarOnceThePageHoldsIt() throws Exception {
+        TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
+        try (CleanCommand.Running running = start(new PrintStream(OutputStreamSink.INSTANCE),
+                planted.root().toString(), "--bundle", Fixtures.defaultBundle().toString(),
+                "-q")) {
+            ChromeDriver browser = Chromium.start(tmp.resolve("chromium"), 1280, 1000);
+            try {
+                browser.get(running.url().toString());
+                waiting(browser).until(d -> "true".equals(d.findElement(By.tagName("body"))
+                        .getAttribute("data-ready")));
+                String base = "http://127.0.0.1:" + running.server().port() + "/";
+                assertThat(browser.getCurrentUrl(), is(base));
+                // the page still holds it: thumbnails and actions work
+                WebElement card = focused(browser);
+                waiting(browser).until(d -> ((Number) browser.executeScript("return arguments[0]"
+                        + ".naturalWidth", card.findElement(By.tagName("img")))).intValue()
+                        == 112);
+                String key = card.getAttribute("data-key");
+                press(browser, " ");
+                awaitState(browser, key, "keep");
+                assertThat(browser.getCurrentUrl(), is(base));
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
     @Test
     void aFileChangedOnDiskIsRefusedWithAMessageAndNotMoved() throws Exception {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
