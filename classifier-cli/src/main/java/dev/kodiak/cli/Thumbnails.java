@@ -43,7 +43,22 @@ public final class Thumbnails {
      */
     public static byte[] thumbnail(Path file, int box) {
         try {
-            Pixels pixels = new ImageDecoder().decode(Files.readAllBytes(file), ColorMode.RGB);
+            return thumbnail(Files.readAllBytes(file), box);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A PNG thumbnail of an image's bytes (see {@link #thumbnail(Path, int)}).
+     *
+     * @param bytes an image file's bytes
+     * @param box the square's side, in pixels
+     * @return the PNG, or null when the bytes are not a readable image
+     */
+    public static byte[] thumbnail(byte[] bytes, int box) {
+        try {
+            Pixels pixels = new ImageDecoder().decode(bytes, ColorMode.RGB);
             int longest = Math.max(pixels.width(), pixels.height());
             Pixels small;
             if (longest <= box) {

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.Sha256;
 import dev.kodiak.cli.TestFolders;
 import dev.kodiak.core.testing.Fixtures;
 import java.io.PrintStream;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +51,13 @@ class CleanSecurityTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<byte[]> thumbnail(CleanCommand.Running running, String sha,
+            String size) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + running.server().port() + "/thumb/" + sha + "?size=" + size + "&token="
+                + running.server().token())).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private static JsonObject error(HttpResponse<String> response) {
         return JsonParser.parseString(response.body()).getAsJsonObject().getAsJsonObject("error");
     }
@@ -63,11 +72,29 @@ class CleanSecurityTest {
         throw new AssertionError("no card for " + path);
     }
 
+    // 5. thumbnails of a file swapped after scoring
 
-
-
-
-
+    @Test
+    void aThumbnailIsServedOnlyForTheContentThatWasScored() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        Path outside = tmp.resolve("private.jpg");
+        Files.copy(Fixtures.image("jpeg-baseline.jpg").path(), outside);
+        Path swapped = root.resolve("ankle-boot/00000.png");
+        Path changed = root.resolve("trouser/00002.png");
+        String swappedSha = Sha256.of(swapped);
+        String changedSha = Sha256.of(changed);
+        try (CleanCommand.Running running = start(root)) {
+            Files.delete(swapped);
+            Files.createSymbolicLink(swapped, outside);
+            Files.write(changed, TestFolders.png(11));
+            for (String size : List.of("112", "512")) {
+                assertThat(thumbnail(running, swappedSha, size).statusCode(), is(404));
+                assertThat(thumbnail(running, changedSha, size).statusCode(), is(404));
+            }
+            assertThat("others still are", thumbnail(running, Sha256.of(root.resolve(
+                    "sandal/00011.png")), "112").statusCode(), is(200));
+        }
+    }
 
     // 6. small leaks (the token in the address bar: CleanTest, in Chromium)
 
