@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +40,8 @@ import picocli.CommandLine.Parameters;
                 + "is not moved."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:served until stopped (Ctrl+C), or --undo-all restored everything",
-            "1:--undo-all left some files where they are (listed, with why)",
+            "1:--undo-all did not put every file back at its exact path (each "
+                + "listed, with why)",
             "2:bad usage, missing or empty folder, or a label folder the model does not know",
             "3:the bundle cannot be used", "4:another failure"})
 public final class CleanCommand implements Callable<Integer> {
@@ -213,17 +215,27 @@ public final class CleanCommand implements Callable<Integer> {
             result = journal.undoAll();
         }
         result.undone().forEach(stdout::println);
-        List<String> refused = result.refused();
+        result.refused().forEach(r -> stdout.println("left: " + r));
+        result.moved().forEach(m -> stdout.println("not back: " + m));
         int undone = result.undone().size();
-        for (String r : refused) {
-            stdout.println("left: " + r);
-        }
         String actions = undone == 1 ? " action" : " actions";
-        stdout.println(refused.isEmpty()
-                ? "Undid " + undone + actions + "; the folder is as it was before kodiak clean. "
-                        + "The journal keeps the history."
-                : "Undid " + undone + actions + "; " + refused.size() + " could not be undone "
-                        + "(listed above)");
-        return refused.isEmpty() ? Exit.OK : Exit.FOUND;
+        if (result.restored()) {
+            stdout.println("Undid " + undone + actions + "; the folder is as it was before "
+                    + "kodiak clean. The journal keeps the history.");
+            return Exit.OK;
+        }
+        List<String> wrong = new ArrayList<>();
+        int moved = result.moved().size();
+        if (moved > 0) {
+            wrong.add(moved == 1 ? "1 file is not back at its exact path"
+                    : moved + " files are not back at their exact paths");
+        }
+        int refused = result.refused().size();
+        if (refused > 0) {
+            wrong.add(refused + (refused == 1 ? " action" : " actions") + " could not be undone");
+        }
+        stdout.println("Undid " + undone + actions + "; the folder is not as it was: "
+                + String.join(" and ", wrong) + " (listed above)");
+        return Exit.FOUND;
     }
 }

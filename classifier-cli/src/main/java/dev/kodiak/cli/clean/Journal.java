@@ -582,11 +582,19 @@ final class Journal implements AutoCloseable {
      *
      * @param undone per action undone, newest first: {@code undo ID ACTION: FROM -> TO}
      * @param refused per action left as it is, why
+     * @param moved per file undone to another name than its old one, where it is
      */
-    record UndoAll(List<String> undone, List<String> refused) {
+    record UndoAll(List<String> undone, List<String> refused, List<String> moved) {
+        /** Copies the lists. */
         UndoAll {
             undone = List.copyOf(undone);
             refused = List.copyOf(refused);
+            moved = List.copyOf(moved);
+        }
+
+        /** @return whether every file is back at its exact path */
+        boolean restored() {
+            return refused.isEmpty() && moved.isEmpty();
         }
     }
 
@@ -604,16 +612,21 @@ final class Journal implements AutoCloseable {
                 java.util.Collections.reverse(effective);
                 List<String> undone = new ArrayList<>();
                 List<String> refused = new ArrayList<>();
+                List<String> moved = new ArrayList<>();
                 for (Entry e : effective) {
                     try {
                         Entry u = tx.undo(e.id());
                         undone.add("undo " + e.id() + " " + e.action().json() + ": "
                                 + (e.moves() ? e.to() + " -> " + u.to() : e.from()));
+                        if (e.moves() && !u.to().equals(e.from())) {
+                            moved.add(e.from() + " is at " + u.to() + " (its old place was "
+                                    + "taken)");
+                        }
                     } catch (Refused r) {
                         refused.add(r.getMessage());
                     }
                 }
-                return new UndoAll(undone, refused);
+                return new UndoAll(undone, refused, moved);
             });
         } catch (Refused e) {
             throw new IllegalStateException("undoAll refuses per action, never as a whole", e);

@@ -1,12 +1,16 @@
 package dev.kodiak.cli.clean;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.CliTest;
+import dev.kodiak.cli.Exit;
 import dev.kodiak.cli.Sha256;
 import dev.kodiak.cli.TestFolders;
 import dev.kodiak.core.testing.Fixtures;
@@ -18,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +40,29 @@ class CleanSecurityTest {
     Path tmp;
 
     private final HttpClient http = HttpClient.newHttpClient();
+
+    /** DATA with {@code a/0.png}, {@code a/1.png}, {@code a/2.png} and an empty {@code b}. */
+    private Path folder() throws Exception {
+        Path root = tmp.resolve("data");
+        Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b"));
+        for (int i = 0; i < 3; i++) {
+            Files.write(root.resolve("a/" + i + ".png"), TestFolders.png(i));
+        }
+        return root;
+    }
+
+    /** Writes a journal of done relabels, each {@code {from, to, sha256}}. */
+    private static void journal(Path root, String[]... moves) throws Exception {
+        Files.createDirectories(root.resolve(Journal.DIR));
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < moves.length; i++) {
+            lines.append(new Journal.Entry(i + 1, Phase.DONE, Instant.now().toString(),
+                    Action.RELABEL, moves[i][0], moves[i][1], moves[i][2], "b", null, null, null,
+                    1).json()).append('\n');
+        }
+        Files.writeString(root.resolve(Journal.DIR + "/journal.jsonl"), lines);
+    }
 
     private static CleanCommand.Running start(Path data) throws Exception {
         return CleanTest.start(new PrintStream(CleanTest.OutputStreamSink.INSTANCE),
@@ -70,6 +98,29 @@ class CleanSecurityTest {
             }
         }
         throw new AssertionError("no card for " + path);
+    }
+
+    // 4. --undo-all said "as it was" when it was not
+
+    @Test
+    void undoAllNamesEveryFileNotBackAtItsExactPathAndFails() throws Exception {
+        Path root = folder();
+        String sha = Sha256.of(root.resolve("a/0.png"));
+        try (Journal journal = Journal.open(root)) {
+            journal.transact(tx -> tx.move(Action.RELABEL, root.resolve("a/0.png"),
+                    root.resolve("b/0.png"), sha, "b", null, "scored"));
+        }
+        Files.write(root.resolve("a/0.png"), TestFolders.png(9));
+
+        CliTest.Run undo = CliTest.run("clean", root.toString(), "--undo-all");
+
+        assertThat(undo.out(), undo.exit(), is(Exit.FOUND));
+        assertThat(undo.out(), containsString("not back: a/0.png is at a/0.1.png (its old place "
+                + "was taken)"));
+        assertThat(undo.out(), containsString("Undid 1 action; the folder is not as it was: 1 "
+                + "file is not back at its exact path (listed above)"));
+        assertThat(undo.out(), not(containsString("as it was before kodiak clean")));
+        assertThat(Sha256.of(root.resolve("a/0.1.png")), is(sha));
     }
 
     // 5. thumbnails of a file swapped after scoring
