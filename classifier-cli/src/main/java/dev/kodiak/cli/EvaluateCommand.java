@@ -61,8 +61,12 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Path root = ImageFiles.folder(folder);
         try (Classifier classifier = model.open()) {
-            Map<Path, Integer> files = LabelledFolder.read(root, classifier.manifest().labels())
-                    .files();
+            LabelledFolder folder = LabelledFolder.read(root, classifier.manifest().labels());
+            for (String link : folder.links()) {
+                stdout.println("The label folder " + link + " is a symbolic link; its images "
+                        + "are read where it points");
+            }
+            Map<Path, Integer> files = folder.files();
             Evaluation evaluation = Scoring.score(classifier, files, model.batch,
                     Progress.forPeople(stderr, "evaluate", files.size(), quiet),
                     (file, bytes) -> classifier.stages().prepare(bytes));

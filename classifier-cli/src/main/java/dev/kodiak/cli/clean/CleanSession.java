@@ -83,6 +83,7 @@ final class CleanSession implements AutoCloseable {
         Journal journal = Journal.open(root);
         try {
             LabelledFolder folder = LabelledFolder.read(root, classifier.manifest().labels());
+            folder.refuseLinks("kodiak clean");
             Progress progress = Progress.forPeople(stderr, "clean", folder.files().size(), quiet);
             Scan scan = Scan.score(folder, classifier, batch, threshold, progress, 1);
             return new CleanSession(root, classifier, batch, threshold, journal, stderr, quiet,
@@ -364,6 +365,7 @@ final class CleanSession implements AutoCloseable {
         LabelledFolder folder;
         try {
             folder = LabelledFolder.read(root, labels);
+            folder.refuseLinks("kodiak clean");
         } catch (CommandException e) {
             throw Refused.conflict(e.getMessage());
         }

@@ -6,10 +6,12 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.kodiak.cli.CliTest;
+import dev.kodiak.cli.CommandException;
 import dev.kodiak.cli.Exit;
 import dev.kodiak.cli.Sha256;
 import dev.kodiak.cli.TestFolders;
@@ -98,6 +100,33 @@ class CleanSecurityTest {
             }
         }
         throw new AssertionError("no card for " + path);
+    }
+
+    // 3. a symlinked label folder
+
+    @Test
+    void cleanRefusesASymlinkedLabelFolderAndEvaluateFollowsItSayingSo() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.move(root.resolve("sneaker"), elsewhere.resolve("sneaker"));
+        Files.createSymbolicLink(root.resolve("sneaker"), elsewhere.resolve("sneaker"));
+
+        CommandException refused = assertThrows(CommandException.class, () -> start(root)
+                .close());
+        assertThat(refused.exitCode(), is(Exit.USAGE));
+        assertThat(refused.getMessage(), is("The label folder sneaker is a symbolic link; "
+                + "kodiak clean moves files only inside " + root + ", so it does not follow "
+                + "links: put the folder itself there, or clean the folder it points to"));
+        assertThat(CleanFolders.journal(root), is(empty()));
+
+        CliTest.Run evaluate = CliTest.run("evaluate", root.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q", "--out", tmp.resolve("report")
+                        .toString());
+        assertThat(evaluate.err(), evaluate.exit(), is(Exit.OK));
+        assertThat(evaluate.out(), containsString("The label folder sneaker is a symbolic "
+                + "link; its images are read where it points"));
+        assertThat("the linked folder's images are counted too", evaluate.out(),
+                containsString(" of 12 images)"));
     }
 
     // 4. --undo-all said "as it was" when it was not
