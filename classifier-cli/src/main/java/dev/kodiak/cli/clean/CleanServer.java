@@ -146,8 +146,11 @@ final class CleanServer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "kodiak clean: " + x.getRequestMethod() + " "
                         + x.getRequestURI().getPath() + " failed", e);
-                error(x, 500, "internal", "The server failed: " + e + " (a bug of kodiak "
-                        + "clean; nothing was changed unless the journal says so)");
+                // the details go to the terminal; the page gets no absolute path
+                error(x, 500, "internal", "The server failed: " + session.journal().describe(e)
+                        + " (a bug of kodiak clean, or the disk failed; the terminal where it "
+                        + "runs has the details); nothing was changed unless the journal says "
+                        + "so");
             }
         } catch (IOException e) {
             // the page went away mid-answer

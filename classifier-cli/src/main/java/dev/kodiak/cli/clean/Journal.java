@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -417,6 +418,39 @@ final class Journal implements AutoCloseable {
         return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
     }
 
+    /**
+     * What failed, for a journal note or the page: the exception's kind, the files it names
+     * relative to DATA (outside it, only their names), and the system's reason; no absolute
+     * path.
+     *
+     * @param e a failure
+     * @return e.g. {@code FileSystemException: a/x.png -> b/x.png: File name too long}
+     */
+    String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.getClass().getSimpleName());
+        if (e instanceof FileSystemException f) {
+            if (f.getFile() != null) {
+                text.append(": ").append(shown(f.getFile()));
+            }
+            if (f.getOtherFile() != null) {
+                text.append(" -> ").append(shown(f.getOtherFile()));
+            }
+            if (f.getReason() != null) {
+                text.append(": ").append(f.getReason());
+            }
+        }
+        return text.toString();
+    }
+
+    /** A path of an exception as a message shows it: relative to DATA, else its name only. */
+    private String shown(String file) {
+        Path path = Path.of(file);
+        if (path.isAbsolute() && path.normalize().startsWith(root)) {
+            return relative(root, path.normalize());
+        }
+        return path.getFileName() == null ? "?" : path.getFileName().toString();
+    }
+
     @Override
     public void close() throws IOException {
         channel.close();
@@ -474,7 +508,7 @@ final class Journal implements AutoCloseable {
                             + "another"));
                     continue;
                 } catch (IOException e) {
-                    append(intent.with(Phase.FAILED, e.toString()));
+                    append(intent.with(Phase.FAILED, describe(e)));
                     throw e;
                 }
                 syncFolder(target.getParent());

@@ -178,6 +178,50 @@ class CleanSecurityTest {
 
     // 6. small leaks (the token in the address bar: CleanTest, in Chromium)
 
+    /** A file whose name is as long as a name can be, in two folders: a free name is longer. */
+    private static String longName(Path root) throws Exception {
+        String name = "a".repeat(251) + ".png";
+        Files.write(root.resolve("sandal/" + name), TestFolders.png(12));
+        Files.write(Files.createDirectories(root.resolve("pullover")).resolve(name),
+                TestFolders.png(13));
+        return name;
+    }
+
+    @Test
+    void aServerFailureSaysWhatFailedWithoutAbsolutePaths() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        String name = longName(root);
+        try (CleanCommand.Running running = start(root)) {
+            HttpResponse<String> r = post(running, "/api/act", "{\"item\":" + item(running,
+                    "sandal/" + name) + ",\"action\":\"relabel\",\"label\":"
+                    + TestFolders.labels().indexOf("Pullover") + "}");
+
+            assertThat(r.body(), r.statusCode(), is(500));
+            assertThat(error(r).get("code").getAsString(), is("internal"));
+            String message = error(r).get("message").getAsString();
+            assertThat(message, not(containsString(tmp.toString())));
+            assertThat(message, startsWith("The server failed: FileSystemException: "));
+            assertThat(message, containsString("pullover/" + "a".repeat(251) + ".1.png"));
+            assertThat(message, containsString("File name too long"));
+        }
+    }
+
+    @Test
+    void aFailedMoveIsJournaledWithoutAbsolutePaths() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        String name = longName(root);
+        try (CleanCommand.Running running = start(root)) {
+            post(running, "/api/act", "{\"item\":" + item(running, "sandal/" + name)
+                    + ",\"action\":\"relabel\",\"label\":"
+                    + TestFolders.labels().indexOf("Pullover") + "}");
+        }
+        List<JsonObject> journal = CleanFolders.journal(root);
+        assertThat(journal.size(), is(2));
+        String note = journal.get(1).get("note").getAsString();
+        assertThat(note, not(containsString(tmp.toString())));
+        assertThat(note, containsString("File name too long"));
+    }
+
     @Test
     void aBadLabelOrActionIsABadRequest() throws Exception {
         Path root = TestFolders.fashion(tmp.resolve("data"), 12);
