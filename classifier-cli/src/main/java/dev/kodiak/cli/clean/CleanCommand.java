@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -205,7 +206,8 @@ public final class CleanCommand implements Callable<Integer> {
 
     /** Undoes every action in effect, newest first; lists what it could not undo. */
     private int undoAll(Path root) throws IOException {
-        if (!Files.exists(root.resolve(Journal.DIR).resolve("journal.jsonl"))) {
+        if (!Files.exists(root.resolve(Journal.DIR).resolve("journal.jsonl"),
+                LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(root.resolve(Journal.DIR))) {
             stdout.println("Nothing to undo: " + root + " has no " + Journal.DIR
                     + "/journal.jsonl");
             return Exit.OK;

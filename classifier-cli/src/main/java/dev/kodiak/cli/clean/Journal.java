@@ -2,6 +2,8 @@ package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.CommandException;
+import dev.kodiak.cli.Exit;
 import dev.kodiak.cli.ImageFiles;
 import dev.kodiak.cli.Sha256;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -33,6 +36,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * and writes the outcome for it. Nothing is ever replaced or deleted: a move goes to a free name,
  * and only empty folders a move itself created are removed when it is undone.
  *
+ * <p>The journal travels with the folder, so its lines are input: a line whose paths are not
+ * plain paths inside DATA is skipped, and before every move the real paths (symbolic links
+ * followed) of the file's folder and of the folder it goes to must lie inside DATA's real path.
+ * The journal's folder and file may not be symbolic links.
+ *
  * <pre>
  * {"id":4,"phase":"intent","time":"2026-11-26T10:00:00Z","action":"relabel",
  *  "from":"trouser/00012.png","to":"bag/00012.png","sha256":"9f…","label":"Bag","pid":4242}
@@ -53,6 +61,7 @@ final class Journal implements AutoCloseable {
     private static final Map<Path, Object> MONITORS = new ConcurrentHashMap<>();
 
     private final Path root;
+    private final Path realRoot;
     private final Path file;
     private final FileChannel channel;
     private final Object monitor;
@@ -158,8 +167,9 @@ final class Journal implements AutoCloseable {
         T run(Tx tx) throws Refused, IOException;
     }
 
-    private Journal(Path root, Path file, FileChannel channel) {
+    private Journal(Path root, Path realRoot, Path file, FileChannel channel) {
         this.root = root;
+        this.realRoot = realRoot;
         this.file = file;
         this.channel = channel;
         this.monitor = MONITORS.computeIfAbsent(file, k -> new Object());
@@ -172,13 +182,32 @@ final class Journal implements AutoCloseable {
      * @param root DATA, absolute
      * @return the journal; close it when done
      * @throws IOException if it cannot be created or read
+     * @throws CommandException {@link Exit#USAGE} when the journal's folder or file is a
+     *     symbolic link, or the folder is a file
      */
     static Journal open(Path root) throws IOException {
-        Path dir = Files.createDirectories(root.resolve(DIR));
-        Path file = dir.toRealPath().resolve("journal.jsonl");
+        Path dir = root.resolve(DIR);
+        if (Files.isSymbolicLink(dir)) {
+            throw new CommandException(Exit.USAGE, DIR + " in " + root + " is a symbolic link; "
+                    + "kodiak clean keeps its journal and quarantine only inside the folder it "
+                    + "cleans: remove the link");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CommandException(Exit.USAGE, DIR + " in " + root + " is a file; kodiak "
+                    + "clean keeps its journal and quarantine in a folder of that name: move the"
+                    + " file away");
+        }
+        Files.createDirectories(dir);
+        Path realRoot = root.toRealPath();
+        Path file = realRoot.resolve(DIR).resolve("journal.jsonl");
+        if (Files.isSymbolicLink(file)) {
+            throw new CommandException(Exit.USAGE, DIR + "/journal.jsonl in " + root + " is a "
+                    + "symbolic link; kodiak clean writes its journal only inside the folder it "
+                    + "cleans: remove the link");
+        }
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Journal journal = new Journal(root, file, channel);
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        Journal journal = new Journal(root, realRoot, file, channel);
         try {
             journal.transact(tx -> null);
         } catch (Refused e) {
@@ -285,12 +314,12 @@ final class Journal implements AutoCloseable {
         }
         try {
             Entry e = Entry.of(JsonParser.parseString(line).getAsJsonObject());
-            String outside = outside(e);
-            if (outside != null) {
+            String odd = notPlain(e);
+            if (odd != null) {
                 // the journal lives in DATA and travels with it: a crafted line must not make
                 // undo move files anywhere else
-                problems.add("offset " + at + ": path '" + outside + "' leads outside " + root
-                        + ", skipped");
+                problems.add("offset " + at + ": path '" + odd + "' is not a plain path inside "
+                        + root + ", skipped");
                 return;
             }
             entries.add(e);
@@ -300,24 +329,41 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** The first of an entry's paths that is not a plain relative path inside DATA, or null. */
-    private String outside(Entry e) {
+    /** The first of an entry's paths that is not a {@link #plain} path, or null. */
+    private static String notPlain(Entry e) {
         for (String path : new String[] {e.from(), e.to(), e.created()}) {
-            if (path == null) {
-                continue;
-            }
-            Path p;
-            try {
-                p = Path.of(path);
-            } catch (java.nio.file.InvalidPathException ex) {
-                return path;
-            }
-            if (p.isAbsolute() || !root.resolve(p).normalize().startsWith(root)
-                    || List.of(path.split("[/\\\\]")).contains("..")) {
+            if (path != null && !plain(path)) {
                 return path;
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a journal's path names a file or folder inside DATA and nothing else: relative,
+     * {@code /} between names, no name empty, {@code .} or {@code ..}.
+     *
+     * @param path a path from a journal line
+     * @return whether it is plain
+     */
+    static boolean plain(String path) {
+        if (path.isEmpty() || path.contains("\\") || path.indexOf('\0') >= 0) {
+            return false;
+        }
+        try {
+            Path p = Path.of(path);
+            if (p.isAbsolute() || p.getRoot() != null) {
+                return false;
+            }
+        } catch (InvalidPathException e) {
+            return false;
+        }
+        for (String name : path.split("/", -1)) {
+            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Settles moves whose process stopped between intent and outcome (we hold the lock). */
@@ -390,8 +436,9 @@ final class Journal implements AutoCloseable {
         return List.copyOf(done.values());
     }
 
-    private static String sha256OrNull(Path file) throws IOException {
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+    /** The content of a regular file whose folder is inside DATA's real path, else null. */
+    private String sha256OrNull(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || outside(file.getParent())) {
             return null;
         }
         try {
@@ -416,6 +463,20 @@ final class Journal implements AutoCloseable {
      */
     static String relative(Path root, Path path) {
         return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+    }
+
+    /**
+     * Whether a folder lies outside DATA's real path once symbolic links are followed.
+     *
+     * @param dir an existing folder
+     * @return true when outside, or when it cannot be resolved
+     */
+    private boolean outside(Path dir) {
+        try {
+            return !dir.toRealPath().startsWith(realRoot);
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**
@@ -445,8 +506,10 @@ final class Journal implements AutoCloseable {
     /** A path of an exception as a message shows it: relative to DATA, else its name only. */
     private String shown(String file) {
         Path path = Path.of(file);
-        if (path.isAbsolute() && path.normalize().startsWith(root)) {
-            return relative(root, path.normalize());
+        for (Path base : List.of(root, realRoot)) {
+            if (path.isAbsolute() && path.normalize().startsWith(base)) {
+                return relative(base, path.normalize());
+            }
         }
         return path.getFileName() == null ? "?" : path.getFileName().toString();
     }
@@ -489,11 +552,26 @@ final class Journal implements AutoCloseable {
          */
         Entry move(Action action, Path from, Path to, String sha256, String label, Long undoes,
                 String since) throws Refused, IOException {
+            Path folder = to.getParent();
+            if (!to.normalize().equals(to) || !to.startsWith(root) || to.equals(root)) {
+                throw new IllegalArgumentException("not a path inside " + root + ": " + to);
+            }
+            String refusal = "Refused to move " + relative(from) + " to " + relative(to) + ": ";
+            if (Files.isDirectory(from.getParent()) && outside(from.getParent())) {
+                throw Refused.conflict(refusal + leadsOutside(from.getParent()));
+            }
             check(from, sha256, since);
+            Path existing = folder;
+            while (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
+            }
+            if (Files.isDirectory(existing) && outside(existing)) {
+                throw Refused.conflict(refusal + leadsOutside(existing));
+            }
             while (true) {
                 Path target = ImageFiles.unused(to);
                 String created = null;
-                for (Path dir = target.getParent(); dir.startsWith(root) && !dir.equals(root)
+                for (Path dir = folder; dir.startsWith(root) && !dir.equals(root)
                         && !Files.isDirectory(dir); dir = dir.getParent()) {
                     created = relative(dir);
                 }
@@ -501,7 +579,13 @@ final class Journal implements AutoCloseable {
                         action, relative(from), relative(target), sha256, label, undoes, created,
                         null, ProcessHandle.current().pid()));
                 try {
-                    Files.createDirectories(target.getParent());
+                    Files.createDirectories(folder);
+                    if (outside(folder)) {
+                        // a folder on the way was swapped for a link meanwhile
+                        append(intent.with(Phase.FAILED, "the folder led outside the data "
+                                + "folder"));
+                        throw Refused.conflict(refusal + leadsOutside(folder));
+                    }
                     Files.move(from, target);
                 } catch (FileAlreadyExistsException e) {
                     append(intent.with(Phase.FAILED, "the name was taken meanwhile; trying "
@@ -515,6 +599,13 @@ final class Journal implements AutoCloseable {
                 syncFolder(from.getParent());
                 return append(intent.with(Phase.DONE, null));
             }
+        }
+
+        /** Why a folder may not be used: the end of a refusal. */
+        private String leadsOutside(Path dir) {
+            return relative(dir) + " leads outside " + root.getFileName() + " through a "
+                    + "symbolic link; kodiak clean moves files only inside the folder it cleans. "
+                    + "Nothing was changed.";
         }
 
         /**

@@ -159,8 +159,8 @@ class CleanJournalTest {
                 + absolute.json() + "\n");
         try (Journal journal = Journal.open(root)) {
             assertThat(journal.problems().size(), is(2));
-            assertThat(journal.problems().get(0), containsString("path '../outside.txt' leads "
-                    + "outside"));
+            assertThat(journal.problems().get(0), containsString("path '../outside.txt' is not a "
+                    + "plain path inside"));
             Journal.UndoAll undo = journal.undoAll();
             assertThat(undo.undone(), is(List.of()));
         }

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +101,107 @@ class CleanSecurityTest {
             }
         }
         throw new AssertionError("no card for " + path);
+    }
+
+    // 1. a journal line moves files outside DATA
+
+    @Test
+    void emptyAndDotPathsInTheJournalAreSkippedAndMoveNothing() throws Exception {
+        Path root = folder();
+        Map<String, String> before = CleanFolders.tree(root);
+        String sha = before.get("a/0.png");
+        journal(root, new String[] {"", "a/0.png", sha}, new String[] {".", "a/0.png", sha},
+                new String[] {"a/./x.png", "a/0.png", sha}, new String[] {"a//x.png", "a/0.png",
+                    sha}, new String[] {"a/0.png", "a/", sha});
+        try (Journal journal = Journal.open(root)) {
+            assertThat(journal.problems().toString(), journal.problems().size(), is(5));
+            assertThat(journal.problems().get(0), containsString("path '' is not a plain path "
+                    + "inside " + root));
+            assertThat(journal.entries(), is(empty()));
+            assertThat(journal.undoAll().undone(), is(empty()));
+        }
+        assertThat("nothing beside DATA", Files.exists(tmp.resolve("data.1")), is(false));
+        assertThat(CleanFolders.tree(root), is(before));
+    }
+
+    @Test
+    void aSymlinkedFolderInsideDataCarriesNoFileOutAndNoneIn() throws Exception {
+        Path root = folder();
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.write(elsewhere.resolve("secret.png"), TestFolders.png(7));
+        Files.createSymbolicLink(root.resolve(".ln"), elsewhere);
+        Map<String, String> before = CleanFolders.tree(root);
+        // undo would move a/0.png out through the link, and the outside file in
+        journal(root, new String[] {".ln/0.png", "a/0.png", before.get("a/0.png")},
+                new String[] {"a/new.png", ".ln/secret.png",
+                    Sha256.of(elsewhere.resolve("secret.png"))});
+
+        CliTest.Run undo = CliTest.run("clean", root.toString(), "--undo-all");
+
+        assertThat(undo.out(), undo.exit(), is(Exit.FOUND));
+        assertThat(undo.out(), containsString("left: Refused to move a/0.png to .ln/0.png: .ln "
+                + "leads outside data through a symbolic link"));
+        assertThat(undo.out(), containsString("left: Refused to move .ln/secret.png to "
+                + "a/new.png: .ln leads outside data through a symbolic link"));
+        assertThat(Files.exists(elsewhere.resolve("0.png")), is(false));
+        assertThat(Files.exists(elsewhere.resolve("secret.png")), is(true));
+        assertThat(Files.exists(root.resolve("a/new.png")), is(false));
+        assertThat(CleanFolders.tree(root), is(before));
+    }
+
+    // next to 1: the journal's own folder and file
+
+    @Test
+    void aSymlinkedJournalFolderIsRefused() throws Exception {
+        Path root = folder();
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(root.resolve(Journal.DIR), elsewhere);
+
+        CliTest.Run undo = CliTest.run("clean", root.toString(), "--undo-all");
+
+        assertThat(undo.exit(), is(Exit.USAGE));
+        assertThat(undo.err(), containsString(".kodiak-clean in " + root + " is a symbolic "
+                + "link; kodiak clean keeps its journal and quarantine only inside the folder it "
+                + "cleans: remove the link"));
+        try (var files = Files.list(elsewhere)) {
+            assertThat("nothing written where the link points", files.toList(), is(empty()));
+        }
+    }
+
+    @Test
+    void aSymlinkedJournalFileIsRefusedAndWhatItPointsAtIsNotWritten() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        Path profile = tmp.resolve("profile");
+        Files.writeString(profile, "export PATH=/usr/bin");
+        Files.createDirectories(root.resolve(Journal.DIR));
+        Files.createSymbolicLink(root.resolve(Journal.DIR + "/journal.jsonl"), profile);
+
+        CommandException refused = assertThrows(CommandException.class, () -> {
+            try (CleanCommand.Running running = start(root)) {
+                post(running, "/api/act", "{\"item\":0,\"action\":\"keep\"}");
+            }
+        });
+
+        assertThat(refused.exitCode(), is(Exit.USAGE));
+        assertThat(refused.getMessage(), containsString(".kodiak-clean/journal.jsonl in " + root
+                + " is a symbolic link; kodiak clean writes its journal only inside the folder "
+                + "it cleans: remove the link"));
+        assertThat(Files.readString(profile), is("export PATH=/usr/bin"));
+    }
+
+    @Test
+    void aJournalFolderThatIsAFileIsRefused() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        Files.writeString(root.resolve(Journal.DIR), "not a folder");
+
+        CommandException refused = assertThrows(CommandException.class, () -> start(root)
+                .close());
+
+        assertThat(refused.exitCode(), is(Exit.USAGE));
+        assertThat(refused.getMessage(), is(".kodiak-clean in " + root + " is a file; kodiak "
+                + "clean keeps its journal and quarantine in a folder of that name: move the "
+                + "file away"));
+        assertThat(Files.readString(root.resolve(Journal.DIR)), is("not a folder"));
     }
 
     // 3. a symlinked label folder
