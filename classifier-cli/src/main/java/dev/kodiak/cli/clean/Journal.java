@@ -59,6 +59,8 @@ final class Journal implements AutoCloseable {
 
     /** One monitor per journal file in this JVM; the file lock then serialises processes. */
     private static final Map<Path, Object> MONITORS = new ConcurrentHashMap<>();
+    /** How often a move looks for another free name when one is taken as it moves. */
+    private static final int TRIES = 100;
 
     private final Path root;
     private final Path realRoot;
@@ -565,10 +567,13 @@ final class Journal implements AutoCloseable {
             while (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
                 existing = existing.getParent();
             }
-            if (Files.isDirectory(existing) && outside(existing)) {
+            if (!Files.isDirectory(existing)) {
+                throw notAFolder(existing, from, to);
+            }
+            if (outside(existing)) {
                 throw Refused.conflict(refusal + leadsOutside(existing));
             }
-            while (true) {
+            for (int tries = 0; tries < TRIES; tries++) {
                 Path target = ImageFiles.unused(to);
                 String created = null;
                 for (Path dir = folder; dir.startsWith(root) && !dir.equals(root)
@@ -580,12 +585,20 @@ final class Journal implements AutoCloseable {
                         null, ProcessHandle.current().pid()));
                 try {
                     Files.createDirectories(folder);
-                    if (outside(folder)) {
-                        // a folder on the way was swapped for a link meanwhile
-                        append(intent.with(Phase.FAILED, "the folder led outside the data "
-                                + "folder"));
-                        throw Refused.conflict(refusal + leadsOutside(folder));
-                    }
+                } catch (FileAlreadyExistsException e) {
+                    // a file took a folder's name meanwhile: never retried, never replaced
+                    append(intent.with(Phase.FAILED, describe(e)));
+                    throw notAFolder(Path.of(e.getFile()), from, to);
+                } catch (IOException e) {
+                    append(intent.with(Phase.FAILED, describe(e)));
+                    throw e;
+                }
+                if (outside(folder)) {
+                    // a folder on the way was swapped for a link meanwhile
+                    append(intent.with(Phase.FAILED, "the folder led outside the data folder"));
+                    throw Refused.conflict(refusal + leadsOutside(folder));
+                }
+                try {
                     Files.move(from, target);
                 } catch (FileAlreadyExistsException e) {
                     append(intent.with(Phase.FAILED, "the name was taken meanwhile; trying "
@@ -599,6 +612,16 @@ final class Journal implements AutoCloseable {
                 syncFolder(from.getParent());
                 return append(intent.with(Phase.DONE, null));
             }
+            throw Refused.conflict(refusal + "each free name was taken as it was chosen, "
+                    + TRIES + " times; try again");
+        }
+
+        /** A refusal because a file (or a link to nothing) is where a folder must be. */
+        private Refused notAFolder(Path path, Path from, Path to) {
+            return Refused.conflict(relative(path) + " is " + (Files.isRegularFile(path,
+                    LinkOption.NOFOLLOW_LINKS) ? "a file" : "not a folder") + " where a folder "
+                    + "must be, so " + relative(from) + " cannot go to " + relative(to)
+                    + "; move or rename it, then try again. Nothing was changed.");
         }
 
         /** Why a folder may not be used: the end of a refusal. */

@@ -4,9 +4,11 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -202,6 +204,74 @@ class CleanSecurityTest {
                 + "clean keeps its journal and quarantine in a folder of that name: move the "
                 + "file away"));
         assertThat(Files.readString(root.resolve(Journal.DIR)), is("not a folder"));
+    }
+
+    // 2. a file where a folder must be: an endless loop that filled the journal
+
+    @Test
+    void aRelabelIntoALabelFolderThatIsAFileIsRefusedAtOnce() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 12);
+        Files.writeString(root.resolve("bag"), "not a folder");
+        int bag = TestFolders.labels().indexOf("Bag");
+        try (CleanCommand.Running running = start(root)) {
+            int item = item(running, "ankle-boot/00000.png");
+
+            HttpResponse<String> r = post(running, "/api/act", "{\"item\":" + item
+                    + ",\"action\":\"relabel\",\"label\":" + bag + "}");
+
+            assertThat(r.body(), r.statusCode(), is(409));
+            assertThat(error(r).get("message").getAsString(), is("bag is a file where a folder "
+                    + "must be, so ankle-boot/00000.png cannot go to bag/00000.png; move or "
+                    + "rename it, then try again. Nothing was changed."));
+        }
+        assertThat(Files.exists(root.resolve("ankle-boot/00000.png")), is(true));
+        assertThat(CleanFolders.journal(root), is(empty()));
+    }
+
+    @Test
+    void aQuarantineThatIsAFileIsRefusedAtOnce() throws Exception {
+        Path root = folder();
+        String sha = Sha256.of(root.resolve("a/0.png"));
+        Path quarantined = root.resolve(Journal.QUARANTINE + "/a/0.png");
+        try (Journal journal = Journal.open(root)) {
+            // the quarantine is a file; then its folder for a/ is
+            for (String file : List.of(Journal.QUARANTINE, Journal.QUARANTINE + "/a")) {
+                Files.createDirectories(root.resolve(file).getParent());
+                Files.writeString(root.resolve(file), "not a folder");
+                Refused refused = assertTimeoutPreemptively(PATIENCE, () -> assertThrows(
+                        Refused.class, () -> journal.transact(tx -> tx.move(Action.QUARANTINE,
+                                root.resolve("a/0.png"), quarantined, sha, null, null,
+                                "scored"))));
+                assertThat(refused.getMessage(), is(file + " is a file where a folder must be, "
+                        + "so a/0.png cannot go to .kodiak-clean/quarantine/a/0.png; move or "
+                        + "rename it, then try again. Nothing was changed."));
+                Files.delete(root.resolve(file));
+            }
+        }
+        assertThat(Files.exists(root.resolve("a/0.png")), is(true));
+        assertThat(CleanFolders.journal(root), is(empty()));
+    }
+
+    @Test
+    void anUndoWhoseFolderBecameAFileIsRefusedAtOnce() throws Exception {
+        Path root = folder();
+        String sha = Sha256.of(root.resolve("a/0.png"));
+        try (Journal journal = Journal.open(root)) {
+            Journal.Entry moved = journal.transact(tx -> tx.move(Action.RELABEL,
+                    root.resolve("a/0.png"), root.resolve("b/0.png"), sha, "b", null, "scored"));
+            Files.move(root.resolve("a"), tmp.resolve("a-away"));
+            Files.writeString(root.resolve("a"), "a file now");
+
+            Refused refused = assertTimeoutPreemptively(PATIENCE, () -> assertThrows(
+                    Refused.class, () -> journal.transact(tx -> tx.undo(moved.id()))));
+
+            assertThat(refused.getMessage(), is("a is a file where a folder must be, so b/0.png "
+                    + "cannot go to a/0.png; move or rename it, then try again. Nothing was "
+                    + "changed."));
+        }
+        assertThat(Files.exists(root.resolve("b/0.png")), is(true));
+        assertThat("the move's two lines and nothing more", CleanFolders.journal(root).size(),
+                lessThanOrEqualTo(2));
     }
 
     // 3. a symlinked label folder
