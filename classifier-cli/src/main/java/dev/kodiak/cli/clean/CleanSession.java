@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 /**
  * What {@code kodiak clean}'s page sees and does: a labelled folder scored by the model
@@ -33,6 +34,7 @@ import java.util.Map;
  * <p>Thread-safe: one lock guards the state; scoring runs outside it.
  */
 final class CleanSession implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CleanSession.class.getName());
     /** Keys for labels, in label order: digits, then letters the page does not use. */
     static final String LABEL_KEYS = "1234567890abcdefghilmnopqrstwyz";
 
@@ -383,10 +385,18 @@ final class CleanSession implements AutoCloseable {
                     after = scan.evaluation();
                     tracker = new Tracker(scan, journal.entries());
                 }
-            } catch (Exception e) {
+            } catch (CommandException e) {
                 synchronized (this) {
-                    rescoringError = "Re-evaluation failed: " + (e instanceof CommandException
-                            ? e.getMessage() : e.toString());
+                    rescoringError = "Re-evaluation failed: " + e.getMessage();
+                }
+            } catch (Exception e) {
+                // the details go to the terminal; the page gets no absolute path
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null
+                        ? e.getCause() : e;
+                LOG.log(System.Logger.Level.WARNING, "kodiak clean: re-evaluation failed", e);
+                synchronized (this) {
+                    rescoringError = "Re-evaluation failed: " + journal.describe(cause)
+                            + " (the terminal where kodiak clean runs has the details)";
                 }
             } finally {
                 synchronized (this) {

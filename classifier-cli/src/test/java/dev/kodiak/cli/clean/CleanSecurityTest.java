@@ -395,6 +395,42 @@ class CleanSecurityTest {
     }
 
     @Test
+    void aFailedReevaluationSaysWhatFailedWithoutAbsolutePaths() throws Exception {
+        Path root = TestFolders.fashion(tmp.resolve("data"), 2000);
+        try (CleanCommand.Running running = start(root)) {
+            CleanSession session = running.session();
+            // the last file goes once the re-evaluation has listed the folder and begun
+            Path last;
+            try (var files = Files.walk(root.resolve("trouser"))) {
+                last = files.filter(Files::isRegularFile).sorted().reduce((a, b) -> b)
+                        .orElseThrow();
+            }
+            assertThat(session.reevaluate(), is(true));
+            Files.delete(last);
+            State.Rescoring done = await(session, s -> !s.rescoring().running());
+
+            assertThat(done.error(), not(containsString(tmp.toString())));
+            assertThat(done.error(), is("Re-evaluation failed: NoSuchFileException: "
+                    + "trouser/" + last.getFileName() + " (the terminal where kodiak clean runs "
+                    + "has the details)"));
+        }
+    }
+
+    /** Asks for the state until it fits, as the page polls it (the page, every 300 ms). */
+    private static State.Rescoring await(CleanSession session,
+            java.util.function.Predicate<State> done) throws Exception {
+        long end = System.nanoTime() + PATIENCE.toNanos();
+        while (System.nanoTime() < end) {
+            State state = session.state();
+            if (done.test(state)) {
+                return state.rescoring();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the re-evaluation did not end in " + PATIENCE);
+    }
+
+    @Test
     void aBadLabelOrActionIsABadRequest() throws Exception {
         Path root = TestFolders.fashion(tmp.resolve("data"), 12);
         try (CleanCommand.Running running = start(root)) {
