@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -146,6 +147,58 @@ public class CliTest {
 
         Run usage = run("evaluate", "--batch", "abc", "x");
         assertThat(usage.exit(), is(Exit.USAGE));
+    }
+
+    @Test
+    void aMissingBundleIsNamedWhereItWasLookedFor() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path cwd = Path.of("").toAbsolutePath();
+
+        Run relative = run("evaluate", folder.toString(), "--bundle", "no/bears", "-q");
+
+        assertThat(relative.exit(), is(Exit.BUNDLE));
+        assertThat(relative.err(), containsString("No model bundle at " + cwd.resolve("no/bears")
+                + " (--bundle no/bears, from the working directory " + cwd + "); pass a folder "
+                + "holding kodiak.json (or a .zip of one), or leave --bundle out for the "
+                + "default model, " + cwd.resolve("models/fashion-mnist")));
+        assertThat(relative.err(), not(containsString("for example models/fashion-mnist")));
+    }
+
+    @Test
+    void withoutBundleAndNoDefaultModelBothPlacesLookedInAreNamed() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path cwd = Path.of("").toAbsolutePath();
+        Path home = Files.createDirectories(tmp.resolve("kodiak-home"));
+        String before = System.getProperty("kodiak.home");
+        System.setProperty("kodiak.home", home.toString());
+        try {
+            Run missing = run("evaluate", folder.toString(), "-q");
+
+            assertThat(missing.exit(), is(Exit.BUNDLE));
+            assertThat(missing.err(), containsString("No --bundle given, and the default model "
+                    + "is neither at " + home.resolve("models/fashion-mnist") + " (where kodiak "
+                    + "is installed) nor at " + cwd.resolve("models/fashion-mnist") + " (the "
+                    + "working directory); pass --bundle with a folder holding kodiak.json (or a "
+                    + ".zip of one), or set KODIAK_BUNDLE"));
+
+            // the installation's model is the default, wherever kodiak runs from
+            Path model = home.resolve("models/fashion-mnist");
+            Files.createDirectories(model);
+            try (var files = Files.list(Fixtures.defaultBundle())) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, model.resolve(f.getFileName()));
+                }
+            }
+            Run found = run("evaluate", folder.toString(), "-q", "--out",
+                    tmp.resolve("report").toString());
+            assertThat(found.err(), found.exit(), is(Exit.OK));
+        } finally {
+            if (before == null) {
+                System.clearProperty("kodiak.home");
+            } else {
+                System.setProperty("kodiak.home", before);
+            }
+        }
     }
 
     @Test
