@@ -92,9 +92,9 @@ final class EvaluateCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "%n%-" + width + "s %7s %9s %7s %6s%n", "label", "images",
                 "precision", "recall", "F1");
         for (int c = 0; c < e.labels().size(); c++) {
-            stdout.printf(Locale.ROOT, "%-" + width + "s %7d %9s %7s %6.3f%n", e.labels().get(c),
+            stdout.printf(Locale.ROOT, "%-" + width + "s %7d %9s %7s %6s%n", e.labels().get(c),
                     e.support(c), EvaluationReport.pct(e.precision(c)),
-                    EvaluationReport.pct(e.recall(c)), e.f1(c));
+                    EvaluationReport.pct(e.recall(c)), EvaluationReport.fraction(e.f1(c)));
         }
         stdout.printf("%nConfusion matrix (rows: actual, columns: predicted, in label order)%n");
         for (int a = 0; a < e.labels().size(); a++) {

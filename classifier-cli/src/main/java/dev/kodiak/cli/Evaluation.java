@@ -3,6 +3,7 @@ package dev.kodiak.cli;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * What {@code kodiak evaluate} measured: the confusion matrix and, per image, what the model
@@ -102,30 +103,39 @@ public record Evaluation(List<String> labels, int[][] confusion, List<Sample> sa
 
     /**
      * @param c a class index
-     * @return of the images predicted as {@code c}, the fraction that are {@code c} (0 if none)
+     * @return of the images predicted as {@code c}, the fraction that are {@code c}; empty when
+     *     no image was predicted as {@code c} (there is nothing to measure, not a 0)
      */
-    public double precision(int c) {
+    public OptionalDouble precision(int c) {
         int predicted = predicted(c);
-        return predicted == 0 ? 0 : (double) confusion[c][c] / predicted;
+        return predicted == 0 ? OptionalDouble.empty()
+                : OptionalDouble.of((double) confusion[c][c] / predicted);
     }
 
     /**
      * @param c a class index
-     * @return of the images of class {@code c}, the fraction predicted as {@code c}
+     * @return of the images of class {@code c}, the fraction predicted as {@code c}; empty when
+     *     the folder has no image of {@code c}
      */
-    public double recall(int c) {
+    public OptionalDouble recall(int c) {
         int support = support(c);
-        return support == 0 ? 0 : (double) confusion[c][c] / support;
+        return support == 0 ? OptionalDouble.empty()
+                : OptionalDouble.of((double) confusion[c][c] / support);
     }
 
     /**
      * @param c a class index
-     * @return the harmonic mean of precision and recall (0 when both are)
+     * @return the harmonic mean of precision and recall (0 when both are 0); empty when either
+     *     is
      */
-    public double f1(int c) {
-        double p = precision(c);
-        double r = recall(c);
-        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    public OptionalDouble f1(int c) {
+        OptionalDouble p = precision(c);
+        OptionalDouble r = recall(c);
+        if (p.isEmpty() || r.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        double sum = p.getAsDouble() + r.getAsDouble();
+        return OptionalDouble.of(sum == 0 ? 0 : 2 * p.getAsDouble() * r.getAsDouble() / sum);
     }
 
     /**

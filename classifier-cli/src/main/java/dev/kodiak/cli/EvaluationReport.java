@@ -2,13 +2,17 @@ package dev.kodiak.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.kodiak.core.bundle.Manifest;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalDouble;
 
 /**
  * Writes an {@link Evaluation} as JSON (every number) and as a self-contained HTML page: the
@@ -16,6 +20,9 @@ import java.util.Locale;
  * {@code ClassificationInterpretation} shows them.
  */
 public final class EvaluationReport {
+    /** What a figure shows when there is nothing to measure (a class with no images). */
+    static final String NONE = "\u2014";
+
     private EvaluationReport() {
     }
 
@@ -47,9 +54,10 @@ public final class EvaluationReport {
             JsonObject row = new JsonObject();
             row.addProperty("label", e.labels().get(c));
             row.addProperty("support", e.support(c));
-            row.addProperty("precision", e.precision(c));
-            row.addProperty("recall", e.recall(c));
-            row.addProperty("f1", e.f1(c));
+            // a figure with nothing to measure is null, not 0
+            row.add("precision", number(e.precision(c)));
+            row.add("recall", number(e.recall(c)));
+            row.add("f1", number(e.f1(c)));
             classes.add(row);
         }
         root.add("classes", classes);
@@ -84,7 +92,7 @@ public final class EvaluationReport {
             unreadable.add(o);
         }
         root.add("unreadable", unreadable);
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create()
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
                 .toJson(root) + "\n";
     }
 
@@ -155,7 +163,7 @@ public final class EvaluationReport {
             h.append("<tr><td>").append(esc(e.labels().get(c))).append("</td><td>")
                     .append(e.support(c)).append("</td><td>").append(pct(e.precision(c)))
                     .append("</td><td>").append(pct(e.recall(c))).append("</td><td>")
-                    .append(String.format(Locale.ROOT, "%.3f", e.f1(c))).append("</td></tr>\n");
+                    .append(fraction(e.f1(c))).append("</td></tr>\n");
         }
         h.append("</tbody></table>\n");
 
@@ -197,6 +205,31 @@ public final class EvaluationReport {
      */
     public static String pct(double value) {
         return String.format(Locale.ROOT, "%.1f%%", value * 100);
+    }
+
+    /**
+     * A figure that may have nothing to measure, as a percentage.
+     *
+     * @param value a fraction, or empty
+     * @return e.g. {@code 87.5%}, or {@link #NONE} when empty
+     */
+    static String pct(OptionalDouble value) {
+        return value.isPresent() ? pct(value.getAsDouble()) : NONE;
+    }
+
+    /**
+     * A figure that may have nothing to measure, with three decimals.
+     *
+     * @param value a fraction, or empty
+     * @return e.g. {@code 0.875}, or {@link #NONE} when empty
+     */
+    static String fraction(OptionalDouble value) {
+        return value.isPresent() ? String.format(Locale.ROOT, "%.3f", value.getAsDouble())
+                : NONE;
+    }
+
+    private static JsonElement number(OptionalDouble value) {
+        return value.isPresent() ? new JsonPrimitive(value.getAsDouble()) : JsonNull.INSTANCE;
     }
 
     /**

@@ -119,6 +119,34 @@ public class CliTest {
         }
     }
 
+    /** Dress has no image in the folder and none is taken for one: its figures are undefined. */
+    @Test
+    void evaluateShowsADashForWhatAClassWithoutImagesCannotHave() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path out = tmp.resolve("report");
+        Run run = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--out", out.toString(), "-q");
+        assertThat(run.err(), run.exit(), is(Exit.OK));
+
+        assertThat(run.out(), containsString("\nDress             0         —       —      —"
+                + "\n"));
+        assertThat(run.out(), containsString("\nTrouser           1    100.0%  100.0%  1.000\n"));
+        JsonObject dress = JsonParser.parseString(Files.readString(out.resolve("report.json")))
+                .getAsJsonObject().getAsJsonArray("classes").get(3).getAsJsonObject();
+        assertThat(dress.get("label").getAsString(), is("Dress"));
+        for (String figure : List.of("precision", "recall", "f1")) {
+            assertThat(figure, dress.get(figure).isJsonNull(), is(true));
+        }
+        ChromeDriver browser = Chromium.start(tmp.resolve("chromium"), 1280, 1000);
+        try {
+            browser.get(out.resolve("report.html").toUri().toString());
+            WebElement row = browser.findElements(By.cssSelector("#classes tbody tr")).get(3);
+            assertThat(row.getText(), is("Dress 0 — — —"));
+        } finally {
+            browser.quit();
+        }
+    }
+
     @Test
     void evaluateRefusesUnknownMissingAndEmptyFolders() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("pets/cats"));
