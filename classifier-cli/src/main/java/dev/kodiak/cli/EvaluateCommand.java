@@ -6,9 +6,11 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -108,11 +110,16 @@ final class EvaluateCommand implements Callable<Integer> {
         stdout.println();
     }
 
-    /** Writes next to the target, then moves: a report is never half-written. */
+    /**
+     * Writes next to the target, then moves: a report is never half-written. The file is made
+     * as any new file of the user's (their umask), not private as a temporary file would be.
+     */
     private static void write(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".report", ".tmp");
+        Path tmp = target.toAbsolutePath().resolveSibling("." + target.getFileName() + "."
+                + UUID.randomUUID() + ".tmp");
         try {
-            Files.writeString(tmp, text);
+            Files.writeString(tmp, text, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -21,6 +21,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -144,6 +146,28 @@ public class CliTest {
             assertThat(row.getText(), is("Dress 0 — — —"));
         } finally {
             browser.quit();
+        }
+    }
+
+    /** A report is for people to share: it gets the permissions any new file of theirs gets. */
+    @Test
+    void evaluateWritesItsReportWithTheUsersUmask() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path out = Files.createDirectories(tmp.resolve("report"));
+        Set<PosixFilePermission> usual = Files.getPosixFilePermissions(Files.createFile(
+                out.resolve("any-new-file")));
+        Run run = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--out", out.toString(), "-q");
+        assertThat(run.err(), run.exit(), is(Exit.OK));
+
+        for (String report : List.of("report.html", "report.json")) {
+            assertThat(report, PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    out.resolve(report))), is(PosixFilePermissions.toString(usual)));
+        }
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat("no temporary file left", files.map(p -> p.getFileName().toString())
+                    .sorted().toList(), is(List.of("any-new-file", "report.html",
+                    "report.json")));
         }
     }
 
