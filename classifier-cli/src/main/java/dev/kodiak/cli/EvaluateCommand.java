@@ -85,11 +85,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private void print(Evaluation e) {
-        stdout.printf(Locale.ROOT, "Accuracy %s (%d of %d images)%n",
-                EvaluationReport.pct(e.accuracy()), e.correct(), e.total());
-        if (!e.unreadable().isEmpty()) {
-            stdout.printf("%d unreadable files skipped (see the report)%n", e.unreadable().size());
-        }
+        stdout.println("Accuracy " + EvaluationReport.accuracy(e));
         int width = Math.max(5, e.labels().stream().mapToInt(String::length).max().orElse(5));
         stdout.printf(Locale.ROOT, "%n%-" + width + "s %7s %9s %7s %6s%n", "label", "images",
                 "precision", "recall", "F1");

@@ -121,12 +121,8 @@ public final class EvaluationReport {
                 .append(" · weights sha256 <code>").append(esc(model.modelSha256()))
                 .append("</code></p>\n");
         h.append("<p class=\"summary\" id=\"accuracy\">Accuracy <strong>")
-                .append(pct(e.accuracy())).append("</strong> (").append(e.correct())
-                .append(" of ").append(e.total()).append(" images)");
-        if (!e.unreadable().isEmpty()) {
-            h.append("; ").append(e.unreadable().size()).append(" unreadable files skipped");
-        }
-        h.append("</p>\n");
+                .append(pct(e.accuracy())).append("</strong> ").append(esc(counts(e)))
+                .append("</p>\n");
 
         h.append("<h2>Confusion matrix</h2>\n<p class=\"note\">Rows: the label folder (actual). "
                 + "Columns: the model's answer (predicted). Darker means a larger share of the "
@@ -195,6 +191,25 @@ public final class EvaluationReport {
             h.append("</ul>\n");
         }
         return h.append("</body></html>\n").toString();
+    }
+
+    /**
+     * The accuracy and what it counts, in the words every command uses for it ({@code evaluate},
+     * its report, {@code clean}): the one place they are written.
+     *
+     * @param e an evaluation
+     * @return e.g. {@code 87.5% (21 of 24 images; 2 unreadable files not counted)}
+     */
+    public static String accuracy(Evaluation e) {
+        return pct(e.accuracy()) + " " + counts(e);
+    }
+
+    /** What an accuracy counts: {@code (21 of 24 images; 2 unreadable files not counted)}. */
+    private static String counts(Evaluation e) {
+        int unreadable = e.unreadable().size();
+        return "(" + e.correct() + " of " + e.total() + " images" + (unreadable == 0 ? ""
+                : "; " + unreadable + (unreadable == 1 ? " unreadable file" : " unreadable files")
+                + " not counted") + ")";
     }
 
     /**

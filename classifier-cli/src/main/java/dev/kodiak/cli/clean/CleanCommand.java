@@ -172,12 +172,10 @@ public final class CleanCommand implements Callable<Integer> {
             }
             State state = session.state();
             Map<View, Integer> views = state.views();
-            stdout.printf(Locale.ROOT, "Scored %d images in %.1f s: accuracy %s; %d likely "
-                    + "mislabelled, %d in %d duplicate groups, %d unreadable%n",
-                    state.before().total() + state.before().unreadable().size(),
-                    (System.nanoTime() - start) / 1e9,
-                    EvaluationReport.pct(state.before().accuracy()), views.get(View.MISLABELED),
-                    views.get(View.DUPLICATES), state.groups(), views.get(View.UNREADABLE));
+            stdout.printf(Locale.ROOT, "Scored %s in %.1f s: accuracy %s; %d likely mislabelled,"
+                    + " %d in %d duplicate groups%n", root, (System.nanoTime() - start) / 1e9,
+                    EvaluationReport.accuracy(state.before()), views.get(View.MISLABELED),
+                    views.get(View.DUPLICATES), state.groups());
             stdout.println("Journal: " + session.journal().file());
             stdout.println("Open " + server.url() + "   (Ctrl+C stops)");
             stdout.flush();

@@ -48,8 +48,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * measurement program, not a test: it asserts nothing and times what a person waits for.
  */
 public final class CleanBench {
-    private static final Pattern SCORED = Pattern.compile("Scored (\\d+) images in ([0-9.]+) s: "
-            + "accuracy ([0-9.]+%); (\\d+) likely mislabelled, (\\d+) in (\\d+) duplicate groups");
+    private static final Pattern SCORED = Pattern.compile("Scored (.+) in ([0-9.]+) s: "
+            + "accuracy ([0-9.]+%) \\([^)]*\\); (\\d+) likely mislabelled, (\\d+) in (\\d+) "
+            + "duplicate groups");
 
     private static final int OPENS = 3;
 

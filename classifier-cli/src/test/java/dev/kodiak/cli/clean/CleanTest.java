@@ -6,7 +6,9 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.google.gson.JsonObject;
 import dev.kodiak.cli.CliTest;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,9 +124,9 @@ class CleanTest {
                 StandardCharsets.UTF_8), data.toString(), "--bundle",
                 Fixtures.defaultBundle().toString(), "-q")) {
             String printed = stdout.toString(StandardCharsets.UTF_8);
-            assertThat(printed, containsString("Scored 24 images"));
-            assertThat(printed, containsString("3 likely mislabelled, 2 in 1 duplicate groups, "
-                    + "0 unreadable"));
+            assertThat(printed, containsString("Scored " + data + " in "));
+            assertThat(printed, containsString(": accuracy 87.5% (21 of 24 images); 3 likely "
+                    + "mislabelled, 2 in 1 duplicate groups\n"));
             assertThat(printed, containsString("Open " + running.url()));
             assertThat(running.url().toString(), containsString("http://127.0.0.1:"));
 
@@ -284,6 +287,31 @@ class CleanTest {
         }
         assertThat(journal.get(3).get("created").getAsString(), is("coat"));
         assertThat(journal.get(5).get("undoes").getAsLong(), is(2L));
+    }
+
+    /** clean and evaluate say what they scored in the same words, counting the same files. */
+    @Test
+    void cleanAndEvaluateCountAFolderAlike() throws Exception {
+        Path data = TestFolders.planted(tmp.resolve("data")).root();
+        Files.copy(Fixtures.image("html-renamed.jpg").path(), data.resolve("bag/page.jpg"));
+        Files.copy(Fixtures.image("truncated.png").path(), data.resolve("sandal/cut.png"));
+        String summary = "87.5% (21 of 24 images; 2 unreadable files not counted)";
+
+        CliTest.Run evaluate = CliTest.run("evaluate", data.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q", "--out", tmp.resolve("report")
+                        .toString());
+        assertThat(evaluate.err(), evaluate.exit(), is(Exit.OK));
+        assertThat(evaluate.out(), startsWith("Accuracy " + summary + "\n"));
+
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        try (CleanCommand.Running running = start(new PrintStream(stdout, true,
+                StandardCharsets.UTF_8), data.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q")) {
+            assertThat(stdout.toString(StandardCharsets.UTF_8), matchesPattern("(?s)Scored "
+                    + Pattern.quote(data.toString()) + " in [0-9.]+ s: accuracy "
+                    + Pattern.quote(summary) + "; 3 likely mislabelled, 2 in 1 duplicate "
+                    + "groups\n.*"));
+        }
     }
 
     /** The token is a secret: once the page holds it, the address bar and history do not. */
