@@ -216,6 +216,27 @@ public class CliTest {
         assertThat(relative.err(), not(containsString("for example models/fashion-mnist")));
     }
 
+    /** A broken kodiak.json is told in words, not in the JSON parser's. */
+    @Test
+    void aBrokenManifestIsToldInWords() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path bundle = Files.createDirectories(tmp.resolve("bundle"));
+        try (Stream<Path> files = Files.list(Fixtures.defaultBundle())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, bundle.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(bundle.resolve("kodiak.json"), "{name: \"fashion-mnist\"}");
+
+        Run run = run("evaluate", folder.toString(), "--bundle", bundle.toString(), "-q");
+
+        assertThat(run.exit(), is(Exit.BUNDLE));
+        assertThat(run.err(), is("kodiak evaluate: " + bundle.resolve("kodiak.json") + " is not "
+                + "valid JSON: this is not strict JSON (names and strings need double quotes; "
+                + "true, false and null are written out) at line 1, column 3; re-export the "
+                + "bundle with tools/export_bundle.py\n"));
+    }
+
     @Test
     void withoutBundleAndNoDefaultModelBothPlacesLookedInAreNamed() throws Exception {
         Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
