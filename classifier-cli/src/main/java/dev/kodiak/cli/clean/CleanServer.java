@@ -4,13 +4,15 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.kodiak.cli.EvaluationReport;
-import dev.kodiak.cli.Thumbnails;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,6 +30,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The local web server of {@code kodiak clean}: the page, its JSON API and the thumbnails, on
@@ -53,6 +57,10 @@ final class CleanServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CleanServer.class.getName());
     private static final int MAX_BODY = 64 * 1024;
     private static final int MAX_CARDS = 500;
+    /** A body the API takes, for messages. */
+    private static final String EXAMPLE = "{\"item\": 0, \"action\": \"keep\"}";
+    /** Where Gson stopped reading: {@code at line 1 column 9}. */
+    private static final Pattern POSITION = Pattern.compile(" at line (\\d+) column (\\d+)");
 
     private final CleanSession session;
     private final HttpServer server;
@@ -294,12 +302,29 @@ final class CleanServer implements AutoCloseable {
         if (bytes.length > MAX_BODY) {
             throw new Refused(Refused.Kind.TOO_LARGE, "The body is over " + MAX_BODY + " bytes");
         }
-        try {
-            JsonElement e = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            return e.isJsonObject() ? e.getAsJsonObject() : new JsonObject();
-        } catch (JsonParseException e) {
-            throw new Refused(Refused.Kind.BAD_REQUEST, "The body is not JSON: " + e.getMessage());
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            return new JsonObject();
         }
+        JsonElement e;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            e = JsonParser.parseReader(reader);
+        } catch (JsonParseException ex) {
+            // where it went wrong, not the parser's own words
+            Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
+            Matcher at = POSITION.matcher(String.valueOf(cause.getMessage()));
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body is not JSON" + (at.find()
+                    ? " (it stops being JSON at line " + at.group(1) + ", column " + at.group(2)
+                    + ")" : "") + "; send one object, such as " + EXAMPLE);
+        }
+        if (!e.isJsonObject()) {
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body must be one JSON object, such "
+                    + "as " + EXAMPLE + ", not " + (e.isJsonArray() ? "an array" : "a single "
+                    + "value"));
+        }
+        return e.getAsJsonObject();
     }
 
     private static int integer(JsonObject body, String key) throws Refused {

@@ -215,6 +215,24 @@ class CleanServerTest {
         }
     }
 
+    /** A body that is not one JSON object is told so in words, not in the parser's. */
+    @Test
+    void aBodyThatIsNotAnObjectIsToldSo() throws Exception {
+        TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
+        try (CleanCommand.Running running = start(planted.root())) {
+            assertError(post(running, "/api/act", "{\"item\": 0, \"action"), 400,
+                    "bad_request", "The body is not JSON (it stops being JSON at line 1, column "
+                    + "20); send one object, such as {\"item\": 0, \"action\": \"keep\"}");
+            assertError(post(running, "/api/act", "{'item': 0}"), 400, "bad_request",
+                    "The body is not JSON (it stops being JSON at line 1, column 3); send one "
+                    + "object, such as {\"item\": 0, \"action\": \"keep\"}");
+            assertError(post(running, "/api/act", "[0, \"keep\"]"), 400, "bad_request",
+                    "The body must be one JSON object, such as {\"item\": 0, \"action\": "
+                    + "\"keep\"}, not an array");
+            assertThat(CleanFolders.journal(planted.root()), is(empty()));
+        }
+    }
+
     @Test
     void thumbnailsAreOrientedUnreadableFilesListedAndChangedFilesRefused() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data/bag"));
