@@ -6,9 +6,11 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,8 +63,12 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Path root = ImageFiles.folder(folder);
         try (Classifier classifier = model.open()) {
-            Map<Path, Integer> files = LabelledFolder.read(root, classifier.manifest().labels())
-                    .files();
+            LabelledFolder folder = LabelledFolder.read(root, classifier.manifest().labels());
+            for (String link : folder.links()) {
+                stdout.println("The label folder " + link + " is a symbolic link; its images "
+                        + "are read where it points");
+            }
+            Map<Path, Integer> files = folder.files();
             Evaluation evaluation = Scoring.score(classifier, files, model.batch,
                     Progress.forPeople(stderr, "evaluate", files.size(), quiet),
                     (file, bytes) -> classifier.stages().prepare(bytes));
@@ -79,18 +85,14 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private void print(Evaluation e) {
-        stdout.printf(Locale.ROOT, "Accuracy %s (%d of %d images)%n",
-                EvaluationReport.pct(e.accuracy()), e.correct(), e.total());
-        if (!e.unreadable().isEmpty()) {
-            stdout.printf("%d unreadable files skipped (see the report)%n", e.unreadable().size());
-        }
+        stdout.println("Accuracy " + EvaluationReport.accuracy(e));
         int width = Math.max(5, e.labels().stream().mapToInt(String::length).max().orElse(5));
         stdout.printf(Locale.ROOT, "%n%-" + width + "s %7s %9s %7s %6s%n", "label", "images",
                 "precision", "recall", "F1");
         for (int c = 0; c < e.labels().size(); c++) {
-            stdout.printf(Locale.ROOT, "%-" + width + "s %7d %9s %7s %6.3f%n", e.labels().get(c),
+            stdout.printf(Locale.ROOT, "%-" + width + "s %7d %9s %7s %6s%n", e.labels().get(c),
                     e.support(c), EvaluationReport.pct(e.precision(c)),
-                    EvaluationReport.pct(e.recall(c)), e.f1(c));
+                    EvaluationReport.pct(e.recall(c)), EvaluationReport.fraction(e.f1(c)));
         }
         stdout.printf("%nConfusion matrix (rows: actual, columns: predicted, in label order)%n");
         for (int a = 0; a < e.labels().size(); a++) {
@@ -104,11 +106,16 @@ final class EvaluateCommand implements Callable<Integer> {
         stdout.println();
     }
 
-    /** Writes next to the target, then moves: a report is never half-written. */
+    /**
+     * Writes next to the target, then moves: a report is never half-written. The file is made
+     * as any new file of the user's (their umask), not private as a temporary file would be.
+     */
     private static void write(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".report", ".tmp");
+        Path tmp = target.toAbsolutePath().resolveSibling("." + target.getFileName() + "."
+                + UUID.randomUUID() + ".tmp");
         try {
-            Files.writeString(tmp, text);
+            Files.writeString(tmp, text, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } finally {

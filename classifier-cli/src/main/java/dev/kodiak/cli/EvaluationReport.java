@@ -2,23 +2,39 @@ package dev.kodiak.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.kodiak.core.bundle.Manifest;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalDouble;
 
 /**
  * Writes an {@link Evaluation} as JSON (every number) and as a self-contained HTML page: the
  * confusion matrix as a heat map and the top losses as thumbnails, as fastai's
  * {@code ClassificationInterpretation} shows them.
  */
-final class EvaluationReport {
+public final class EvaluationReport {
+    /** What a figure shows when there is nothing to measure (a class with no images). */
+    static final String NONE = "\u2014";
+
     private EvaluationReport() {
     }
 
+    /**
+     * The report as JSON: every number of the evaluation.
+     *
+     * @param e the evaluation
+     * @param model the model's manifest
+     * @param folder the folder evaluated
+     * @param losses the top losses to list
+     * @return pretty-printed JSON, ending with a newline
+     */
     static String json(Evaluation e, Manifest model, Path folder, List<Evaluation.Sample> losses) {
         JsonObject root = new JsonObject();
         JsonObject identity = new JsonObject();
@@ -38,9 +54,10 @@ final class EvaluationReport {
             JsonObject row = new JsonObject();
             row.addProperty("label", e.labels().get(c));
             row.addProperty("support", e.support(c));
-            row.addProperty("precision", e.precision(c));
-            row.addProperty("recall", e.recall(c));
-            row.addProperty("f1", e.f1(c));
+            // a figure with nothing to measure is null, not 0
+            row.add("precision", number(e.precision(c)));
+            row.add("recall", number(e.recall(c)));
+            row.add("f1", number(e.f1(c)));
             classes.add(row);
         }
         root.add("classes", classes);
@@ -75,10 +92,20 @@ final class EvaluationReport {
             unreadable.add(o);
         }
         root.add("unreadable", unreadable);
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create()
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
                 .toJson(root) + "\n";
     }
 
+    /**
+     * The report as one self-contained HTML page.
+     *
+     * @param e the evaluation
+     * @param model the model's manifest
+     * @param folder the folder evaluated
+     * @param losses the top losses to show
+     * @param thumbnail the thumbnails' box, in pixels
+     * @return the page
+     */
     static String html(Evaluation e, Manifest model, Path folder, List<Evaluation.Sample> losses,
             int thumbnail) {
         StringBuilder h = new StringBuilder(64 * 1024);
@@ -94,12 +121,8 @@ final class EvaluationReport {
                 .append(" · weights sha256 <code>").append(esc(model.modelSha256()))
                 .append("</code></p>\n");
         h.append("<p class=\"summary\" id=\"accuracy\">Accuracy <strong>")
-                .append(pct(e.accuracy())).append("</strong> (").append(e.correct())
-                .append(" of ").append(e.total()).append(" images)");
-        if (!e.unreadable().isEmpty()) {
-            h.append("; ").append(e.unreadable().size()).append(" unreadable files skipped");
-        }
-        h.append("</p>\n");
+                .append(pct(e.accuracy())).append("</strong> ").append(esc(counts(e)))
+                .append("</p>\n");
 
         h.append("<h2>Confusion matrix</h2>\n<p class=\"note\">Rows: the label folder (actual). "
                 + "Columns: the model's answer (predicted). Darker means a larger share of the "
@@ -136,7 +159,7 @@ final class EvaluationReport {
             h.append("<tr><td>").append(esc(e.labels().get(c))).append("</td><td>")
                     .append(e.support(c)).append("</td><td>").append(pct(e.precision(c)))
                     .append("</td><td>").append(pct(e.recall(c))).append("</td><td>")
-                    .append(String.format(Locale.ROOT, "%.3f", e.f1(c))).append("</td></tr>\n");
+                    .append(fraction(e.f1(c))).append("</td></tr>\n");
         }
         h.append("</tbody></table>\n");
 
@@ -170,10 +193,64 @@ final class EvaluationReport {
         return h.append("</body></html>\n").toString();
     }
 
-    static String pct(double value) {
+    /**
+     * The accuracy and what it counts, in the words every command uses for it ({@code evaluate},
+     * its report, {@code clean}): the one place they are written.
+     *
+     * @param e an evaluation
+     * @return e.g. {@code 87.5% (21 of 24 images; 2 unreadable files not counted)}
+     */
+    public static String accuracy(Evaluation e) {
+        return pct(e.accuracy()) + " " + counts(e);
+    }
+
+    /** What an accuracy counts: {@code (21 of 24 images; 2 unreadable files not counted)}. */
+    private static String counts(Evaluation e) {
+        int unreadable = e.unreadable().size();
+        return "(" + e.correct() + " of " + e.total() + " images" + (unreadable == 0 ? ""
+                : "; " + unreadable + (unreadable == 1 ? " unreadable file" : " unreadable files")
+                + " not counted") + ")";
+    }
+
+    /**
+     * A fraction as a percentage with one decimal, as the report and {@code clean} print it.
+     *
+     * @param value a fraction, 0 to 1
+     * @return e.g. {@code 87.5%}
+     */
+    public static String pct(double value) {
         return String.format(Locale.ROOT, "%.1f%%", value * 100);
     }
 
+    /**
+     * A figure that may have nothing to measure, as a percentage.
+     *
+     * @param value a fraction, or empty
+     * @return e.g. {@code 87.5%}, or {@link #NONE} when empty
+     */
+    static String pct(OptionalDouble value) {
+        return value.isPresent() ? pct(value.getAsDouble()) : NONE;
+    }
+
+    /**
+     * A figure that may have nothing to measure, with three decimals.
+     *
+     * @param value a fraction, or empty
+     * @return e.g. {@code 0.875}, or {@link #NONE} when empty
+     */
+    static String fraction(OptionalDouble value) {
+        return value.isPresent() ? String.format(Locale.ROOT, "%.3f", value.getAsDouble())
+                : NONE;
+    }
+
+    private static JsonElement number(OptionalDouble value) {
+        return value.isPresent() ? new JsonPrimitive(value.getAsDouble()) : JsonNull.INSTANCE;
+    }
+
+    /**
+     * @param text any text
+     * @return it, safe inside HTML text and attribute values
+     */
     static String esc(String text) {
         StringBuilder out = new StringBuilder(text.length());
         for (char c : text.toCharArray()) {
@@ -190,7 +267,7 @@ final class EvaluationReport {
     }
 
     /** The report's look, shared by {@code clean}'s page. */
-    static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;"
+    public static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;"
             + "max-width:72rem;padding:0 1rem;color:#1f2328}h1{font-size:1.5rem}"
             + "code{font-size:.85em}.meta,.note{color:#59636e;font-size:.9rem}"
             + ".summary{font-size:1.2rem}.scroll{overflow-x:auto}"

@@ -16,16 +16,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Walking image folders and moving files to a quarantine folder. Never deletes anything. */
-final class ImageFiles {
+public final class ImageFiles {
     private ImageFiles() {
     }
 
     /**
      * Checks that a folder exists and is a folder.
      *
+     * @param folder the folder given on the command line
+     * @return it, absolute and normalized
      * @throws CommandException {@link Exit#USAGE} otherwise
      */
-    static Path folder(Path folder) {
+    public static Path folder(Path folder) {
         Path path = folder.toAbsolutePath().normalize();
         if (!Files.exists(path)) {
             throw new CommandException(Exit.USAGE, "No folder at " + path);
@@ -94,7 +96,7 @@ final class ImageFiles {
      * @param target the wanted path
      * @return a path where nothing exists (at the time of the call)
      */
-    static Path unused(Path target) {
+    public static Path unused(Path target) {
         if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return target;
         }
@@ -116,8 +118,15 @@ final class ImageFiles {
      * @param reason the decoder's reason code
      * @param message what is wrong with it
      */
-    record Unreadable(Path path, String reason, String message) {
-        static Unreadable of(Path path, DecodeException e) {
+    public record Unreadable(Path path, String reason, String message) {
+        /**
+         * The unreadable file a decoder refused.
+         *
+         * @param path the file
+         * @param e the decoder's refusal
+         * @return the finding
+         */
+        public static Unreadable of(Path path, DecodeException e) {
             return new Unreadable(path, e.reason().name(), e.getMessage());
         }
     }

@@ -15,20 +15,25 @@ import java.util.TreeSet;
 /**
  * A labelled folder as {@code evaluate} and {@code clean} read it: one sub-folder per label (the
  * fastai/ImageNet layout), named after the label exactly or ignoring case and punctuation.
- * Hidden folders ({@code .kodiak-clean} among them) are not label folders. Immutable.
+ * Hidden folders ({@code .kodiak-clean} among them) are not label folders. A label folder that
+ * is a symbolic link is followed, and named in {@link #links()}; links further down are not
+ * (as {@link ImageFiles#list}). Immutable.
  *
  * @param root the folder
  * @param labels the model's labels, in output order
  * @param folders the label folder of each label index that has one
  * @param files every image file under a label folder, sorted, with its label index
+ * @param links the names of the label folders that are symbolic links, sorted
  */
-record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders,
-        Map<Path, Integer> files) {
+public record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders,
+        Map<Path, Integer> files, List<String> links) {
 
-    LabelledFolder {
+    /** Copies the collections. */
+    public LabelledFolder {
         labels = List.copyOf(labels);
         folders = Map.copyOf(folders);
         files = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files));
+        links = List.copyOf(links);
     }
 
     /**
@@ -41,10 +46,11 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @throws CommandException {@link Exit#USAGE} for a folder the model does not know, no
      *     label folders or no files in them
      */
-    static LabelledFolder read(Path root, List<String> labels) throws IOException {
+    public static LabelledFolder read(Path root, List<String> labels) throws IOException {
         Map<Integer, Path> folders = new LinkedHashMap<>();
         Map<Path, Integer> files = new LinkedHashMap<>();
         Set<String> unknown = new TreeSet<>();
+        List<String> links = new ArrayList<>();
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(root)) {
             stream.forEach(children::add);
@@ -63,8 +69,14 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
                 continue;
             }
             folders.putIfAbsent(label, child);
-            for (Path file : ImageFiles.list(child, null)) {
-                files.put(file, label);
+            Path listed = child;
+            if (Files.isSymbolicLink(child)) {
+                // its files, listed where the link points, keep their names under the link
+                links.add(name);
+                listed = child.toRealPath();
+            }
+            for (Path file : ImageFiles.list(listed, null)) {
+                files.put(child.resolve(listed.relativize(file)), label);
             }
         }
         if (!unknown.isEmpty()) {
@@ -81,7 +93,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
             throw new CommandException(Exit.USAGE, root + " has label folders but no images "
                     + "in them");
         }
-        return new LabelledFolder(root, labels, folders, files);
+        return new LabelledFolder(root, labels, folders, files, links);
     }
 
     /**
@@ -92,7 +104,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @param labels the model's labels
      * @return the label index, or null when no label matches
      */
-    static Integer labelOf(String name, List<String> labels) {
+    public static Integer labelOf(String name, List<String> labels) {
         if (labels.contains(name)) {
             return labels.indexOf(name);
         }
@@ -112,9 +124,26 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @param label a label
      * @return its slug
      */
-    static String slug(String label) {
+    public static String slug(String label) {
         return label.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "-")
                 .replaceAll("^-|-$", "");
+    }
+
+    /**
+     * Refuses label folders that are symbolic links, for a command that moves files: a file
+     * moved through one would leave the folder.
+     *
+     * @param command what refuses, for the message ({@code kodiak clean})
+     * @throws CommandException {@link Exit#USAGE} when a label folder is a link
+     */
+    public void refuseLinks(String command) {
+        if (!links.isEmpty()) {
+            throw new CommandException(Exit.USAGE, (links.size() == 1 ? "The label folder "
+                    + links.get(0) + " is a symbolic link" : "The label folders "
+                    + String.join(", ", links) + " are symbolic links") + "; " + command
+                    + " moves files only inside " + root + ", so it does not follow links: put"
+                    + " the folder itself there, or clean the folder it points to");
+        }
     }
 
     /**
@@ -123,7 +152,7 @@ record LabelledFolder(Path root, List<String> labels, Map<Integer, Path> folders
      * @param label a label index
      * @return the folder (may not exist yet)
      */
-    Path folderOf(int label) {
+    public Path folderOf(int label) {
         Path folder = folders.get(label);
         String slug = slug(labels.get(label));
         return folder != null ? folder : root.resolve(slug.isEmpty() ? "label-" + label : slug);

@@ -1,10 +1,11 @@
 package dev.kodiak.cli;
 
+import dev.kodiak.cli.clean.CleanCommand;
 import java.io.PrintStream;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code kodiak}: the model-to-production chores as one command line.

@@ -14,6 +14,10 @@ final class PerceptualHash {
     private PerceptualHash() {
     }
 
+    /**
+     * @param image decoded pixels, any color mode
+     * @return the image's 64-bit difference hash
+     */
     static long of(Pixels image) {
         Pixels tiny = Resampler.resize(image.convert(ColorMode.L), 9, 8, Interpolation.BOX);
         long hash = 0;
@@ -25,6 +29,11 @@ final class PerceptualHash {
         return hash;
     }
 
+    /**
+     * @param a a hash
+     * @param b another
+     * @return how many bits differ, 0 to 64
+     */
     static int distance(long a, long b) {
         return Long.bitCount(a ^ b);
     }

@@ -8,7 +8,7 @@ import java.util.Locale;
  * A one-line progress bar on stderr with counts and rate, drawn only when a person is watching
  * (a console is attached and {@code --quiet} was not given): pipes and logs stay clean.
  */
-final class Progress {
+public final class Progress {
     private static final long REDRAW_NANOS = 100_000_000L;
 
     private final PrintStream out;
@@ -22,8 +22,14 @@ final class Progress {
     /**
      * A bar on {@code out} that is drawn only when the process runs in a terminal and
      * {@code quiet} is false.
+     *
+     * @param out where the bar goes (stderr)
+     * @param what the command's name, shown before the bar
+     * @param total how many items there are
+     * @param quiet never draw
+     * @return the bar
      */
-    static Progress forPeople(PrintStream out, String what, int total, boolean quiet) {
+    public static Progress forPeople(PrintStream out, String what, int total, boolean quiet) {
         return new Progress(out, what, total, !quiet && terminal(System.console()));
     }
 
@@ -52,8 +58,12 @@ final class Progress {
         this.shown = shown;
     }
 
-    /** Counts finished items and redraws at most ten times a second. */
-    synchronized void advance(int count) {
+    /**
+     * Counts finished items and redraws at most ten times a second.
+     *
+     * @param count how many items were finished
+     */
+    public synchronized void advance(int count) {
         done += count;
         long now = System.nanoTime();
         if (shown && (now - drawn > REDRAW_NANOS || done >= total)) {
@@ -64,23 +74,27 @@ final class Progress {
     }
 
     /** @return how many items are done */
-    synchronized int done() {
+    public synchronized int done() {
         return done;
     }
 
     /** @return how many items there are */
-    int total() {
+    public int total() {
         return total;
     }
 
     /** Ends the line. */
-    synchronized void finish() {
+    public synchronized void finish() {
         if (shown) {
             out.print("\r" + line(System.nanoTime()) + "\n");
             out.flush();
         }
     }
 
+    /**
+     * @param now {@link System#nanoTime()}
+     * @return the bar as drawn now: what, bar, count of total, rate
+     */
     String line(long now) {
         int width = 30;
         int filled = total == 0 ? width : (int) ((long) width * done / total);

@@ -22,12 +22,12 @@ import java.util.concurrent.Future;
  * Scores a labelled folder with the model: files are read and decoded on every core, then
  * classified a batch per forward pass. The loop of {@code evaluate}, shared with {@code clean}.
  */
-final class Scoring {
+public final class Scoring {
     private Scoring() {
     }
 
     /** Turns a file's bytes into the model's input; the place to look at each file once. */
-    interface Reader {
+    public interface Reader {
         /**
          * Decodes and preprocesses one file.
          *
@@ -52,7 +52,7 @@ final class Scoring {
      * @throws Exception if a file cannot be read or the model fails
      * @throws CommandException {@link Exit#USAGE} when no file is a readable image
      */
-    static Evaluation score(Classifier classifier, Map<Path, Integer> files, int batch,
+    public static Evaluation score(Classifier classifier, Map<Path, Integer> files, int batch,
             Progress progress, Reader reader) throws Exception {
         List<String> labels = classifier.manifest().labels();
         List<Evaluation.Sample> samples = new ArrayList<>(files.size());

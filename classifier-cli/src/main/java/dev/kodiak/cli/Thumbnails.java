@@ -18,7 +18,7 @@ import javax.imageio.ImageIO;
  * Small PNG thumbnails of image files, EXIF orientation applied: as data: URLs, so that an HTML
  * report is one self-contained file, or as bytes for {@code clean}'s page.
  */
-final class Thumbnails {
+public final class Thumbnails {
     private Thumbnails() {
     }
 
@@ -37,11 +37,28 @@ final class Thumbnails {
      * A PNG thumbnail that fits in a {@code box} x {@code box} square: tiny images are enlarged by
      * whole factors with nearest neighbour (crisp pixels), large ones shrunk with PIL's bilinear.
      *
+     * @param file the image file
+     * @param box the square's side, in pixels
      * @return the PNG, or null when the file cannot be read or is not an image
      */
-    static byte[] thumbnail(Path file, int box) {
+    public static byte[] thumbnail(Path file, int box) {
         try {
-            Pixels pixels = new ImageDecoder().decode(Files.readAllBytes(file), ColorMode.RGB);
+            return thumbnail(Files.readAllBytes(file), box);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A PNG thumbnail of an image's bytes (see {@link #thumbnail(Path, int)}).
+     *
+     * @param bytes an image file's bytes
+     * @param box the square's side, in pixels
+     * @return the PNG, or null when the bytes are not a readable image
+     */
+    public static byte[] thumbnail(byte[] bytes, int box) {
+        try {
+            Pixels pixels = new ImageDecoder().decode(bytes, ColorMode.RGB);
             int longest = Math.max(pixels.width(), pixels.height());
             Pixels small;
             if (longest <= box) {

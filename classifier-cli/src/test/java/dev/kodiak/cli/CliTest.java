@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -20,6 +21,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,14 +36,27 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /** The three commands on real folders, through {@link Main#run}, as a script would call them. */
-class CliTest {
+public class CliTest {
     @TempDir
     Path tmp;
 
-    record Run(int exit, String out, String err) {
+    /**
+     * What a command did.
+     *
+     * @param exit its exit code
+     * @param out what it printed on stdout
+     * @param err what it printed on stderr
+     */
+    public record Run(int exit, String out, String err) {
     }
 
-    static Run run(String... args) {
+    /**
+     * Runs a command as a script would, through {@link Main#run}.
+     *
+     * @param args the command line
+     * @return what it did
+     */
+    public static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -105,6 +121,56 @@ class CliTest {
         }
     }
 
+    /** Dress has no image in the folder and none is taken for one: its figures are undefined. */
+    @Test
+    void evaluateShowsADashForWhatAClassWithoutImagesCannotHave() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path out = tmp.resolve("report");
+        Run run = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--out", out.toString(), "-q");
+        assertThat(run.err(), run.exit(), is(Exit.OK));
+
+        assertThat(run.out(), containsString("\nDress             0         —       —      —"
+                + "\n"));
+        assertThat(run.out(), containsString("\nTrouser           1    100.0%  100.0%  1.000\n"));
+        JsonObject dress = JsonParser.parseString(Files.readString(out.resolve("report.json")))
+                .getAsJsonObject().getAsJsonArray("classes").get(3).getAsJsonObject();
+        assertThat(dress.get("label").getAsString(), is("Dress"));
+        for (String figure : List.of("precision", "recall", "f1")) {
+            assertThat(figure, dress.get(figure).isJsonNull(), is(true));
+        }
+        ChromeDriver browser = Chromium.start(tmp.resolve("chromium"), 1280, 1000);
+        try {
+            browser.get(out.resolve("report.html").toUri().toString());
+            WebElement row = browser.findElements(By.cssSelector("#classes tbody tr")).get(3);
+            assertThat(row.getText(), is("Dress 0 — — —"));
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** A report is for people to share: it gets the permissions any new file of theirs gets. */
+    @Test
+    void evaluateWritesItsReportWithTheUsersUmask() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path out = Files.createDirectories(tmp.resolve("report"));
+        Set<PosixFilePermission> usual = Files.getPosixFilePermissions(Files.createFile(
+                out.resolve("any-new-file")));
+        Run run = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--out", out.toString(), "-q");
+        assertThat(run.err(), run.exit(), is(Exit.OK));
+
+        for (String report : List.of("report.html", "report.json")) {
+            assertThat(report, PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    out.resolve(report))), is(PosixFilePermissions.toString(usual)));
+        }
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat("no temporary file left", files.map(p -> p.getFileName().toString())
+                    .sorted().toList(), is(List.of("any-new-file", "report.html",
+                    "report.json")));
+        }
+    }
+
     @Test
     void evaluateRefusesUnknownMissingAndEmptyFolders() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("pets/cats"));
@@ -133,6 +199,79 @@ class CliTest {
 
         Run usage = run("evaluate", "--batch", "abc", "x");
         assertThat(usage.exit(), is(Exit.USAGE));
+    }
+
+    @Test
+    void aMissingBundleIsNamedWhereItWasLookedFor() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path cwd = Path.of("").toAbsolutePath();
+
+        Run relative = run("evaluate", folder.toString(), "--bundle", "no/bears", "-q");
+
+        assertThat(relative.exit(), is(Exit.BUNDLE));
+        assertThat(relative.err(), containsString("No model bundle at " + cwd.resolve("no/bears")
+                + " (--bundle no/bears, from the working directory " + cwd + "); pass a folder "
+                + "holding kodiak.json (or a .zip of one), or leave --bundle out for the "
+                + "default model, " + cwd.resolve("models/fashion-mnist")));
+        assertThat(relative.err(), not(containsString("for example models/fashion-mnist")));
+    }
+
+    /** A broken kodiak.json is told in words, not in the JSON parser's. */
+    @Test
+    void aBrokenManifestIsToldInWords() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path bundle = Files.createDirectories(tmp.resolve("bundle"));
+        try (Stream<Path> files = Files.list(Fixtures.defaultBundle())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, bundle.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(bundle.resolve("kodiak.json"), "{name: \"fashion-mnist\"}");
+
+        Run run = run("evaluate", folder.toString(), "--bundle", bundle.toString(), "-q");
+
+        assertThat(run.exit(), is(Exit.BUNDLE));
+        assertThat(run.err(), is("kodiak evaluate: " + bundle.resolve("kodiak.json") + " is not "
+                + "valid JSON: this is not strict JSON (names and strings need double quotes; "
+                + "true, false and null are written out) at line 1, column 3; re-export the "
+                + "bundle with tools/export_bundle.py\n"));
+    }
+
+    @Test
+    void withoutBundleAndNoDefaultModelBothPlacesLookedInAreNamed() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 3);
+        Path cwd = Path.of("").toAbsolutePath();
+        Path home = Files.createDirectories(tmp.resolve("kodiak-home"));
+        String before = System.getProperty("kodiak.home");
+        System.setProperty("kodiak.home", home.toString());
+        try {
+            Run missing = run("evaluate", folder.toString(), "-q");
+
+            assertThat(missing.exit(), is(Exit.BUNDLE));
+            assertThat(missing.err(), containsString("No --bundle given, and the default model "
+                    + "is neither at " + home.resolve("models/fashion-mnist") + " (where kodiak "
+                    + "is installed) nor at " + cwd.resolve("models/fashion-mnist") + " (the "
+                    + "working directory); pass --bundle with a folder holding kodiak.json (or a "
+                    + ".zip of one), or set KODIAK_BUNDLE"));
+
+            // the installation's model is the default, wherever kodiak runs from
+            Path model = home.resolve("models/fashion-mnist");
+            Files.createDirectories(model);
+            try (var files = Files.list(Fixtures.defaultBundle())) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, model.resolve(f.getFileName()));
+                }
+            }
+            Run found = run("evaluate", folder.toString(), "-q", "--out",
+                    tmp.resolve("report").toString());
+            assertThat(found.err(), found.exit(), is(Exit.OK));
+        } finally {
+            if (before == null) {
+                System.clearProperty("kodiak.home");
+            } else {
+                System.setProperty("kodiak.home", before);
+            }
+        }
     }
 
     @Test

@@ -1,10 +1,8 @@
 package dev.kodiak.cli;
 
-import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.preprocess.ColorMode;
@@ -16,21 +14,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
  * Labelled folders of Fashion-MNIST test images (Debian's dataset-fashion-mnist) for the
  * command line's tests and benchmarks, and ways to look at a folder afterwards.
  */
-final class TestFolders {
+public final class TestFolders {
     private static final JsonObject FACTS = Fixtures.fashionMnist();
     private static final byte[] IMAGES = Fixtures.gunzip(FACTS.get("images").getAsString());
     private static final byte[] LABELS = Fixtures.gunzip(FACTS.get("labels").getAsString());
@@ -39,7 +34,7 @@ final class TestFolders {
     }
 
     /** @return the default model's labels */
-    static List<String> labels() {
+    public static List<String> labels() {
         try (Bundle bundle = Bundle.open(Fixtures.defaultBundle())) {
             return bundle.manifest().labels();
         } catch (Exception e) {
@@ -48,7 +43,7 @@ final class TestFolders {
     }
 
     /** @return test image {@code i} (0 to 9999) as a grayscale PNG */
-    static byte[] png(int i) {
+    public static byte[] png(int i) {
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         image.getRaster().setDataElements(0, 0, 28, 28,
                 Arrays.copyOfRange(IMAGES, 16 + i * 784, 16 + (i + 1) * 784));
@@ -62,7 +57,7 @@ final class TestFolders {
     }
 
     /** @return the true class of test image {@code i} */
-    static int label(int i) {
+    public static int label(int i) {
         return LABELS[8 + i];
     }
 
@@ -74,7 +69,7 @@ final class TestFolders {
      * @param count how many images (up to 10,000)
      * @return root
      */
-    static Path fashion(Path root, int count) throws IOException {
+    public static Path fashion(Path root, int count) throws IOException {
         List<String> names = labels();
         for (int i = 0; i < count; i++) {
             Path dir = Files.createDirectories(root.resolve(LabelledFolder.slug(
@@ -96,11 +91,11 @@ final class TestFolders {
      * @param duplicate the copy (relative path)
      * @param original the file it copies
      */
-    record Planted(Path root, Map<String, String> mislabels, String duplicate, String original) {
+    public record Planted(Path root, Map<String, String> mislabels, String duplicate, String original) {
     }
 
     /** Writes the {@link Planted} folder. */
-    static Planted planted(Path root) throws Exception {
+    public static Planted planted(Path root) throws Exception {
         List<String> names = labels();
         float[] logits = Fixtures.floats(FACTS.get("logits").getAsString());
         // classes whose pictures vary enough for a 28x28 difference hash to tell them apart
@@ -165,66 +160,4 @@ final class TestFolders {
         }
         return p;
     }
-
-    /**
-     * Every file under a folder, outside {@code .kodiak-clean}, with its sha256.
-     *
-     * @param root the folder
-     * @return relative path ({@code /}) to sha256, sorted
-     */
-    static Map<String, String> tree(Path root) throws IOException {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                String rel = root.relativize(p).toString().replace('\\', '/');
-                if (!rel.startsWith(Journal.DIR + "/")) {
-                    files.put(rel, Journal.sha256(p));
-                }
-            }
-        }
-        return files;
-    }
-
-    /** @return every folder under root, outside {@code .kodiak-clean}, relative */
-    static TreeSet<String> folders(Path root) throws IOException {
-        TreeSet<String> folders = new TreeSet<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isDirectory).filter(p -> !p.equals(root))
-                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
-                    .filter(p -> !p.startsWith(Journal.DIR)).forEach(folders::add);
-        }
-        return folders;
-    }
-
-    /**
-     * Every line of a folder's journal, each parsed (a line that is not JSON fails the test).
-     *
-     * @param root the folder
-     * @return the lines
-     */
-    static List<JsonObject> journal(Path root) throws IOException {
-        List<JsonObject> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(root.resolve(Journal.DIR + "/journal.jsonl"))) {
-            lines.add(JsonParser.parseString(line).getAsJsonObject());
-        }
-        return lines;
-    }
-
-    /** Unique ids; a move is an intent then one outcome; a keep or its undo is one done line. */
-    static void assertWellFormed(List<JsonObject> journal) {
-        Map<Long, List<String>> phases = new HashMap<>();
-        for (JsonObject line : journal) {
-            phases.computeIfAbsent(line.get("id").getAsLong(), k -> new ArrayList<>())
-                    .add(line.get("phase").getAsString());
-        }
-        long max = phases.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
-        assertThat("ids run from 1 without gaps", (long) phases.size(), is(max));
-        for (Map.Entry<Long, List<String>> e : phases.entrySet()) {
-            List<String> p = e.getValue();
-            assertThat("action " + e.getKey() + ": " + p, p.equals(List.of("done"))
-                    || p.equals(List.of("intent", "done")) || p.equals(List.of("intent",
-                    "failed")), is(true));
-        }
-    }
-
 }

@@ -3,6 +3,7 @@ package dev.kodiak.core.bundle;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
@@ -11,9 +12,15 @@ import dev.kodiak.core.fields.JsonFields;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A Gson object seen through {@link JsonFields}: the JVM's side of the shared readers. */
 final class GsonFields implements JsonFields {
+    /** Where Gson says it stopped: {@code at line 1 column 9 path $.name}. */
+    private static final Pattern POSITION = Pattern.compile(
+            " at line (\\d+) column (\\d+)(?: path \\S*)?$");
+
     private final JsonObject object;
 
     GsonFields(JsonObject object) {
@@ -31,9 +38,56 @@ final class GsonFields implements JsonFields {
         reader.setStrictness(Strictness.STRICT);
         JsonElement element = JsonParser.parseReader(reader);
         if (!element.isJsonObject()) {
-            throw new IllegalArgumentException("must hold a JSON object");
+            throw new IllegalArgumentException("must hold a JSON object ({...}), not "
+                    + (element.isJsonArray() ? "an array" : element.isJsonNull() ? "nothing"
+                    : element.getAsJsonPrimitive().isString() ? "a string"
+                    : element.getAsJsonPrimitive().isNumber() ? "a number" : "true or false"));
         }
         return new GsonFields(element.getAsJsonObject());
+    }
+
+    /**
+     * What Gson found wrong with some JSON, in a person's words rather than the parser's: what
+     * is wrong, then where ({@code the text ends too soon at line 1, column 9}); no exception
+     * names, token names, JSON paths or links.
+     *
+     * @param e Gson's complaint
+     * @return the same, readable
+     */
+    static String complaint(JsonParseException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        String text = String.valueOf(cause.getMessage());
+        int link = text.indexOf("\nSee ");
+        if (link >= 0) {
+            text = text.substring(0, link);
+        }
+        String where = "";
+        Matcher at = POSITION.matcher(text);
+        if (at.find()) {
+            where = " at line " + at.group(1) + ", column " + at.group(2);
+            text = text.substring(0, at.start());
+        }
+        String what;
+        if (text.startsWith("End of input")) {
+            what = "the text ends too soon";
+        } else if (text.startsWith("Use JsonReader.setStrictness")) {
+            what = "this is not strict JSON (names and strings need double quotes; true, false "
+                    + "and null are written out)";
+        } else if (text.equals("Expected ':'")) {
+            what = "expected ':' after a name";
+        } else if (text.equals("Expected name")) {
+            what = "expected a name in double quotes";
+        } else if (text.equals("Unterminated object")) {
+            what = "expected ',' or '}' after a value";
+        } else if (text.equals("Unterminated array")) {
+            what = "expected ',' or ']' after a value";
+        } else if (text.equals("Unterminated string")) {
+            what = "a string is not closed with '\"'";
+        } else {
+            what = text.isEmpty() ? "it cannot be read" : Character.toLowerCase(text.charAt(0))
+                    + text.substring(1);
+        }
+        return what + where;
     }
 
     @Override

@@ -74,8 +74,8 @@ public final class ManifestParser {
             return GsonFields.parse(json);
         } catch (JsonParseException e) {
             throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
-                    where + " is not valid JSON (" + e.getMessage() + "); re-export the "
-                    + "bundle with tools/export_bundle.py", e);
+                    where + " is not valid JSON: " + GsonFields.complaint(e) + "; re-export "
+                    + "the bundle with tools/export_bundle.py", e);
         } catch (IllegalArgumentException e) {
             throw new BundleException(BundleException.Problem.INVALID_MANIFEST, file,
                     where + " " + e.getMessage(), e);

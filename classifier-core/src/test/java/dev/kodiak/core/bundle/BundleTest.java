@@ -3,6 +3,7 @@ package dev.kodiak.core.bundle;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonArray;
@@ -20,6 +21,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every way a bundle can be broken gives a typed error naming the file and the fix. */
 class BundleTest {
@@ -115,13 +118,28 @@ class BundleTest {
                 is(2));
     }
 
-    @Test
-    void notJson() throws IOException {
+    /** What is wrong with a manifest that is not JSON, in words, not the parser's tokens. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            {"name":                 | is not valid JSON: the text ends too soon at line 1, column 9
+            {name: "x"}              | is not valid JSON: this is not strict JSON (names and strings need double quotes; true, false and null are written out) at line 1, column 3
+            {"name" "x"}             | is not valid JSON: expected ':' after a name at line 1, column 10
+            {"name": "x",}           | is not valid JSON: expected a name in double quotes at line 1, column 15
+            {"name": "x" "labels"}   | is not valid JSON: expected ',' or '}' after a value at line 1, column 15
+            {"labels": ["a" "b"]}    | is not valid JSON: expected ',' or ']' after a value at line 1, column 18
+            ["name"]                 | must hold a JSON object ({...}), not an array
+            "fashion"                | must hold a JSON object ({...}), not a string
+            """)
+    void notJson(String text, String why) throws IOException {
         Path dir = bundleWith(m -> { });
-        Files.writeString(dir.resolve("kodiak.json"), "{\"name\": ");
+        Files.writeString(dir.resolve("kodiak.json"), text);
         BundleException e = failure(dir);
         assertThat(e.problem(), is(BundleException.Problem.INVALID_MANIFEST));
-        assertThat(e.getMessage(), containsString("is not valid JSON"));
+        assertThat(e.getMessage(), containsString("kodiak.json " + why));
+        for (String parserWord : new String[] {"Exception", "setStrictness", "BEGIN_", "http",
+            "path $"}) {
+            assertThat(e.getMessage(), not(containsString(parserWord)));
+        }
     }
 
     @Test

@@ -1,8 +1,11 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.Main;
+import dev.kodiak.cli.TestFolders;
+import dev.kodiak.cli.Thumbnails;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.testing.Chromium;
 import dev.kodiak.testing.Machine;
@@ -45,8 +48,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * measurement program, not a test: it asserts nothing and times what a person waits for.
  */
 public final class CleanBench {
-    private static final Pattern SCORED = Pattern.compile("Scored (\\d+) images in ([0-9.]+) s: "
-            + "accuracy ([0-9.]+%); (\\d+) likely mislabelled, (\\d+) in (\\d+) duplicate groups");
+    private static final Pattern SCORED = Pattern.compile("Scored (.+) in ([0-9.]+) s: "
+            + "accuracy ([0-9.]+%) \\([^)]*\\); (\\d+) likely mislabelled, (\\d+) in (\\d+) "
+            + "duplicate groups");
 
     private static final int OPENS = 3;
 

@@ -1,15 +1,18 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kodiak.cli.EvaluationReport;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,6 +30,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The local web server of {@code kodiak clean}: the page, its JSON API and the thumbnails, on
@@ -52,6 +57,10 @@ final class CleanServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CleanServer.class.getName());
     private static final int MAX_BODY = 64 * 1024;
     private static final int MAX_CARDS = 500;
+    /** A body the API takes, for messages. */
+    private static final String EXAMPLE = "{\"item\": 0, \"action\": \"keep\"}";
+    /** Where Gson stopped reading: {@code at line 1 column 9}. */
+    private static final Pattern POSITION = Pattern.compile(" at line (\\d+) column (\\d+)");
 
     private final CleanSession session;
     private final HttpServer server;
@@ -134,27 +143,22 @@ final class CleanServer implements AutoCloseable {
             h.set("X-Frame-Options", "DENY");
             h.set("Cross-Origin-Resource-Policy", "same-origin");
             h.set("Cache-Control", "no-store");
-            String refusal = refusal(x);
-            if (refusal != null) {
-                error(x, 403, "forbidden", refusal);
-                return;
-            }
             try {
+                String refusal = refusal(x);
+                if (refusal != null) {
+                    throw new Refused(Refused.Kind.FORBIDDEN, refusal);
+                }
                 route(x);
-            } catch (CleanSession.Refused e) {
-                error(x, e.status(), switch (e.status()) {
-                    case 400 -> "bad_request";
-                    case 404 -> "not_found";
-                    case 405 -> "method_not_allowed";
-                    case 413 -> "too_large";
-                    case 415 -> "unsupported_media_type";
-                    default -> "conflict";
-                }, e.getMessage());
+            } catch (Refused e) {
+                error(x, e.kind().status(), e.kind().code(), e.getMessage());
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "kodiak clean: " + x.getRequestMethod() + " "
                         + x.getRequestURI().getPath() + " failed", e);
-                error(x, 500, "internal", "The server failed: " + e + " (a bug of kodiak "
-                        + "clean; nothing was changed unless the journal says so)");
+                // the details go to the terminal; the page gets no absolute path
+                error(x, 500, "internal", "The server failed: " + session.journal().describe(e)
+                        + " (a bug of kodiak clean, or the disk failed; the terminal where it "
+                        + "runs has the details); nothing was changed unless the journal says "
+                        + "so");
             }
         } catch (IOException e) {
             // the page went away mid-answer
@@ -194,7 +198,7 @@ final class CleanServer implements AutoCloseable {
         return null;
     }
 
-    private void route(HttpExchange x) throws CleanSession.Refused, IOException {
+    private void route(HttpExchange x) throws Refused, IOException {
         String path = x.getRequestURI().getPath();
         String method = x.getRequestMethod();
         if (path.startsWith("/thumb/")) {
@@ -217,71 +221,62 @@ final class CleanServer implements AutoCloseable {
             }
             case "/api/state" -> {
                 allow(method, "GET");
-                json(x, 200, session.state());
+                json(x, 200, CleanJson.state(session.state()));
             }
             case "/api/view" -> {
                 allow(method, "GET");
-                String name = query(x).getOrDefault("name", "");
-                JsonObject o = new JsonObject();
-                o.addProperty("name", name);
-                JsonArray keys = new JsonArray();
-                session.view(name).forEach(keys::add);
-                o.add("keys", keys);
-                json(x, 200, o);
+                View view = View.of(query(x).getOrDefault("name", ""));
+                json(x, 200, CleanJson.view(view, session.view(view)));
             }
             case "/api/cards" -> {
                 allow(method, "GET");
                 String keys = query(x).getOrDefault("keys", "");
                 List<String> list = keys.isEmpty() ? List.of() : Arrays.asList(keys.split(","));
                 if (list.size() > MAX_CARDS) {
-                    throw new CleanSession.Refused(400, "Ask for at most " + MAX_CARDS
+                    throw new Refused(Refused.Kind.BAD_REQUEST, "Ask for at most " + MAX_CARDS
                             + " cards at once, not " + list.size());
                 }
-                JsonObject o = new JsonObject();
-                o.add("cards", session.cards(list));
-                json(x, 200, o);
+                json(x, 200, CleanJson.cards(session.cards(list)));
             }
             case "/api/act" -> {
                 allow(method, "POST");
                 JsonObject body = body(x);
-                json(x, 200, session.act(integer(body, "item"), text(body, "action"),
-                        body.has("label") && !body.get("label").isJsonNull()
-                                ? integer(body, "label") : null,
-                        body.has("last") ? integer(body, "last") : -1));
+                json(x, 200, CleanJson.answer(session.act(integer(body, "item"),
+                        action(text(body, "action")), body.has("label")
+                                && !body.get("label").isJsonNull() ? integer(body, "label") : null,
+                        body.has("last") ? integer(body, "last") : -1)));
             }
             case "/api/undo" -> {
                 allow(method, "POST");
-                json(x, 200, session.undo(integer(body(x), "action")));
+                json(x, 200, CleanJson.answer(session.undo(integer(body(x), "action"))));
             }
             case "/api/reevaluate" -> {
                 allow(method, "POST");
                 body(x);
-                JsonObject o = new JsonObject();
-                o.addProperty("started", session.reevaluate());
-                json(x, 202, o);
+                json(x, 202, CleanJson.started(session.reevaluate()));
             }
-            default -> throw new CleanSession.Refused(404, "Nothing at " + path + "; the page "
-                    + "is at /");
+            default -> throw new Refused(Refused.Kind.NOT_FOUND, "Nothing at " + path
+                    + "; the page is at /");
         }
     }
 
-    private void thumbnail(HttpExchange x, String sha256) throws CleanSession.Refused,
+    private void thumbnail(HttpExchange x, String sha256) throws Refused,
             IOException {
         if (!sha256.matches("[0-9a-f]{64}")) {
-            throw new CleanSession.Refused(404, "Thumbnails are named by a sha256 (64 hex "
+            throw new Refused(Refused.Kind.NOT_FOUND, "Thumbnails are named by a sha256 (64 hex "
                     + "digits), not '" + sha256 + "'");
         }
         String size = query(x).getOrDefault("size", String.valueOf(THUMBNAIL));
         ThumbnailCache cache = switch (size) {
             case "" + THUMBNAIL -> thumbnails;
             case "" + PREVIEW -> previews;
-            default -> throw new CleanSession.Refused(400, "size is " + THUMBNAIL + " or "
+            default -> throw new Refused(Refused.Kind.BAD_REQUEST, "size is " + THUMBNAIL + " or "
                     + PREVIEW + ", not " + size);
         };
         Path file = session.locate(sha256);
         byte[] png = file == null ? null : cache.get(sha256, file);
         if (png == null) {
-            throw new CleanSession.Refused(404, "No readable image with sha256 " + sha256
+            throw new Refused(Refused.Kind.NOT_FOUND, "No readable image with sha256 " + sha256
                     + " in the folder");
         }
         // the address names the content, so the browser may keep it
@@ -289,46 +284,76 @@ final class CleanServer implements AutoCloseable {
         send(x, 200, "image/png", png);
     }
 
-    private static void allow(String method, String allowed) throws CleanSession.Refused {
+    private static void allow(String method, String allowed) throws Refused {
         if (!method.equals(allowed)) {
-            throw new CleanSession.Refused(405, method + " is not allowed here; use "
+            throw new Refused(Refused.Kind.METHOD_NOT_ALLOWED, method + " is not allowed here; use "
                     + allowed);
         }
     }
 
-    private static JsonObject body(HttpExchange x) throws CleanSession.Refused, IOException {
+    private static JsonObject body(HttpExchange x) throws Refused, IOException {
         String type = x.getRequestHeaders().getFirst("Content-Type");
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT)
                 .startsWith("application/json")) {
-            throw new CleanSession.Refused(415, "Send a JSON body (Content-Type: "
-                    + "application/json), not " + type);
+            throw new Refused(Refused.Kind.UNSUPPORTED_MEDIA_TYPE, "Send a JSON body "
+                    + "(Content-Type: application/json), not " + type);
         }
         byte[] bytes = x.getRequestBody().readNBytes(MAX_BODY + 1);
         if (bytes.length > MAX_BODY) {
-            throw new CleanSession.Refused(413, "The body is over " + MAX_BODY + " bytes");
+            throw new Refused(Refused.Kind.TOO_LARGE, "The body is over " + MAX_BODY + " bytes");
         }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            return new JsonObject();
+        }
+        JsonElement e;
         try {
-            JsonElement e = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            return e.isJsonObject() ? e.getAsJsonObject() : new JsonObject();
-        } catch (JsonParseException e) {
-            throw new CleanSession.Refused(400, "The body is not JSON: " + e.getMessage());
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            e = JsonParser.parseReader(reader);
+        } catch (JsonParseException ex) {
+            // where it went wrong, not the parser's own words
+            Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
+            Matcher at = POSITION.matcher(String.valueOf(cause.getMessage()));
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body is not JSON" + (at.find()
+                    ? " (it stops being JSON at line " + at.group(1) + ", column " + at.group(2)
+                    + ")" : "") + "; send one object, such as " + EXAMPLE);
         }
+        if (!e.isJsonObject()) {
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body must be one JSON object, such "
+                    + "as " + EXAMPLE + ", not " + (e.isJsonArray() ? "an array" : "a single "
+                    + "value"));
+        }
+        return e.getAsJsonObject();
     }
 
-    private static int integer(JsonObject body, String key) throws CleanSession.Refused {
+    private static int integer(JsonObject body, String key) throws Refused {
         try {
             return body.get(key).getAsInt();
         } catch (RuntimeException e) {
-            throw new CleanSession.Refused(400, "The body needs \"" + key + "\" as a number");
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key
+                    + "\" as a number");
         }
     }
 
-    private static String text(JsonObject body, String key) throws CleanSession.Refused {
+    private static String text(JsonObject body, String key) throws Refused {
         try {
             return body.get(key).getAsString();
         } catch (RuntimeException e) {
-            throw new CleanSession.Refused(400, "The body needs \"" + key + "\" as a string");
+            throw new Refused(Refused.Kind.BAD_REQUEST, "The body needs \"" + key
+                    + "\" as a string");
         }
+    }
+
+    /** The action a card asks for; undo has a route of its own. */
+    private static Action action(String text) throws Refused {
+        for (Action a : Action.values()) {
+            if (a.onCard() && a.json().equals(text)) {
+                return a;
+            }
+        }
+        throw new Refused(Refused.Kind.BAD_REQUEST, "Unknown action '" + text + "'; use "
+                + "relabel, quarantine or keep");
     }
 
     private static Map<String, String> query(HttpExchange x) {
@@ -358,12 +383,7 @@ final class CleanServer implements AutoCloseable {
 
     private static void error(HttpExchange x, int status, String code, String message)
             throws IOException {
-        JsonObject error = new JsonObject();
-        error.addProperty("code", code);
-        error.addProperty("message", message);
-        JsonObject o = new JsonObject();
-        o.add("error", error);
-        json(x, status, o);
+        json(x, status, CleanJson.error(code, message));
     }
 
     private static void send(HttpExchange x, int status, String type, byte[] body)

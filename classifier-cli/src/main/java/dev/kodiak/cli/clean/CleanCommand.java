@@ -1,14 +1,23 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
+import dev.kodiak.cli.CommandException;
+import dev.kodiak.cli.Duplicates;
+import dev.kodiak.cli.EvaluationReport;
+import dev.kodiak.cli.Exit;
+import dev.kodiak.cli.ImageFiles;
+import dev.kodiak.cli.ModelOptions;
 import dev.kodiak.core.Classifier;
 import java.awt.Desktop;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -32,10 +41,11 @@ import picocli.CommandLine.Parameters;
                 + "is not moved."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:served until stopped (Ctrl+C), or --undo-all restored everything",
-            "1:--undo-all left some files where they are (listed, with why)",
+            "1:--undo-all did not put every file back at its exact path (each "
+                + "listed, with why)",
             "2:bad usage, missing or empty folder, or a label folder the model does not know",
             "3:the bundle cannot be used", "4:another failure"})
-final class CleanCommand implements Callable<Integer> {
+public final class CleanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DATA", description = "the labelled folder")
     Path folder;
 
@@ -53,7 +63,7 @@ final class CleanCommand implements Callable<Integer> {
             + "first, restoring the original tree; serves nothing")
     boolean undoAll;
 
-    @Option(names = "--threshold", defaultValue = "8",
+    @Option(names = "--threshold", defaultValue = "" + Duplicates.DEFAULT_THRESHOLD,
             description = "most differing bits of 64 for a near duplicate (0 to 32), as "
                     + "dedupe; default ${DEFAULT-VALUE}")
     int threshold;
@@ -64,7 +74,13 @@ final class CleanCommand implements Callable<Integer> {
     private final PrintStream stdout;
     private final PrintStream stderr;
 
-    CleanCommand(PrintStream stdout, PrintStream stderr) {
+    /**
+     * The command, as {@link dev.kodiak.cli.Main} registers it.
+     *
+     * @param stdout where the address and summaries go
+     * @param stderr where progress goes
+     */
+    public CleanCommand(PrintStream stdout, PrintStream stderr) {
         this.stdout = stdout;
         this.stderr = stderr;
     }
@@ -107,6 +123,7 @@ final class CleanCommand implements Callable<Integer> {
         }
     }
 
+    /** {@inheritDoc} */
     @Override
     public Integer call() throws Exception {
         if (undoAll) {
@@ -136,10 +153,7 @@ final class CleanCommand implements Callable<Integer> {
      * @throws Exception if the folder, the bundle or the port cannot be used
      */
     Running start() throws Exception {
-        if (threshold < 0 || threshold > 32) {
-            throw new CommandException(Exit.USAGE, "--threshold must be 0 to 32, not "
-                    + threshold);
-        }
+        Duplicates.threshold(threshold);
         if (port < 0 || port > 65535) {
             throw new CommandException(Exit.USAGE, "--port must be 0 to 65535, not " + port);
         }
@@ -148,7 +162,7 @@ final class CleanCommand implements Callable<Integer> {
         Classifier classifier = model.open();
         CleanSession session = null;
         try {
-            session = CleanSession.open(root, classifier, model.batch, threshold, stderr, quiet);
+            session = CleanSession.open(root, classifier, model.batch(), threshold, stderr, quiet);
             CleanServer server;
             try {
                 server = CleanServer.start(session, port);
@@ -156,16 +170,12 @@ final class CleanCommand implements Callable<Integer> {
                 throw new CommandException(Exit.USAGE, "Port " + port + " on 127.0.0.1 is in "
                         + "use; choose another with --port, or leave it out for any free one");
             }
-            var state = session.state();
-            var views = state.getAsJsonObject("views");
-            var before = state.getAsJsonObject("accuracy").getAsJsonObject("before");
-            stdout.printf(Locale.ROOT, "Scored %d images in %.1f s: accuracy %s; %d likely "
-                    + "mislabelled, %d in %d duplicate groups, %d unreadable%n",
-                    before.get("total").getAsInt() + before.get("unreadable").getAsInt(),
-                    (System.nanoTime() - start) / 1e9,
-                    EvaluationReport.pct(before.get("accuracy").getAsDouble()),
-                    views.get("mislabeled").getAsInt(), views.get("duplicates").getAsInt(),
-                    state.get("groups").getAsInt(), views.get("unreadable").getAsInt());
+            State state = session.state();
+            Map<View, Integer> views = state.views();
+            stdout.printf(Locale.ROOT, "Scored %s in %.1f s: accuracy %s; %d likely mislabelled,"
+                    + " %d in %d duplicate groups%n", root, (System.nanoTime() - start) / 1e9,
+                    EvaluationReport.accuracy(state.before()), views.get(View.MISLABELED),
+                    views.get(View.DUPLICATES), state.groups());
             stdout.println("Journal: " + session.journal().file());
             stdout.println("Open " + server.url() + "   (Ctrl+C stops)");
             stdout.flush();
@@ -194,7 +204,8 @@ final class CleanCommand implements Callable<Integer> {
 
     /** Undoes every action in effect, newest first; lists what it could not undo. */
     private int undoAll(Path root) throws IOException {
-        if (!Files.exists(root.resolve(Journal.DIR).resolve("journal.jsonl"))) {
+        if (!Files.exists(root.resolve(Journal.DIR).resolve("journal.jsonl"),
+                LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(root.resolve(Journal.DIR))) {
             stdout.println("Nothing to undo: " + root + " has no " + Journal.DIR
                     + "/journal.jsonl");
             return Exit.OK;
@@ -204,17 +215,27 @@ final class CleanCommand implements Callable<Integer> {
             result = journal.undoAll();
         }
         result.undone().forEach(stdout::println);
-        List<String> refused = result.refused();
+        result.refused().forEach(r -> stdout.println("left: " + r));
+        result.moved().forEach(m -> stdout.println("not back: " + m));
         int undone = result.undone().size();
-        for (String r : refused) {
-            stdout.println("left: " + r);
-        }
         String actions = undone == 1 ? " action" : " actions";
-        stdout.println(refused.isEmpty()
-                ? "Undid " + undone + actions + "; the folder is as it was before kodiak clean. "
-                        + "The journal keeps the history."
-                : "Undid " + undone + actions + "; " + refused.size() + " could not be undone "
-                        + "(listed above)");
-        return refused.isEmpty() ? Exit.OK : Exit.FOUND;
+        if (result.restored()) {
+            stdout.println("Undid " + undone + actions + "; the folder is as it was before "
+                    + "kodiak clean. The journal keeps the history.");
+            return Exit.OK;
+        }
+        List<String> wrong = new ArrayList<>();
+        int moved = result.moved().size();
+        if (moved > 0) {
+            wrong.add(moved == 1 ? "1 file is not back at its exact path"
+                    : moved + " files are not back at their exact paths");
+        }
+        int refused = result.refused().size();
+        if (refused > 0) {
+            wrong.add(refused + (refused == 1 ? " action" : " actions") + " could not be undone");
+        }
+        stdout.println("Undid " + undone + actions + "; the folder is not as it was: "
+                + String.join(" and ", wrong) + " (listed above)");
+        return Exit.FOUND;
     }
 }

@@ -1,4 +1,4 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -6,9 +6,16 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.google.gson.JsonObject;
+import dev.kodiak.cli.CliTest;
+import dev.kodiak.cli.Exit;
+import dev.kodiak.cli.LabelledFolder;
+import dev.kodiak.cli.Sha256;
+import dev.kodiak.cli.TestFolders;
 import dev.kodiak.core.testing.Fixtures;
 import dev.kodiak.testing.Chromium;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,8 +112,8 @@ class CleanTest {
     void keyboardAloneRelabelsQuarantinesUndoesAndUndoAllRestoresEveryByte() throws Exception {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         Path data = planted.root();
-        Map<String, String> original = TestFolders.tree(data);
-        TreeSet<String> originalFolders = TestFolders.folders(data);
+        Map<String, String> original = CleanFolders.tree(data);
+        TreeSet<String> originalFolders = CleanFolders.folders(data);
         List<String> labels = TestFolders.labels();
         String keys = CleanSession.LABEL_KEYS;
 
@@ -116,9 +124,9 @@ class CleanTest {
                 StandardCharsets.UTF_8), data.toString(), "--bundle",
                 Fixtures.defaultBundle().toString(), "-q")) {
             String printed = stdout.toString(StandardCharsets.UTF_8);
-            assertThat(printed, containsString("Scored 24 images"));
-            assertThat(printed, containsString("3 likely mislabelled, 2 in 1 duplicate groups, "
-                    + "0 unreadable"));
+            assertThat(printed, containsString("Scored " + data + " in "));
+            assertThat(printed, containsString(": accuracy 87.5% (21 of 24 images); 3 likely "
+                    + "mislabelled, 2 in 1 duplicate groups\n"));
             assertThat(printed, containsString("Open " + running.url()));
             assertThat(running.url().toString(), containsString("http://127.0.0.1:"));
 
@@ -196,9 +204,9 @@ class CleanTest {
                     now.put(m.getValue() + m.getKey().substring(m.getKey().indexOf('/')), sha);
                 }
                 now.remove(planted.duplicate());
-                assertThat(TestFolders.tree(data), is(now));
-                assertThat(TestFolders.folders(data), is(originalFolders));
-                assertThat(Journal.sha256(data.resolve(Journal.QUARANTINE + "/"
+                assertThat(CleanFolders.tree(data), is(now));
+                assertThat(CleanFolders.folders(data), is(originalFolders));
+                assertThat(Sha256.of(data.resolve(Journal.QUARANTINE + "/"
                         + planted.duplicate())), is(original.get(planted.duplicate())));
 
                 // the exact journal: intent then done for each action, in key order
@@ -245,9 +253,9 @@ class CleanTest {
         CliTest.Run undo = CliTest.run("clean", data.toString(), "--undo-all");
         assertThat(undo.err(), undo.exit(), is(Exit.OK));
         assertThat(undo.out(), containsString("Undid 4 actions; the folder is as it was"));
-        assertThat(TestFolders.tree(data), is(original));
-        assertThat(TestFolders.folders(data), is(originalFolders));
-        List<JsonObject> journal = TestFolders.journal(data);
+        assertThat(CleanFolders.tree(data), is(original));
+        assertThat(CleanFolders.folders(data), is(originalFolders));
+        List<JsonObject> journal = CleanFolders.journal(data);
         List<Long> undone = journal.stream().filter(j -> j.get("phase").getAsString()
                 .equals("done") && j.get("action").getAsString().equals("undo"))
                 .map(j -> j.get("undoes").getAsLong()).toList();
@@ -260,7 +268,7 @@ class CleanTest {
     /** Every action is an intent then a done line with the same fields, ids 1, 2, ... */
     private static void assertJournal(Path data, List<String[]> expected,
             Map<String, String> shas) throws Exception {
-        List<JsonObject> journal = TestFolders.journal(data);
+        List<JsonObject> journal = CleanFolders.journal(data);
         assertThat(journal.size(), is(expected.size() * 2));
         for (int i = 0; i < expected.size(); i++) {
             String[] e = expected.get(i);
@@ -279,6 +287,60 @@ class CleanTest {
         }
         assertThat(journal.get(3).get("created").getAsString(), is("coat"));
         assertThat(journal.get(5).get("undoes").getAsLong(), is(2L));
+    }
+
+    /** clean and evaluate say what they scored in the same words, counting the same files. */
+    @Test
+    void cleanAndEvaluateCountAFolderAlike() throws Exception {
+        Path data = TestFolders.planted(tmp.resolve("data")).root();
+        Files.copy(Fixtures.image("html-renamed.jpg").path(), data.resolve("bag/page.jpg"));
+        Files.copy(Fixtures.image("truncated.png").path(), data.resolve("sandal/cut.png"));
+        String summary = "87.5% (21 of 24 images; 2 unreadable files not counted)";
+
+        CliTest.Run evaluate = CliTest.run("evaluate", data.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q", "--out", tmp.resolve("report")
+                        .toString());
+        assertThat(evaluate.err(), evaluate.exit(), is(Exit.OK));
+        assertThat(evaluate.out(), startsWith("Accuracy " + summary + "\n"));
+
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        try (CleanCommand.Running running = start(new PrintStream(stdout, true,
+                StandardCharsets.UTF_8), data.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "-q")) {
+            assertThat(stdout.toString(StandardCharsets.UTF_8), matchesPattern("(?s)Scored "
+                    + Pattern.quote(data.toString()) + " in [0-9.]+ s: accuracy "
+                    + Pattern.quote(summary) + "; 3 likely mislabelled, 2 in 1 duplicate "
+                    + "groups\n.*"));
+        }
+    }
+
+    /** The token is a secret: once the page holds it, the address bar and history do not. */
+    @Test
+    void theTokenLeavesTheAddressBarOnceThePageHoldsIt() throws Exception {
+        TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
+        try (CleanCommand.Running running = start(new PrintStream(OutputStreamSink.INSTANCE),
+                planted.root().toString(), "--bundle", Fixtures.defaultBundle().toString(),
+                "-q")) {
+            ChromeDriver browser = Chromium.start(tmp.resolve("chromium"), 1280, 1000);
+            try {
+                browser.get(running.url().toString());
+                waiting(browser).until(d -> "true".equals(d.findElement(By.tagName("body"))
+                        .getAttribute("data-ready")));
+                String base = "http://127.0.0.1:" + running.server().port() + "/";
+                assertThat(browser.getCurrentUrl(), is(base));
+                // the page still holds it: thumbnails and actions work
+                WebElement card = focused(browser);
+                waiting(browser).until(d -> ((Number) browser.executeScript("return arguments[0]"
+                        + ".naturalWidth", card.findElement(By.tagName("img")))).intValue()
+                        == 112);
+                String key = card.getAttribute("data-key");
+                press(browser, " ");
+                awaitState(browser, key, "keep");
+                assertThat(browser.getCurrentUrl(), is(base));
+            } finally {
+                browser.quit();
+            }
+        }
     }
 
     @Test
@@ -312,7 +374,7 @@ class CleanTest {
                         is(card.getAttribute("data-key")));
                 assertThat(Files.readAllBytes(data.resolve(file)), is(edited));
                 assertThat(Files.exists(data.resolve(Journal.QUARANTINE)), is(false));
-                assertThat(TestFolders.journal(data), is(empty()));
+                assertThat(CleanFolders.journal(data), is(empty()));
                 screenshot(browser, "clean-refused");
 
                 // the mouse works too: the menu relabels, the button undoes

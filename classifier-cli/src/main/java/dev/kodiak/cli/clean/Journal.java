@@ -1,13 +1,19 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.CommandException;
+import dev.kodiak.cli.Exit;
+import dev.kodiak.cli.ImageFiles;
+import dev.kodiak.cli.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +36,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * and writes the outcome for it. Nothing is ever replaced or deleted: a move goes to a free name,
  * and only empty folders a move itself created are removed when it is undone.
  *
+ * <p>The journal travels with the folder, so its lines are input: a line whose paths are not
+ * plain paths inside DATA is skipped, and before every move the real paths (symbolic links
+ * followed) of the file's folder and of the folder it goes to must lie inside DATA's real path.
+ * The journal's folder and file may not be symbolic links.
+ *
  * <pre>
  * {"id":4,"phase":"intent","time":"2026-11-26T10:00:00Z","action":"relabel",
  *  "from":"trouser/00012.png","to":"bag/00012.png","sha256":"9f…","label":"Bag","pid":4242}
@@ -48,8 +59,11 @@ final class Journal implements AutoCloseable {
 
     /** One monitor per journal file in this JVM; the file lock then serialises processes. */
     private static final Map<Path, Object> MONITORS = new ConcurrentHashMap<>();
+    /** How often a move looks for another free name when one is taken as it moves. */
+    private static final int TRIES = 100;
 
     private final Path root;
+    private final Path realRoot;
     private final Path file;
     private final FileChannel channel;
     private final Object monitor;
@@ -62,9 +76,9 @@ final class Journal implements AutoCloseable {
      * One line of the journal.
      *
      * @param id the action's number; its intent and outcome lines share it
-     * @param phase {@code intent}, {@code done} or {@code failed}
+     * @param phase intent, done or failed
      * @param time when the line was written (UTC, ISO-8601)
-     * @param action {@code relabel}, {@code quarantine}, {@code keep} or {@code undo}
+     * @param action what was done
      * @param from the file's path relative to DATA, with {@code /}
      * @param to where it goes ({@code from} for a keep)
      * @param sha256 the file's content hash
@@ -74,7 +88,7 @@ final class Journal implements AutoCloseable {
      * @param note why an action failed or how it was recovered, else null
      * @param pid the process that wrote the line
      */
-    record Entry(long id, String phase, String time, String action, String from, String to,
+    record Entry(long id, Phase phase, String time, Action action, String from, String to,
             String sha256, String label, Long undoes, String created, String note, long pid) {
 
         /** @return whether the action moves a file */
@@ -82,12 +96,13 @@ final class Journal implements AutoCloseable {
             return !from.equals(to);
         }
 
+        /** @return the line's JSON object, as written (null fields left out) */
         JsonObject json() {
             JsonObject o = new JsonObject();
             o.addProperty("id", id);
-            o.addProperty("phase", phase);
+            o.addProperty("phase", phase.json());
             o.addProperty("time", time);
-            o.addProperty("action", action);
+            o.addProperty("action", action.json());
             o.addProperty("from", from);
             o.addProperty("to", to);
             o.addProperty("sha256", sha256);
@@ -107,9 +122,17 @@ final class Journal implements AutoCloseable {
             return o;
         }
 
+        /**
+         * Reads a line.
+         *
+         * @param o the line's JSON object
+         * @return the entry
+         * @throws RuntimeException (Gson's, or {@link IllegalArgumentException}) when a field
+         *     is missing or is not what it must be
+         */
         static Entry of(JsonObject o) {
-            return new Entry(o.get("id").getAsLong(), o.get("phase").getAsString(),
-                    o.get("time").getAsString(), o.get("action").getAsString(),
+            return new Entry(o.get("id").getAsLong(), Phase.of(o.get("phase").getAsString()),
+                    o.get("time").getAsString(), Action.of(o.get("action").getAsString()),
                     o.get("from").getAsString(), o.get("to").getAsString(),
                     o.get("sha256").getAsString(), text(o, "label"),
                     o.has("undoes") ? o.get("undoes").getAsLong() : null, text(o, "created"),
@@ -120,18 +143,16 @@ final class Journal implements AutoCloseable {
             return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : null;
         }
 
-        Entry with(String phase, String note) {
+        /**
+         * The outcome line of an intent: the same action, written now by this process.
+         *
+         * @param phase done or failed
+         * @param note why, or null
+         * @return the line
+         */
+        Entry with(Phase phase, String note) {
             return new Entry(id, phase, Instant.now().toString(), action, from, to, sha256, label,
                     undoes, created, note, ProcessHandle.current().pid());
-        }
-    }
-
-    /** An action that cannot be done as asked; the message says why and what to do. */
-    static final class Refused extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Refused(String message) {
-            super(message, null, false, false);
         }
     }
 
@@ -148,8 +169,9 @@ final class Journal implements AutoCloseable {
         T run(Tx tx) throws Refused, IOException;
     }
 
-    private Journal(Path root, Path file, FileChannel channel) {
+    private Journal(Path root, Path realRoot, Path file, FileChannel channel) {
         this.root = root;
+        this.realRoot = realRoot;
         this.file = file;
         this.channel = channel;
         this.monitor = MONITORS.computeIfAbsent(file, k -> new Object());
@@ -162,17 +184,36 @@ final class Journal implements AutoCloseable {
      * @param root DATA, absolute
      * @return the journal; close it when done
      * @throws IOException if it cannot be created or read
+     * @throws CommandException {@link Exit#USAGE} when the journal's folder or file is a
+     *     symbolic link, or the folder is a file
      */
     static Journal open(Path root) throws IOException {
-        Path dir = Files.createDirectories(root.resolve(DIR));
-        Path file = dir.toRealPath().resolve("journal.jsonl");
+        Path dir = root.resolve(DIR);
+        if (Files.isSymbolicLink(dir)) {
+            throw new CommandException(Exit.USAGE, DIR + " in " + root + " is a symbolic link; "
+                    + "kodiak clean keeps its journal and quarantine only inside the folder it "
+                    + "cleans: remove the link");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CommandException(Exit.USAGE, DIR + " in " + root + " is a file; kodiak "
+                    + "clean keeps its journal and quarantine in a folder of that name: move the"
+                    + " file away");
+        }
+        Files.createDirectories(dir);
+        Path realRoot = root.toRealPath();
+        Path file = realRoot.resolve(DIR).resolve("journal.jsonl");
+        if (Files.isSymbolicLink(file)) {
+            throw new CommandException(Exit.USAGE, DIR + "/journal.jsonl in " + root + " is a "
+                    + "symbolic link; kodiak clean writes its journal only inside the folder it "
+                    + "cleans: remove the link");
+        }
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Journal journal = new Journal(root, file, channel);
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        Journal journal = new Journal(root, realRoot, file, channel);
         try {
             journal.transact(tx -> null);
         } catch (Refused e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("settling refuses nothing", e);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -275,12 +316,12 @@ final class Journal implements AutoCloseable {
         }
         try {
             Entry e = Entry.of(JsonParser.parseString(line).getAsJsonObject());
-            String outside = outside(e);
-            if (outside != null) {
+            String odd = notPlain(e);
+            if (odd != null) {
                 // the journal lives in DATA and travels with it: a crafted line must not make
                 // undo move files anywhere else
-                problems.add("offset " + at + ": path '" + outside + "' leads outside " + root
-                        + ", skipped");
+                problems.add("offset " + at + ": path '" + odd + "' is not a plain path inside "
+                        + root + ", skipped");
                 return;
             }
             entries.add(e);
@@ -290,24 +331,41 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** The first of an entry's paths that is not a plain relative path inside DATA, or null. */
-    private String outside(Entry e) {
+    /** The first of an entry's paths that is not a {@link #plain} path, or null. */
+    private static String notPlain(Entry e) {
         for (String path : new String[] {e.from(), e.to(), e.created()}) {
-            if (path == null) {
-                continue;
-            }
-            Path p;
-            try {
-                p = Path.of(path);
-            } catch (java.nio.file.InvalidPathException ex) {
-                return path;
-            }
-            if (p.isAbsolute() || !root.resolve(p).normalize().startsWith(root)
-                    || List.of(path.split("[/\\\\]")).contains("..")) {
+            if (path != null && !plain(path)) {
                 return path;
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a journal's path names a file or folder inside DATA and nothing else: relative,
+     * {@code /} between names, no name empty, {@code .} or {@code ..}.
+     *
+     * @param path a path from a journal line
+     * @return whether it is plain
+     */
+    static boolean plain(String path) {
+        if (path.isEmpty() || path.contains("\\") || path.indexOf('\0') >= 0) {
+            return false;
+        }
+        try {
+            Path p = Path.of(path);
+            if (p.isAbsolute() || p.getRoot() != null) {
+                return false;
+            }
+        } catch (InvalidPathException e) {
+            return false;
+        }
+        for (String name : path.split("/", -1)) {
+            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Settles moves whose process stopped between intent and outcome (we hold the lock). */
@@ -318,12 +376,12 @@ final class Journal implements AutoCloseable {
             boolean atFrom = intent.sha256().equals(sha256OrNull(from));
             boolean atTo = intent.sha256().equals(sha256OrNull(to));
             if (atFrom) {
-                append(intent.with("failed", "recovered: the process stopped before the move"
+                append(intent.with(Phase.FAILED, "recovered: the process stopped before the move"
                         + (atTo ? "; a complete copy was left at " + intent.to() : "")));
             } else if (atTo) {
-                append(intent.with("done", "recovered: the process stopped after the move"));
+                append(intent.with(Phase.DONE, "recovered: the process stopped after the move"));
             } else {
-                append(intent.with("failed", "recovered: the process stopped during the move "
+                append(intent.with(Phase.FAILED, "recovered: the process stopped during the move "
                         + "and the file is at neither place; look for sha256 " + intent.sha256()));
             }
         }
@@ -332,7 +390,7 @@ final class Journal implements AutoCloseable {
     private List<Entry> pending() {
         Map<Long, Entry> open = new LinkedHashMap<>();
         for (Entry e : entries) {
-            if (e.phase().equals("intent")) {
+            if (e.phase() == Phase.INTENT) {
                 open.put(e.id(), e);
             } else {
                 open.remove(e.id());
@@ -368,10 +426,10 @@ final class Journal implements AutoCloseable {
     static List<Entry> effective(List<Entry> entries) {
         Map<Long, Entry> done = new LinkedHashMap<>();
         for (Entry e : entries) {
-            if (!e.phase().equals("done")) {
+            if (e.phase() != Phase.DONE) {
                 continue;
             }
-            if (e.action().equals("undo")) {
+            if (e.action() == Action.UNDO) {
                 done.remove(e.undoes());
             } else {
                 done.put(e.id(), e);
@@ -380,31 +438,82 @@ final class Journal implements AutoCloseable {
         return List.copyOf(done.values());
     }
 
-    /**
-     * The SHA-256 of a file's bytes.
-     *
-     * @param file a file
-     * @return its hash, lower-case hex
-     * @throws IOException if it cannot be read
-     */
-    static String sha256(Path file) throws IOException {
-        return DedupeCommand.sha256(Files.readAllBytes(file));
-    }
-
-    private static String sha256OrNull(Path file) throws IOException {
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+    /** The content of a regular file whose folder is inside DATA's real path, else null. */
+    private String sha256OrNull(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || outside(file.getParent())) {
             return null;
         }
         try {
-            return sha256(file);
+            return Sha256.of(file);
         } catch (NoSuchFileException e) {
             return null;
         }
     }
 
-    /** @return the path relative to the folder, with {@code /} */
+    /**
+     * @param path a path inside the folder
+     * @return the path relative to the folder, with {@code /}, as the journal writes it
+     */
     String relative(Path path) {
+        return relative(root, path);
+    }
+
+    /**
+     * @param root a folder
+     * @param path a path inside it
+     * @return the path relative to the folder, with {@code /}, as the journal writes it
+     */
+    static String relative(Path root, Path path) {
         return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+    }
+
+    /**
+     * Whether a folder lies outside DATA's real path once symbolic links are followed.
+     *
+     * @param dir an existing folder
+     * @return true when outside, or when it cannot be resolved
+     */
+    private boolean outside(Path dir) {
+        try {
+            return !dir.toRealPath().startsWith(realRoot);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /**
+     * What failed, for a journal note or the page: the exception's kind, the files it names
+     * relative to DATA (outside it, only their names), and the system's reason; no absolute
+     * path.
+     *
+     * @param e a failure
+     * @return e.g. {@code FileSystemException: a/x.png -> b/x.png: File name too long}
+     */
+    String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.getClass().getSimpleName());
+        if (e instanceof FileSystemException f) {
+            if (f.getFile() != null) {
+                text.append(": ").append(shown(f.getFile()));
+            }
+            if (f.getOtherFile() != null) {
+                text.append(" -> ").append(shown(f.getOtherFile()));
+            }
+            if (f.getReason() != null) {
+                text.append(": ").append(f.getReason());
+            }
+        }
+        return text.toString();
+    }
+
+    /** A path of an exception as a message shows it: relative to DATA, else its name only. */
+    private String shown(String file) {
+        Path path = Path.of(file);
+        for (Path base : List.of(root, realRoot)) {
+            if (path.isAbsolute() && path.normalize().startsWith(base)) {
+                return relative(base, path.normalize());
+            }
+        }
+        return path.getFileName() == null ? "?" : path.getFileName().toString();
     }
 
     @Override
@@ -431,7 +540,7 @@ final class Journal implements AutoCloseable {
          * Moves a file, journaled: intent, move to a free name, done. The file must be where
          * it is said to be, with the content it is said to have.
          *
-         * @param action {@code relabel}, {@code quarantine} or {@code undo}
+         * @param action relabel, quarantine or undo
          * @param from the file
          * @param to where it should go; a free name next to it when taken
          * @param sha256 the content the caller saw
@@ -443,39 +552,89 @@ final class Journal implements AutoCloseable {
          * @throws Refused if the file is not there or changed
          * @throws IOException if the move fails (a failed line is written first)
          */
-        Entry move(String action, Path from, Path to, String sha256, String label, Long undoes,
+        Entry move(Action action, Path from, Path to, String sha256, String label, Long undoes,
                 String since) throws Refused, IOException {
+            Path folder = to.getParent();
+            if (!to.normalize().equals(to) || !to.startsWith(root) || to.equals(root)) {
+                throw new IllegalArgumentException("not a path inside " + root + ": " + to);
+            }
+            String refusal = "Refused to move " + relative(from) + " to " + relative(to) + ": ";
+            if (Files.isDirectory(from.getParent()) && outside(from.getParent())) {
+                throw Refused.conflict(refusal + leadsOutside(from.getParent()));
+            }
             check(from, sha256, since);
-            while (true) {
+            Path existing = folder;
+            while (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
+            }
+            if (!Files.isDirectory(existing)) {
+                throw notAFolder(existing, from, to);
+            }
+            if (outside(existing)) {
+                throw Refused.conflict(refusal + leadsOutside(existing));
+            }
+            for (int tries = 0; tries < TRIES; tries++) {
                 Path target = ImageFiles.unused(to);
                 String created = null;
-                for (Path dir = target.getParent(); dir.startsWith(root) && !dir.equals(root)
+                for (Path dir = folder; dir.startsWith(root) && !dir.equals(root)
                         && !Files.isDirectory(dir); dir = dir.getParent()) {
                     created = relative(dir);
                 }
-                Entry intent = append(new Entry(nextId, "intent", Instant.now().toString(),
+                Entry intent = append(new Entry(nextId, Phase.INTENT, Instant.now().toString(),
                         action, relative(from), relative(target), sha256, label, undoes, created,
                         null, ProcessHandle.current().pid()));
                 try {
-                    Files.createDirectories(target.getParent());
+                    Files.createDirectories(folder);
+                } catch (FileAlreadyExistsException e) {
+                    // a file took a folder's name meanwhile: never retried, never replaced
+                    append(intent.with(Phase.FAILED, describe(e)));
+                    throw notAFolder(Path.of(e.getFile()), from, to);
+                } catch (IOException e) {
+                    append(intent.with(Phase.FAILED, describe(e)));
+                    throw e;
+                }
+                if (outside(folder)) {
+                    // a folder on the way was swapped for a link meanwhile
+                    append(intent.with(Phase.FAILED, "the folder led outside the data folder"));
+                    throw Refused.conflict(refusal + leadsOutside(folder));
+                }
+                try {
                     Files.move(from, target);
                 } catch (FileAlreadyExistsException e) {
-                    append(intent.with("failed", "the name was taken meanwhile; trying another"));
+                    append(intent.with(Phase.FAILED, "the name was taken meanwhile; trying "
+                            + "another"));
                     continue;
                 } catch (IOException e) {
-                    append(intent.with("failed", e.toString()));
+                    append(intent.with(Phase.FAILED, describe(e)));
                     throw e;
                 }
                 syncFolder(target.getParent());
                 syncFolder(from.getParent());
-                return append(intent.with("done", null));
+                return append(intent.with(Phase.DONE, null));
             }
+            throw Refused.conflict(refusal + "each free name was taken as it was chosen, "
+                    + TRIES + " times; try again");
+        }
+
+        /** A refusal because a file (or a link to nothing) is where a folder must be. */
+        private Refused notAFolder(Path path, Path from, Path to) {
+            return Refused.conflict(relative(path) + " is " + (Files.isRegularFile(path,
+                    LinkOption.NOFOLLOW_LINKS) ? "a file" : "not a folder") + " where a folder "
+                    + "must be, so " + relative(from) + " cannot go to " + relative(to)
+                    + "; move or rename it, then try again. Nothing was changed.");
+        }
+
+        /** Why a folder may not be used: the end of a refusal. */
+        private String leadsOutside(Path dir) {
+            return relative(dir) + " leads outside " + root.getFileName() + " through a "
+                    + "symbolic link; kodiak clean moves files only inside the folder it cleans. "
+                    + "Nothing was changed.";
         }
 
         /**
          * Records an action that moves nothing (keep, or the undo of a keep).
          *
-         * @param action {@code keep} or {@code undo}
+         * @param action keep, or undo (of a keep)
          * @param path the file
          * @param sha256 its content as the caller saw it
          * @param undoes the action undone, for an undo
@@ -484,10 +643,10 @@ final class Journal implements AutoCloseable {
          * @throws Refused if the file is not there or changed
          * @throws IOException if the journal cannot be written
          */
-        Entry record(String action, Path path, String sha256, Long undoes, String since)
+        Entry record(Action action, Path path, String sha256, Long undoes, String since)
                 throws Refused, IOException {
             check(path, sha256, since);
-            return append(new Entry(nextId, "done", Instant.now().toString(), action,
+            return append(new Entry(nextId, Phase.DONE, Instant.now().toString(), action,
                     relative(path), relative(path), sha256, null, undoes, null, null,
                     ProcessHandle.current().pid()));
         }
@@ -511,23 +670,24 @@ final class Journal implements AutoCloseable {
             }
             if (target == null) {
                 boolean known = entries.stream().anyMatch(e -> e.id() == id
-                        && e.phase().equals("done") && !e.action().equals("undo"));
-                throw new Refused(known ? "Action " + id + " is already undone"
+                        && e.phase() == Phase.DONE && e.action() != Action.UNDO);
+                throw Refused.conflict(known ? "Action " + id + " is already undone"
                         : "There is no action " + id + " to undo in " + relative(file));
             }
             for (Entry later : effective) {
                 if (later.id() > id && later.from().equals(target.to())
                         && later.sha256().equals(target.sha256())) {
-                    throw new Refused("Cannot undo action " + id + " (" + target.action() + " of "
-                            + target.from() + "): action " + later.id() + " (" + later.action()
-                            + ") came after it on the same file; undo that one first");
+                    throw Refused.conflict("Cannot undo action " + id + " (" + target.action()
+                            .json() + " of " + target.from() + "): action " + later.id() + " ("
+                            + later.action().json() + ") came after it on the same file; undo "
+                            + "that one first");
                 }
             }
             if (!target.moves()) {
-                return record("undo", root.resolve(target.from()), target.sha256(), id,
+                return record(Action.UNDO, root.resolve(target.from()), target.sha256(), id,
                         "kept");
             }
-            Entry done = move("undo", root.resolve(target.to()), root.resolve(target.from()),
+            Entry done = move(Action.UNDO, root.resolve(target.to()), root.resolve(target.from()),
                     target.sha256(), null, id, "moved");
             if (target.created() != null) {
                 removeEmpty(root.resolve(target.to()).getParent(), root.resolve(target.created()));
@@ -538,12 +698,12 @@ final class Journal implements AutoCloseable {
         private void check(Path path, String sha256, String since) throws Refused, IOException {
             String actual = sha256OrNull(path);
             if (actual == null) {
-                throw new Refused(relative(path) + " is no longer there (moved or deleted "
+                throw Refused.conflict(relative(path) + " is no longer there (moved or deleted "
                         + "outside kodiak clean); nothing was changed. Re-evaluate to see the "
                         + "folder as it is now.");
             }
             if (!actual.equals(sha256)) {
-                throw new Refused(relative(path) + " changed on disk since it was " + since
+                throw Refused.conflict(relative(path) + " changed on disk since it was " + since
                         + " (its sha256 differs); nothing was changed. Re-evaluate to see it "
                         + "as it is now.");
             }
@@ -570,11 +730,19 @@ final class Journal implements AutoCloseable {
      *
      * @param undone per action undone, newest first: {@code undo ID ACTION: FROM -> TO}
      * @param refused per action left as it is, why
+     * @param moved per file undone to another name than its old one, where it is
      */
-    record UndoAll(List<String> undone, List<String> refused) {
+    record UndoAll(List<String> undone, List<String> refused, List<String> moved) {
+        /** Copies the lists. */
         UndoAll {
             undone = List.copyOf(undone);
             refused = List.copyOf(refused);
+            moved = List.copyOf(moved);
+        }
+
+        /** @return whether every file is back at its exact path */
+        boolean restored() {
+            return refused.isEmpty() && moved.isEmpty();
         }
     }
 
@@ -592,16 +760,21 @@ final class Journal implements AutoCloseable {
                 java.util.Collections.reverse(effective);
                 List<String> undone = new ArrayList<>();
                 List<String> refused = new ArrayList<>();
+                List<String> moved = new ArrayList<>();
                 for (Entry e : effective) {
                     try {
                         Entry u = tx.undo(e.id());
-                        undone.add("undo " + e.id() + " " + e.action() + ": "
+                        undone.add("undo " + e.id() + " " + e.action().json() + ": "
                                 + (e.moves() ? e.to() + " -> " + u.to() : e.from()));
+                        if (e.moves() && !u.to().equals(e.from())) {
+                            moved.add(e.from() + " is at " + u.to() + " (its old place was "
+                                    + "taken)");
+                        }
                     } catch (Refused r) {
                         refused.add(r.getMessage());
                     }
                 }
-                return new UndoAll(undone, refused);
+                return new UndoAll(undone, refused, moved);
             });
         } catch (Refused e) {
             throw new IllegalStateException("undoAll refuses per action, never as a whole", e);

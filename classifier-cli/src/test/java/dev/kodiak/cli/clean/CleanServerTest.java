@@ -1,4 +1,4 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -12,6 +12,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.CliTest;
+import dev.kodiak.cli.Exit;
+import dev.kodiak.cli.LabelledFolder;
+import dev.kodiak.cli.Sha256;
+import dev.kodiak.cli.TestFolders;
 import dev.kodiak.core.testing.Fixtures;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -110,7 +115,7 @@ class CleanServerTest {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         try (CleanCommand.Running running = start(planted.root())) {
             String token = running.server().token();
-            String sha = Journal.sha256(planted.root().resolve(planted.original()));
+            String sha = Sha256.of(planted.root().resolve(planted.original()));
             List<String> routes = List.of("/", "/api/state", "/api/view?name=all",
                     "/api/cards?keys=i0", "/thumb/" + sha, "/no/such/route");
             for (String route : routes) {
@@ -127,7 +132,7 @@ class CleanServerTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"item\":0,\"action\":\"keep\"}"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertError(act, 403, "forbidden", "No token");
-            assertThat("nothing was journaled", TestFolders.journal(planted.root()), is(empty()));
+            assertThat("nothing was journaled", CleanFolders.journal(planted.root()), is(empty()));
 
             // with the token: the page (token in the address), the API (header), thumbnails
             HttpResponse<String> page = get(running.url().toString(), null);
@@ -178,7 +183,7 @@ class CleanServerTest {
                     "Send a JSON body");
             assertError(get(base(running) + "/api/act", token), 405, "method_not_allowed",
                     "GET is not allowed here; use POST");
-            assertThat(TestFolders.journal(planted.root()), is(empty()));
+            assertThat(CleanFolders.journal(planted.root()), is(empty()));
             // the page's own origin may act
             assertThat(post(running, "/api/act", "{\"item\":0,\"action\":\"keep\"}", "Origin",
                     "http://127.0.0.1:" + port).statusCode(), is(200));
@@ -210,6 +215,24 @@ class CleanServerTest {
         }
     }
 
+    /** A body that is not one JSON object is told so in words, not in the parser's. */
+    @Test
+    void aBodyThatIsNotAnObjectIsToldSo() throws Exception {
+        TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
+        try (CleanCommand.Running running = start(planted.root())) {
+            assertError(post(running, "/api/act", "{\"item\": 0, \"action"), 400,
+                    "bad_request", "The body is not JSON (it stops being JSON at line 1, column "
+                    + "20); send one object, such as {\"item\": 0, \"action\": \"keep\"}");
+            assertError(post(running, "/api/act", "{'item': 0}"), 400, "bad_request",
+                    "The body is not JSON (it stops being JSON at line 1, column 3); send one "
+                    + "object, such as {\"item\": 0, \"action\": \"keep\"}");
+            assertError(post(running, "/api/act", "[0, \"keep\"]"), 400, "bad_request",
+                    "The body must be one JSON object, such as {\"item\": 0, \"action\": "
+                    + "\"keep\"}, not an array");
+            assertThat(CleanFolders.journal(planted.root()), is(empty()));
+        }
+    }
+
     @Test
     void thumbnailsAreOrientedUnreadableFilesListedAndChangedFilesRefused() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data/bag"));
@@ -229,7 +252,7 @@ class CleanServerTest {
             // EXIF orientation 6: stored 120x180, shown 180x120
             BufferedImage stored = ImageIO.read(data.resolve("photo.jpg").toFile());
             assertThat(stored.getWidth(), lessThan(stored.getHeight()));
-            String sha = Journal.sha256(data.resolve("photo.jpg"));
+            String sha = Sha256.of(data.resolve("photo.jpg"));
             HttpResponse<byte[]> thumb = http.send(HttpRequest.newBuilder(URI.create(
                     base(running) + "/thumb/" + sha + "?token=" + token)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
@@ -242,7 +265,7 @@ class CleanServerTest {
                     base(running) + "/thumb/" + sha + "?token=" + token)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(again.body(), is(thumb.body()));
-            assertError(get(base(running) + "/thumb/" + Journal.sha256(data.resolve("page.jpg")),
+            assertError(get(base(running) + "/thumb/" + Sha256.of(data.resolve("page.jpg")),
                     token), 404, "not_found", "No readable image with sha256");
 
             // the unreadable file is quarantined, keeping its path
@@ -270,7 +293,7 @@ class CleanServerTest {
                     + "nothing was changed. Re-evaluate to see it as it is now.");
             assertThat(Files.readAllBytes(data.resolve("photo.jpg")), is(TestFolders.png(2)));
             assertThat(Files.exists(root.resolve("t-shirt-top")), is(false));
-            assertThat(TestFolders.journal(root).size(), is(2));
+            assertThat(CleanFolders.journal(root).size(), is(2));
         }
     }
 
@@ -317,7 +340,7 @@ class CleanServerTest {
     void twoPagesOnEachOfTwoServersActingAtOnceKeepTheJournalAndTreeIntact() throws Exception {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         Path data = planted.root();
-        Map<String, String> original = TestFolders.tree(data);
+        Map<String, String> original = CleanFolders.tree(data);
         try (CleanCommand.Running a = start(data); CleanCommand.Running b = start(data)) {
             List<CleanCommand.Running> pages = List.of(a, a, b, b);
             int items = cards(a, "all").size();
@@ -365,8 +388,8 @@ class CleanServerTest {
             assertThat("every item was acted on, unless its relabel named its own folder",
                     succeeded.size(), greaterThan(items / 2));
 
-            List<JsonObject> journal = TestFolders.journal(data);
-            TestFolders.assertWellFormed(journal);
+            List<JsonObject> journal = CleanFolders.journal(data);
+            CleanFolders.assertWellFormed(journal);
             Map<String, Integer> shasNow = shaCounts(data, true);
             Map<String, Integer> shasBefore = new TreeMap<>();
             original.values().forEach(s -> shasBefore.merge(s, 1, Integer::sum));
@@ -411,8 +434,8 @@ class CleanServerTest {
             assertThat(unexpected, is(empty()));
             assertThat(undone.keySet(), is(new HashSet<>(ids)));
             undone.values().forEach(n -> assertThat(n.get(), is(1)));
-            TestFolders.assertWellFormed(TestFolders.journal(data));
-            assertThat(TestFolders.tree(data), is(original));
+            CleanFolders.assertWellFormed(CleanFolders.journal(data));
+            assertThat(CleanFolders.tree(data), is(original));
         }
     }
 
@@ -426,7 +449,7 @@ class CleanServerTest {
                         || (!withQuarantine && rel.startsWith(Journal.DIR))) {
                     continue;
                 }
-                counts.merge(Journal.sha256(p), 1, Integer::sum);
+                counts.merge(Sha256.of(p), 1, Integer::sum);
             }
         }
         return counts;

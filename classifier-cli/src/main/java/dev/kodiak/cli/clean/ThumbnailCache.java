@@ -1,5 +1,11 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
+import dev.kodiak.cli.Sha256;
+import dev.kodiak.cli.Thumbnails;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,11 +33,14 @@ final class ThumbnailCache {
     }
 
     /**
-     * The thumbnail of a file whose content has this hash, rendered on first use.
+     * The thumbnail of a file whose content has this hash, rendered on first use from that
+     * content only: a file that changed since, or was swapped for a symbolic link, is not
+     * shown.
      *
      * @param sha256 the content hash (the key)
      * @param file where that content is now
-     * @return the PNG, or null when the file is not a readable image
+     * @return the PNG, or null when the file is not a readable image, is a link, or no longer
+     *     has that content
      */
     byte[] get(String sha256, Path file) {
         synchronized (this) {
@@ -40,7 +49,11 @@ final class ThumbnailCache {
                 return png;
             }
         }
-        byte[] png = Thumbnails.thumbnail(file, box);
+        byte[] content = read(file);
+        if (content == null || !Sha256.of(content).equals(sha256)) {
+            return null;
+        }
+        byte[] png = Thumbnails.thumbnail(content, box);
         if (png == null) {
             return null;
         }
@@ -58,6 +71,15 @@ final class ThumbnailCache {
             }
         }
         return png;
+    }
+
+    /** A file's bytes, not through a symbolic link; null when it cannot be read so. */
+    private static byte[] read(Path file) {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** @return how many thumbnails are kept */

@@ -1,4 +1,4 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.cli.Sha256;
+import dev.kodiak.cli.TestFolders;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -38,8 +40,8 @@ class CleanJournalTest {
         return root;
     }
 
-    private static String intent(long id, String action, String from, String to, String sha) {
-        return new Journal.Entry(id, "intent", Instant.now().toString(), action, from, to, sha,
+    private static String intent(long id, Action action, String from, String to, String sha) {
+        return new Journal.Entry(id, Phase.INTENT, Instant.now().toString(), action, from, to, sha,
                 null, null, null, null, 1).json() + "\n";
     }
 
@@ -48,54 +50,57 @@ class CleanJournalTest {
         Path root = folder();
         Files.write(root.resolve("b/0.png"), TestFolders.png(9));
         byte[] there = Files.readAllBytes(root.resolve("b/0.png"));
-        String sha = Journal.sha256(root.resolve("a/0.png"));
+        String sha = Sha256.of(root.resolve("a/0.png"));
         try (Journal journal = Journal.open(root)) {
-            Journal.Entry moved = journal.transact(tx -> tx.move("relabel", root.resolve("a/0.png"),
+            Journal.Entry moved = journal.transact(tx -> tx.move(Action.RELABEL,
+                    root.resolve("a/0.png"),
                     root.resolve("b/0.png"), sha, "b", null, "scored"));
             assertThat(moved.to(), is("b/0.1.png"));
             assertThat(Files.readAllBytes(root.resolve("b/0.png")), is(there));
-            assertThat(Journal.sha256(root.resolve("b/0.1.png")), is(sha));
+            assertThat(Sha256.of(root.resolve("b/0.1.png")), is(sha));
 
             Files.write(root.resolve("a/1.png"), TestFolders.png(7));
-            Journal.Refused changed = assertThrows(Journal.Refused.class, () -> journal.transact(
-                    tx -> tx.move("quarantine", root.resolve("a/1.png"),
+            Refused changed = assertThrows(Refused.class, () -> journal.transact(
+                    tx -> tx.move(Action.QUARANTINE, root.resolve("a/1.png"),
                             root.resolve(Journal.QUARANTINE + "/a/1.png"),
-                            DedupeCommand.sha256(TestFolders.png(1)), null, null, "scored")));
+                            Sha256.of(TestFolders.png(1)), null, null, "scored")));
             assertThat(changed.getMessage(), is("a/1.png changed on disk since it was scored (its "
                     + "sha256 differs); nothing was changed. Re-evaluate to see it as it is now."));
-            Journal.Refused gone = assertThrows(Journal.Refused.class, () -> journal.transact(
-                    tx -> tx.record("keep", root.resolve("a/nothing.png"), sha, null, "scored")));
+            Refused gone = assertThrows(Refused.class, () -> journal.transact(
+                    tx -> tx.record(Action.KEEP, root.resolve("a/nothing.png"), sha, null,
+                            "scored")));
             assertThat(gone.getMessage(), containsString("a/nothing.png is no longer there"));
 
             // undo is LIFO per file, and only once
-            Journal.Entry keep = journal.transact(tx -> tx.record("keep", root.resolve("b/0.1.png"),
+            Journal.Entry keep = journal.transact(tx -> tx.record(Action.KEEP,
+                    root.resolve("b/0.1.png"),
                     sha, null, "scored"));
-            Journal.Refused first = assertThrows(Journal.Refused.class,
+            Refused first = assertThrows(Refused.class,
                     () -> journal.transact(tx -> tx.undo(moved.id())));
             assertThat(first.getMessage(), is("Cannot undo action 1 (relabel of a/0.png): action "
                     + keep.id() + " (keep) came after it on the same file; undo that one first"));
             journal.transact(tx -> tx.undo(keep.id()));
             Journal.Entry back = journal.transact(tx -> tx.undo(moved.id()));
             assertThat(back.to(), is("a/0.png"));
-            Journal.Refused twice = assertThrows(Journal.Refused.class,
+            Refused twice = assertThrows(Refused.class,
                     () -> journal.transact(tx -> tx.undo(moved.id())));
             assertThat(twice.getMessage(), is("Action 1 is already undone"));
         }
-        assertThat(Journal.sha256(root.resolve("a/0.png")), is(sha));
-        TestFolders.assertWellFormed(TestFolders.journal(root));
+        assertThat(Sha256.of(root.resolve("a/0.png")), is(sha));
+        CleanFolders.assertWellFormed(CleanFolders.journal(root));
     }
 
     @Test
     void aProcessStoppedBeforeOrAfterItsMoveIsSettledAndUndoAllStillRestores() throws Exception {
         Path root = folder();
-        Map<String, String> original = TestFolders.tree(root);
+        Map<String, String> original = CleanFolders.tree(root);
         String sha0 = original.get("a/0.png");
         String sha1 = original.get("a/1.png");
         Files.createDirectories(root.resolve(Journal.DIR));
         Path file = root.resolve(Journal.DIR + "/journal.jsonl");
         // stopped before moving a/0.png; stopped after moving a/1.png; then cut mid-line
-        Files.writeString(file, intent(1, "relabel", "a/0.png", "b/0.png", sha0)
-                + intent(2, "quarantine", "a/1.png", Journal.QUARANTINE + "/a/1.png", sha1)
+        Files.writeString(file, intent(1, Action.RELABEL, "a/0.png", "b/0.png", sha0)
+                + intent(2, Action.QUARANTINE, "a/1.png", Journal.QUARANTINE + "/a/1.png", sha1)
                 + "{\"id\":3,\"phase\":\"inte");
         Files.createDirectories(root.resolve(Journal.QUARANTINE + "/a"));
         Files.move(root.resolve("a/1.png"), root.resolve(Journal.QUARANTINE + "/a/1.png"));
@@ -105,14 +110,15 @@ class CleanJournalTest {
             assertThat(journal.problems().get(0), containsString("a line cut short"));
             List<Journal.Entry> entries = journal.entries();
             assertThat(entries, hasSize(4));
-            assertThat(entries.get(2).phase(), is("failed"));
+            assertThat(entries.get(2).phase(), is(Phase.FAILED));
             assertThat(entries.get(2).id(), is(1L));
             assertThat(entries.get(2).note(), is("recovered: the process stopped before the move"));
-            assertThat(entries.get(3).phase(), is("done"));
+            assertThat(entries.get(3).phase(), is(Phase.DONE));
             assertThat(entries.get(3).id(), is(2L));
             assertThat(entries.get(3).note(), is("recovered: the process stopped after the move"));
             // the next action gets the next id, on a line of its own
-            Journal.Entry next = journal.transact(tx -> tx.record("keep", root.resolve("a/2.png"),
+            Journal.Entry next = journal.transact(tx -> tx.record(Action.KEEP,
+                    root.resolve("a/2.png"),
                     original.get("a/2.png"), null, "scored"));
             assertThat("the cut line never counted", next.id(), is(3L));
         }
@@ -131,7 +137,7 @@ class CleanJournalTest {
             assertThat(undo.undone(), is(List.of("undo 3 keep: a/2.png",
                     "undo 2 quarantine: .kodiak-clean/quarantine/a/1.png -> a/1.png")));
         }
-        assertThat(TestFolders.tree(root), is(original));
+        assertThat(CleanFolders.tree(root), is(original));
     }
 
     /**
@@ -142,19 +148,19 @@ class CleanJournalTest {
     void journalLinesWithPathsOutsideTheFolderAreSkipped() throws Exception {
         Path root = folder();
         Path outside = tmp.resolve("outside.txt");
-        String sha = Journal.sha256(root.resolve("a/0.png"));
+        String sha = Sha256.of(root.resolve("a/0.png"));
         Files.createDirectories(root.resolve(".kodiak-clean"));
-        Journal.Entry crafted = new Journal.Entry(1, "done", Instant.now().toString(), "relabel",
-                "../outside.txt", "a/0.png", sha, "b", null, null, null, 1);
-        Journal.Entry absolute = new Journal.Entry(2, "done", Instant.now().toString(),
-                "relabel", outside.toString(), "a/1.png", Journal.sha256(root.resolve(
+        Journal.Entry crafted = new Journal.Entry(1, Phase.DONE, Instant.now().toString(),
+                Action.RELABEL, "../outside.txt", "a/0.png", sha, "b", null, null, null, 1);
+        Journal.Entry absolute = new Journal.Entry(2, Phase.DONE, Instant.now().toString(),
+                Action.RELABEL, outside.toString(), "a/1.png", Sha256.of(root.resolve(
                 "a/1.png")), "b", null, null, null, 1);
         Files.writeString(root.resolve(".kodiak-clean/journal.jsonl"), crafted.json() + "\n"
                 + absolute.json() + "\n");
         try (Journal journal = Journal.open(root)) {
             assertThat(journal.problems().size(), is(2));
-            assertThat(journal.problems().get(0), containsString("path '../outside.txt' leads "
-                    + "outside"));
+            assertThat(journal.problems().get(0), containsString("path '../outside.txt' is not a "
+                    + "plain path inside"));
             Journal.UndoAll undo = journal.undoAll();
             assertThat(undo.undone(), is(List.of()));
         }
@@ -190,10 +196,10 @@ class CleanJournalTest {
         } finally {
             child.destroyForcibly();
         }
-        List<JsonObject> lines = TestFolders.journal(root);
+        List<JsonObject> lines = CleanFolders.journal(root);
         assertThat("every step of both processes, each on a line of its own", lines,
                 hasSize(2 * rounds * 5));
-        TestFolders.assertWellFormed(lines);
+        CleanFolders.assertWellFormed(lines);
         int turns = 0;
         for (int i = 1; i < lines.size(); i++) {
             if (lines.get(i).get("pid").getAsLong() != lines.get(i - 1).get("pid").getAsLong()) {

@@ -1,5 +1,6 @@
-package dev.kodiak.cli;
+package dev.kodiak.cli.clean;
 
+import dev.kodiak.cli.Sha256;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -43,11 +44,11 @@ public final class JournalHammer {
     static void hammer(Journal journal, String name, int rounds) throws Exception {
         Path a = journal.root().resolve("a").resolve(name);
         Path b = journal.root().resolve("b").resolve(name);
-        String sha = Journal.sha256(a);
+        String sha = Sha256.of(a);
         for (int i = 0; i < rounds; i++) {
-            journal.transact(tx -> tx.move("relabel", a, b, sha, "b", null, "scored"));
-            journal.transact(tx -> tx.move("relabel", b, a, sha, "a", null, "scored"));
-            journal.transact(tx -> tx.record("keep", a, sha, null, "scored"));
+            journal.transact(tx -> tx.move(Action.RELABEL, a, b, sha, "b", null, "scored"));
+            journal.transact(tx -> tx.move(Action.RELABEL, b, a, sha, "a", null, "scored"));
+            journal.transact(tx -> tx.record(Action.KEEP, a, sha, null, "scored"));
         }
     }
 }
