@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * The running server: models, the JSON API, health and metrics under {@code /observe}, CORS,
@@ -36,6 +37,19 @@ public final class KodiakServer {
     private static final System.Logger LOG = System.getLogger(KodiakServer.class.getName());
     /** Where the site module puts the built blog on the class path. */
     static final String SITE_ON_CLASSPATH = "kodiak-site";
+
+    /** The admin routes, which answer 405 for other methods. */
+    private static final List<String> ADMIN_PATHS = List.of(AdminService.INDEX,
+            AdminService.LOAD, AdminService.UNLOAD, AdminService.MODELS, AdminService.MODEL,
+            AdminService.SERVING);
+    /** The main port's routes, which answer 405 for other methods. */
+    private static final List<String> MAIN_PATHS = java.util.stream.Stream.concat(Stream.of(
+            ClassifyService.MODELS, ClassifyService.MODEL, ClassifyService.CLASSIFY_MODEL,
+            ClassifyService.CLASSIFY_VERSION, ClassifyService.CLASSIFY, ClassifyService.PREDICT,
+            ClassifyService.OPENAPI, ClassifyService.API_OPENAPI, OipService.META,
+            OipService.LIVE, OipService.READY, OipService.MODEL, OipService.MODEL_VERSION,
+            OipService.MODEL_READY, OipService.MODEL_VERSION_READY, OipService.INFER,
+            OipService.INFER_VERSION), ADMIN_PATHS.stream()).toList();
 
     /** The name of the admin routes' own socket, when they have one. */
     static final String ADMIN_SOCKET = "admin";
@@ -139,10 +153,10 @@ public final class KodiakServer {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build())
-                .routing(routing -> routing(routing, metrics, api, oip, onMainPort));
+                .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort));
         if (admin && adminPort != -1) {
             builder.putSocket(ADMIN_SOCKET, socket -> socket.host("127.0.0.1").port(adminPort)
-                    .routing(routing -> routing(routing, metrics, adminRoutes)));
+                    .routing(routing -> routing(routing, metrics, ADMIN_PATHS, adminRoutes)));
         }
         StaticContentFeature site = site(settings);
         if (site != null) {
@@ -172,7 +186,7 @@ public final class KodiakServer {
     }
 
     /** The API routes, their error handling and the request metrics. */
-    static void routing(HttpRouting.Builder routing, ServerMetrics metrics,
+    static void routing(HttpRouting.Builder routing, ServerMetrics metrics, List<String> paths,
             HttpService... services) {
         routing.addFilter((chain, req, res) -> {
             long start = System.nanoTime();
@@ -186,14 +200,7 @@ public final class KodiakServer {
         for (HttpService service : services) {
             routing.register(service);
         }
-        for (String path : new String[] {ClassifyService.MODELS, ClassifyService.MODEL,
-            ClassifyService.CLASSIFY_MODEL, ClassifyService.CLASSIFY_VERSION,
-            ClassifyService.CLASSIFY, ClassifyService.PREDICT, ClassifyService.OPENAPI,
-            ClassifyService.API_OPENAPI, OipService.META, OipService.LIVE, OipService.READY,
-            OipService.MODEL, OipService.MODEL_VERSION, OipService.MODEL_READY,
-            OipService.MODEL_VERSION_READY, OipService.INFER, OipService.INFER_VERSION,
-            AdminService.INDEX, AdminService.LOAD, AdminService.UNLOAD, AdminService.MODELS,
-            AdminService.MODEL, AdminService.SERVING}) {
+        for (String path : paths) {
             routing.route(method -> !method.equals(Method.OPTIONS), PathMatchers.create(path),
                     ErrorHandlers::methodNotAllowed);
         }
@@ -280,6 +287,15 @@ public final class KodiakServer {
      */
     public int port() {
         return server.port();
+    }
+
+    /**
+     * Returns the port of the admin routes when they have their own ({@code kodiak.admin.port}).
+     *
+     * @return the bound port, or -1 when they are on the main port or closed
+     */
+    public int adminPort() {
+        return server.port(ADMIN_SOCKET); // -1 for a socket the server does not have
     }
 
     /**

@@ -225,11 +225,16 @@ final class ModelManager implements AutoCloseable {
         for (Map.Entry<Integer, ModelVersion> e : model.versions().entrySet()) {
             int v = e.getKey();
             ModelVersion mv = e.getValue();
-            if (wanted.contains(v) && (mv.state() != ModelVersion.State.UNAVAILABLE
+            if (mv.state() == ModelVersion.State.UNLOADING
+                    || wanted.contains(v) && (mv.state() != ModelVersion.State.UNAVAILABLE
                     || disk.containsKey(v))) {
                 continue;
             }
-            if (!disk.containsKey(v) || mv.state() != ModelVersion.State.UNAVAILABLE) {
+            if (mv.state() == ModelVersion.State.UNAVAILABLE) {
+                if (!disk.containsKey(v)) {
+                    model.remove(v, mv); // a failed version whose folder is gone
+                }
+            } else {
                 String why = !disk.containsKey(v) ? "removed from the repository"
                         : "not in the version policy (" + model.serving().policy().name()
                         .toLowerCase(java.util.Locale.ROOT) + ")";
@@ -247,6 +252,9 @@ final class ModelManager implements AutoCloseable {
     private boolean load(ServedModel model, ModelRepository.Found found) {
         int v = found.version();
         ModelVersion current = model.versions().get(v);
+        if (current != null && current.state() == ModelVersion.State.UNLOADING) {
+            current = null; // on its way out: load it again
+        }
         if (current != null && current.fingerprint().equals(found.fingerprint())) {
             return current.state() != ModelVersion.State.UNAVAILABLE;
         }
@@ -300,9 +308,12 @@ final class ModelManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes a version out of service; it shows as UNLOADING until it is closed, then leaves the
+     * model's versions (unless a new load of its number took its place meanwhile).
+     */
     private void retire(ServedModel model, ModelVersion version, String why) {
-        model.remove(version.id().version(), version);
-        version.retire(closer, DRAIN, why);
+        version.retire(closer, DRAIN, why, () -> model.remove(version.id().version(), version));
     }
 
     /**

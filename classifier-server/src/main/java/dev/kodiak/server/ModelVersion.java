@@ -41,6 +41,7 @@ final class ModelVersion {
     private boolean retired;
     private Executor closer;
     private Duration drain;
+    private Runnable onClosed;
 
     private ModelVersion(ModelId id, Path source, String fingerprint, State state,
             String reason) {
@@ -124,8 +125,9 @@ final class ModelVersion {
      * @param closerThreads where draining and closing run (never a request's thread)
      * @param drainTime how long the queue may take to empty once no request holds the version
      * @param why the reason the index shows while it unloads
+     * @param closed run once it is closed (its model released)
      */
-    void retire(Executor closerThreads, Duration drainTime, String why) {
+    void retire(Executor closerThreads, Duration drainTime, String why, Runnable closed) {
         boolean now;
         synchronized (lock) {
             if (retired) {
@@ -134,11 +136,10 @@ final class ModelVersion {
             retired = true;
             this.closer = closerThreads;
             this.drain = drainTime;
+            this.onClosed = closed;
             now = leases == 0;
-            if (pipeline != null) {
-                state = State.UNLOADING;
-                reason = why;
-            }
+            state = State.UNLOADING;
+            reason = why;
         }
         if (now) {
             closerThreads.execute(this::close);
@@ -165,6 +166,9 @@ final class ModelVersion {
         }
         state = State.UNAVAILABLE;
         reason = "unloaded";
+        if (onClosed != null) {
+            onClosed.run();
+        }
     }
 
     /**

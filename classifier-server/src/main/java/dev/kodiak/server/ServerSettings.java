@@ -329,8 +329,9 @@ public final class ServerSettings {
         Map<String, Path> models = new LinkedHashMap<>();
         Map<String, String> given = new LinkedHashMap<>();
         String modelsText = r.raw(MODELS_KEY);
-        if (modelsText == null && config.get(MODELS_KEY).asNodeList().orElse(List.of())
-                .isEmpty() && !repository) {
+        List<Config> nodes = config.get(MODELS_KEY).type() == Config.Type.OBJECT
+                ? config.get(MODELS_KEY).asNodeList().orElse(List.of()) : List.of();
+        if (modelsText == null && nodes.isEmpty() && !repository) {
             modelsText = DEFAULT_MODELS;
         }
         if (modelsText != null) {
@@ -344,7 +345,7 @@ public final class ServerSettings {
                 }
             }
         } else {
-            for (Config model : config.get(MODELS_KEY).asNodeList().orElse(List.of())) {
+            for (Config model : nodes) {
                 String path = model.asString().orElse("");
                 if (path.isBlank()) {
                     r.problem(MODELS_KEY + "." + model.name(), path, "a bundle path");
