@@ -125,6 +125,24 @@ public final class Stages {
     }
 
     /**
+     * Takes a tensor that already is the model's input, for a caller that preprocessed the
+     * image itself (a client of the Open Inference Protocol sending an FP32 tensor).
+     *
+     * @param tensor {@code C x H x W} floats in the input spec's layout; the stage keeps it
+     * @return the prepared image, the input spec's size
+     * @throws IllegalArgumentException if it holds another number of values than the spec
+     */
+    public PreparedImage prepareTensor(float[] tensor) {
+        InputSpec spec = preprocessor.spec();
+        if (tensor.length != spec.tensorSize()) {
+            throw new IllegalArgumentException("Invalid tensor: " + tensor.length + " values but "
+                    + "model '" + modelName + "' takes " + spec.color().channels() + "x"
+                    + spec.height() + "x" + spec.width() + " = " + spec.tensorSize());
+        }
+        return new PreparedImage(tensor, spec.width(), spec.height(), 0, 0);
+    }
+
+    /**
      * Preprocesses already decoded pixels (any size and mode; the input spec is applied).
      *
      * @param pixels the image

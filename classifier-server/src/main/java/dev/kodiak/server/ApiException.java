@@ -47,6 +47,18 @@ class ApiException extends RuntimeException {
     }
 
     /**
+     * The same failure, said of one image of a batch.
+     *
+     * @param image the image's position, from 1
+     * @param of how many images the request holds
+     * @return a copy whose message names the image
+     */
+    ApiException forImage(int image, int of) {
+        return new ApiException(status, code, "Image " + image + " of " + of + ": "
+                + getMessage(), retryAfterSeconds);
+    }
+
+    /**
      * The request's deadline passed before its answer was ready.
      *
      * @return a 503 with Retry-After

@@ -38,7 +38,7 @@ final class Batcher {
     /** Told about every batch, for metrics. */
     interface Listener {
         /** A batch of {@code size} requests ran; {@code queueWaits} is per request, in ns. */
-        void batch(String model, int size, long[] queueWaitNanos);
+        void batch(ModelId model, int size, long[] queueWaitNanos);
     }
 
     /** The queue is full: the caller should answer 503 with Retry-After. */
@@ -79,7 +79,7 @@ final class Batcher {
             long deadlineNanos, CompletableFuture<Result> future) {
     }
 
-    private final String model;
+    private final ModelId model;
     private final Classifier classifier;
     private final int maxBatchSize;
     private final long maxWaitNanos;
@@ -96,7 +96,7 @@ final class Batcher {
      * @param incoming how many requests for this model are being decoded right now; while none
      *     is, nobody can join a batch, so a worker does not wait out {@code maxWait}
      */
-    Batcher(String model, Classifier classifier, int workers, int maxBatchSize, Duration maxWait,
+    Batcher(ModelId model, Classifier classifier, int workers, int maxBatchSize, Duration maxWait,
             int queueCapacity, Listener listener, IntSupplier incoming) {
         if (workers < 1 || maxBatchSize < 1 || queueCapacity < 1 || maxWait.isNegative()) {
             throw new IllegalArgumentException("Invalid batching: workers " + workers
@@ -111,7 +111,7 @@ final class Batcher {
         this.listener = listener;
         this.incoming = incoming;
         for (int i = 1; i <= workers; i++) {
-            this.workers.add(Thread.ofPlatform().name("kodiak-forward-" + model + "-" + i)
+            this.workers.add(Thread.ofPlatform().name("kodiak-forward-" + model.name() + "-" + model.version() + "-" + i)
                     .daemon(true).start(this::run));
         }
     }
@@ -130,16 +130,16 @@ final class Batcher {
             long deadlineNanos) throws OverloadedException {
         CompletableFuture<Result> future = new CompletableFuture<>();
         if (!accepting) {
-            throw new OverloadedException("model '" + model + "' is shutting down");
+            throw new OverloadedException(model + " is shutting down");
         }
         Item item = new Item(image, options, System.nanoTime(), deadlineNanos, future);
         if (!queue.offer(item)) {
-            throw new OverloadedException("model '" + model + "' has " + queue.size()
+            throw new OverloadedException(model + " has " + queue.size()
                     + " requests queued, its limit");
         }
         // drain() may have started meanwhile, and the worker may have left: take it back
         if (!accepting && queue.remove(item)) {
-            throw new OverloadedException("model '" + model + "' is shutting down");
+            throw new OverloadedException(model + " is shutting down");
         }
         return future;
     }
@@ -164,9 +164,9 @@ final class Batcher {
                     }
                 } catch (RuntimeException | Error e) {
                     // the worker stays: one bad batch must not leave the queue without a worker
-                    LOG.log(System.Logger.Level.ERROR, "batch for model " + model + " failed", e);
-                    BatchFailedException failed = new BatchFailedException("the batch for model '"
-                            + model + "' failed", e);
+                    LOG.log(System.Logger.Level.ERROR, "batch for " + model + " failed", e);
+                    BatchFailedException failed = new BatchFailedException("the batch for "
+                            + model + " failed", e);
                     batch.forEach(item -> item.future().completeExceptionally(failed));
                 }
                 batch.clear();
@@ -222,7 +222,7 @@ final class Batcher {
             if (now - item.deadlineNanos() > 0) {
                 item.future().completeExceptionally(new DeadlineException("waited "
                         + Duration.ofNanos(now - item.enqueuedNanos()).toMillis()
-                        + " ms in the queue of model '" + model + "', past the request deadline"));
+                        + " ms in the queue of " + model + ", past the request deadline"));
                 continue;
             }
             live.add(item);
@@ -252,7 +252,7 @@ final class Batcher {
             }
         } catch (InferenceException e) {
             BatchFailedException failed = new BatchFailedException("the forward pass of "
-                    + live.size() + " image(s) for model '" + model + "' failed", e);
+                    + live.size() + " image(s) for " + model + " failed", e);
             live.forEach(item -> item.future().completeExceptionally(failed));
         }
     }

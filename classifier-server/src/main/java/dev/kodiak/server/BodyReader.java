@@ -1,5 +1,6 @@
 package dev.kodiak.server;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.RequestException;
@@ -231,6 +232,24 @@ final class BodyReader {
                 Status.UNSUPPORTED_MEDIA_TYPE_415, "UNSUPPORTED_MEDIA_TYPE",
                 "The request has no Content-Type; " + ImageRequest.ACCEPTED));
         ImageRequest.checkMediaType(type.mediaType().text());
+        return read(request, type.text());
+    }
+
+    /**
+     * Reads the whole body whatever its Content-Type, or without one (the Open Inference
+     * Protocol's clients send none), within the same limits as {@link #read(ServerRequest)}.
+     *
+     * @param request the HTTP request
+     * @return the body, holding its memory reservation until closed; its content type is
+     *     empty when the request had none
+     * @throws ApiException 400, 408, 413 or 503
+     */
+    Body readAny(ServerRequest request) {
+        return read(request, request.headers().contentType().map(HttpMediaType::text)
+                .orElse(""));
+    }
+
+    private Body read(ServerRequest request, String contentType) {
         long length = request.headers().contentLength().orElse(-1);
         if (length > maxBodyBytes) {
             throw new PayloadTooLargeException(request, null, maxBodyBytes);
@@ -240,7 +259,7 @@ final class BodyReader {
             FutureTask<byte[]> task = new FutureTask<>(() -> readAll(request, reservation));
             Thread reader = Thread.ofVirtual().name("kodiak-upload").start(task);
             try {
-                return new Body(task.get(timeout.toNanos(), TimeUnit.NANOSECONDS), type.text(),
+                return new Body(task.get(timeout.toNanos(), TimeUnit.NANOSECONDS), contentType,
                         reservation);
             } catch (TimeoutException e) {
                 throw new UploadTimeoutException(reader, timeout);
@@ -272,7 +291,10 @@ final class BodyReader {
     private byte[] readAll(ServerRequest request, Reservation reservation) {
         InputStream in = request.content().inputStream();
         try {
-            long length = request.headers().contentLength().orElse(-1);
+            // a compressed body is inflated as it is read: its Content-Length is not what arrives
+            boolean encoded = !request.headers().first(HeaderNames.CONTENT_ENCODING)
+                    .orElse("identity").trim().equalsIgnoreCase("identity");
+            long length = encoded ? -1 : request.headers().contentLength().orElse(-1);
             List<byte[]> pieces = new ArrayList<>();
             long count = 0;
             while (length < 0 || count < length) {

@@ -5,6 +5,7 @@ import dev.kodiak.core.Classifier;
 import dev.kodiak.core.topk.Prediction;
 import dev.kodiak.core.topk.TopKOptions;
 import dev.kodiak.server.json.Responses;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -28,6 +29,7 @@ final class ClassifyService implements HttpService {
     static final String MODELS = "/api/v1/models";
     static final String MODEL = "/api/v1/models/{name}";
     static final String CLASSIFY_MODEL = "/api/v1/models/{name}/classify";
+    static final String CLASSIFY_VERSION = "/api/v1/models/{name}/versions/{version}/classify";
     static final String CLASSIFY = "/api/v1/classify";
     static final String PREDICT = "/predict";
     static final String OPENAPI = "/openapi.yaml";
@@ -42,12 +44,14 @@ final class ClassifyService implements HttpService {
     private static final Set<String> CLASSIFY_QUERY = Set.of("top_k", "threshold", "labels",
             PREPARED);
 
-    private final ModelRegistry registry;
+    private final ModelManager models;
     private final ServerSettings settings;
     private final BodyReader bodies;
+    private final ShadowTraffic shadows;
     private final byte[] openapi;
 
-    ClassifyService(ModelRegistry registry, ServerSettings settings, BodyReader bodies) {
+    ClassifyService(ModelManager models, ServerSettings settings, BodyReader bodies,
+            ShadowTraffic shadows) {
         try (InputStream in = ClassifyService.class.getResourceAsStream(OPENAPI)) {
             if (in == null) {
                 throw new IllegalStateException(OPENAPI + " is missing from the server's jar; "
@@ -57,9 +61,10 @@ final class ClassifyService implements HttpService {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        this.registry = registry;
+        this.models = models;
         this.settings = settings;
         this.bodies = bodies;
+        this.shadows = shadows;
     }
 
     /** {@inheritDoc} */
@@ -68,27 +73,64 @@ final class ClassifyService implements HttpService {
         rules.get(MODELS, this::listModels)
                 .get(MODEL, this::describeModel)
                 .post(CLASSIFY_MODEL, (req, res) -> classify(req, res,
-                        req.path().pathParameters().get("name")))
-                .post(CLASSIFY, (req, res) -> classify(req, res, registry.defaultModel()))
+                        req.path().pathParameters().get("name"), 0))
+                .post(CLASSIFY_VERSION, (req, res) -> classify(req, res,
+                        req.path().pathParameters().get("name"),
+                        version(req.path().pathParameters().get("version"))))
+                .post(CLASSIFY, (req, res) -> classify(req, res, models.defaultModel(), 0))
                 .post(PREDICT, this::predict)
                 .get(OPENAPI, this::openapi)
                 .get(API_OPENAPI, this::openapi);
     }
 
     private void listModels(ServerRequest req, ServerResponse res) {
-        JsonArrayBuilder models = Json.createArrayBuilder();
-        for (ModelRegistry.Model model : registry.models()) {
-            models.add(Responses.summary(model.name(), model.manifest(), model.loaded(),
-                    model.name().equals(registry.defaultModel())));
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        String defaultModel = models.defaultModel();
+        for (ServedModel model : models.models()) {
+            list.add(Responses.summary(model.name(), model.manifest(), model.isReady(),
+                    model.name().equals(defaultModel), Responses.versions(states(model))));
         }
-        res.send(Json.createObjectBuilder().add("default", registry.defaultModel())
+        res.send(Json.createObjectBuilder().add("default", defaultModel)
                 .add("default_reason", settings.defaultModelReason())
-                .add("models", models).build());
+                .add("models", list).build());
     }
 
     private void describeModel(ServerRequest req, ServerResponse res) {
-        ModelRegistry.Model model = registry.require(req.path().pathParameters().get("name"));
-        res.send(Responses.model(model.name(), model.manifest(), model.loaded()));
+        ServedModel model = models.require(req.path().pathParameters().get("name"));
+        res.send(Responses.model(model.name(), model.manifest(), model.isReady(),
+                Responses.versions(states(model))));
+    }
+
+    /** State and reason of each version, by number. */
+    static Map<Integer, String[]> states(ServedModel model) {
+        Map<Integer, String[]> states = new java.util.TreeMap<>();
+        model.versions().forEach((v, mv) -> states.put(v, new String[] {mv.state().name(),
+                mv.reason()}));
+        return states;
+    }
+
+    /**
+     * A version in a path.
+     *
+     * @throws ApiException 404 for anything but a positive integer
+     */
+    static int version(String text) {
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ApiException(Status.NOT_FOUND_404, "VERSION_NOT_FOUND", "Version '" + text
+                + "' does not exist: versions are positive integers");
+    }
+
+    /** The version a request gets: the one it names, else the traffic split's. */
+    static ModelVersion.Lease lease(ServedModel model, int version, ServerRequest req) {
+        return version > 0 ? model.version(version) : model.route(req.headers()
+                .first(io.helidon.http.HeaderNames.create(Serving.ROUTING_KEY)).orElse(null));
     }
 
     private void openapi(ServerRequest req, ServerResponse res) {
@@ -97,38 +139,50 @@ final class ClassifyService implements HttpService {
         res.send(openapi);
     }
 
-    private void classify(ServerRequest req, ServerResponse res, String name) {
+    private void classify(ServerRequest req, ServerResponse res, String name, int version) {
         long start = System.nanoTime();
         Parameters.check(req.query().names(), CLASSIFY_QUERY, "the query string", true);
-        ModelPipeline pipeline = registry.require(name).pipeline();
-        ModelPipeline.Answer answer;
-        try (BodyReader.Body body = bodies.read(req)) {
-            ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType(),
-                    body.reservation()::grow);
-            Parameters.check(input.otherFields(), CLASSIFY_PARAMETERS, "the body", false);
-            TopKOptions options = pipeline.validate(options(req, input.parameters(),
-                    pipeline.classifier()));
-            boolean modelSized = modelSized(req.query().first(PREPARED).asOptional()
-                    .orElse(null));
-            answer = pipeline.classify(input.image(), options, modelSized, deadline(start));
+        ServedModel model = models.require(name);
+        try (ModelVersion.Lease lease = lease(model, version, req)) {
+            ModelPipeline pipeline = lease.pipeline();
+            ModelPipeline.Answer answer;
+            try (BodyReader.Body body = bodies.read(req)) {
+                ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType(),
+                        body.reservation()::grow);
+                Parameters.check(input.otherFields(), CLASSIFY_PARAMETERS, "the body", false);
+                TopKOptions options = pipeline.validate(options(req, input.parameters(),
+                        pipeline.classifier()));
+                boolean modelSized = modelSized(req.query().first(PREPARED).asOptional()
+                        .orElse(null));
+                answer = pipeline.classify(input.image(), options, modelSized, deadline(start));
+                if (version == 0) {
+                    shadows.copy(model, answer, input.image(), options, modelSized);
+                }
+            }
+            res.send(Responses.classification(pipeline.manifest(), answer.model().version(),
+                    answer.classification(), answer.width(), answer.height(),
+                    answer.queueWaitNanos(), System.nanoTime() - start));
         }
-        res.send(Responses.classification(pipeline.manifest(), answer.classification(),
-                answer.width(), answer.height(), answer.queueWaitNanos(),
-                System.nanoTime() - start));
     }
 
     /** The Django endpoint's shape from seed story 002: every label with its probability. */
     private void predict(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
         Parameters.check(req.query().names(), Set.of(), "the query string", true);
-        ModelPipeline pipeline = registry.require(registry.defaultModel()).pipeline();
-        List<String> labels = pipeline.manifest().labels();
-        TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
+        ServedModel model = models.require(models.defaultModel());
+        List<String> labels;
         Classification c;
-        try (BodyReader.Body body = bodies.read(req)) {
+        try (ModelVersion.Lease lease = lease(model, 0, req);
+                BodyReader.Body body = bodies.read(req)) {
+            ModelPipeline pipeline = lease.pipeline();
+            labels = pipeline.manifest().labels();
+            TopKOptions all = new TopKOptions(labels.size(), 0f, Set.of());
             ImageRequest input = ImageRequest.parse(body.bytes(), body.contentType(),
                     body.reservation()::grow);
-            c = pipeline.classify(input.image(), all, false, deadline(start)).classification();
+            ModelPipeline.Answer answer = pipeline.classify(input.image(), all, false,
+                    deadline(start));
+            shadows.copy(model, answer, input.image(), all, false);
+            c = answer.classification();
         }
         float[] probabilities = new float[labels.size()];
         for (Prediction p : c.predictions()) {

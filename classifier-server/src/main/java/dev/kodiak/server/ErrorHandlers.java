@@ -68,26 +68,27 @@ final class ErrorHandlers {
         }
         if (e instanceof BodyReader.PayloadTooLargeException tooLarge) {
             res.header(HeaderNames.CONNECTION, "close");
-            sendJson(res, e.status(), e.code(), e.getMessage());
+            sendJson(req, res, e.status(), e.code(), e.getMessage());
             tooLarge.drain();
             return;
         }
         if (e instanceof BodyReader.UploadTimeoutException timeout) {
             res.header(HeaderNames.CONNECTION, "close");
             try {
-                sendJson(res, e.status(), e.code(), e.getMessage());
+                sendJson(req, res, e.status(), e.code(), e.getMessage());
             } finally {
                 timeout.abort();
             }
             return;
         }
-        sendJson(res, e.status(), e.code(), e.getMessage());
+        sendJson(req, res, e.status(), e.code(), e.getMessage());
     }
 
     private static void notFound(ServerRequest req, ServerResponse res, NotFoundException e) {
         String path = req.path().path();
         boolean browser = req.headers().isAccepted(MediaTypes.TEXT_HTML)
-                && !path.startsWith("/api/") && req.prologue().method() == Method.GET;
+                && !path.startsWith("/api/") && !isOip(req)
+                && req.prologue().method() == Method.GET;
         if (browser && NotFoundPage.BYTES != null) {
             res.status(Status.NOT_FOUND_404);
             res.headers().contentType(HttpMediaType.create(MediaTypes.TEXT_HTML)
@@ -95,7 +96,7 @@ final class ErrorHandlers {
             res.send(NotFoundPage.BYTES);
             return;
         }
-        sendJson(res, Status.NOT_FOUND_404, "NOT_FOUND", "Nothing at " + path
+        sendJson(req, res, Status.NOT_FOUND_404, "NOT_FOUND", "Nothing at " + path
                 + "; the API is under /api/v1 (see /openapi.yaml)");
     }
 
@@ -120,7 +121,7 @@ final class ErrorHandlers {
             res.send();
             return;
         }
-        sendJson(res, e.status(), e.status().code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST",
+        sendJson(req, res, e.status(), e.status().code() >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST",
                 e.getMessage());
     }
 
@@ -129,7 +130,7 @@ final class ErrorHandlers {
         LOG.log(System.Logger.Level.DEBUG, "client went away during {0}: {1}",
                 req.path().path(), e.toString());
         try {
-            sendJson(res, Status.BAD_REQUEST_400, "INCOMPLETE_REQUEST",
+            sendJson(req, res, Status.BAD_REQUEST_400, "INCOMPLETE_REQUEST",
                     "The request body ended before its announced length");
         } catch (RuntimeException ignored) {
             // the connection is gone
@@ -138,14 +139,27 @@ final class ErrorHandlers {
 
     private static void bug(ServerRequest req, ServerResponse res, Throwable e) {
         LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + req.path().path(), e);
-        sendJson(res, Status.INTERNAL_SERVER_ERROR_500, "INTERNAL_ERROR", "Something went wrong "
+        sendJson(req, res, Status.INTERNAL_SERVER_ERROR_500, "INTERNAL_ERROR", "Something went wrong "
                 + "on the server (a bug, not your request); it has been logged");
     }
 
-    static void sendJson(ServerResponse res, Status status, String code, String message) {
+    /** Whether a request is the Open Inference Protocol's (its errors have their own shape). */
+    static boolean isOip(ServerRequest req) {
+        String path = req.path().absolute().path();
+        return path.equals(OipService.ROOT) || path.startsWith(OipService.ROOT + "/");
+    }
+
+    /**
+     * Writes an error: Kodiak's {@code {"error": {"code", "message"}}}, or under {@code /v2}
+     * the Open Inference Protocol's {@code {"error": "<message>"}}.
+     */
+    static void sendJson(ServerRequest req, ServerResponse res, Status status, String code,
+            String message) {
         res.status(status);
         res.headers().contentType(MediaTypes.APPLICATION_JSON);
-        res.send(Responses.errorText(code, message).getBytes(StandardCharsets.UTF_8));
+        String body = isOip(req) ? jakarta.json.Json.createObjectBuilder().add("error", message)
+                .build().toString() : Responses.errorText(code, message);
+        res.send(body.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Errors Helidon answers before routing (malformed HTTP, bodies over the limit) as JSON. */

@@ -8,15 +8,19 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * The running server: models, the JSON API, health and metrics under {@code /observe}, CORS,
@@ -34,18 +38,36 @@ public final class KodiakServer {
     /** Where the site module puts the built blog on the class path. */
     static final String SITE_ON_CLASSPATH = "kodiak-site";
 
-    private final ModelRegistry registry;
+    /** The admin routes, which answer 405 for other methods. */
+    private static final List<String> ADMIN_PATHS = List.of(AdminService.INDEX,
+            AdminService.LOAD, AdminService.UNLOAD, AdminService.MODELS, AdminService.MODEL,
+            AdminService.SERVING);
+    /** The main port's routes, which answer 405 for other methods. */
+    private static final List<String> MAIN_PATHS = java.util.stream.Stream.concat(Stream.of(
+            ClassifyService.MODELS, ClassifyService.MODEL, ClassifyService.CLASSIFY_MODEL,
+            ClassifyService.CLASSIFY_VERSION, ClassifyService.CLASSIFY, ClassifyService.PREDICT,
+            ClassifyService.OPENAPI, ClassifyService.API_OPENAPI, OipService.META,
+            OipService.LIVE, OipService.READY, OipService.MODEL, OipService.MODEL_VERSION,
+            OipService.MODEL_READY, OipService.MODEL_VERSION_READY, OipService.INFER,
+            OipService.INFER_VERSION), ADMIN_PATHS.stream()).toList();
+
+    /** The name of the admin routes' own socket, when they have one. */
+    static final String ADMIN_SOCKET = "admin";
+
+    private final ModelManager models;
     private final ServerMetrics metrics;
     private final DecodeStage decodes;
     private final HeaderWatch headerWatch;
+    private final ShadowTraffic shadows;
     private final WebServer server;
 
-    private KodiakServer(ModelRegistry registry, ServerMetrics metrics, DecodeStage decodes,
-            HeaderWatch headerWatch, WebServer server) {
-        this.registry = registry;
+    private KodiakServer(ModelManager models, ServerMetrics metrics, DecodeStage decodes,
+            HeaderWatch headerWatch, ShadowTraffic shadows, WebServer server) {
+        this.models = models;
         this.metrics = metrics;
         this.decodes = decodes;
         this.headerWatch = headerWatch;
+        this.shadows = shadows;
         this.server = server;
     }
 
@@ -69,23 +91,35 @@ public final class KodiakServer {
         DecodeStage decodes = new DecodeStage(settings.maxConcurrentDecodes(),
                 new MemoryBudget("decoding", settings.decodeMemory()), settings.admissionWait(),
                 settings.maxPixels());
-        ModelRegistry registry;
+        ModelManager models;
         try {
-            registry = new ModelRegistry(settings, metrics, decodes, onFatal);
+            models = new ModelManager(settings, metrics, decodes, onFatal);
         } catch (RuntimeException e) {
             decodes.close();
             throw e;
         }
-        for (ModelRegistry.Model model : registry.models()) {
-            metrics.queueDepth(model.name(), () -> {
-                ModelPipeline p = model.loadedPipeline();
-                return p == null ? 0 : p.queueDepth();
-            });
-        }
         HeaderWatch headerWatch = new HeaderWatch(settings.get(ServerSettings.HEADER_TIMEOUT));
         BodyReader bodies = new BodyReader(settings.uploadTimeout(), settings.maxBodyBytes(),
                 new MemoryBudget("request bodies", settings.bodyMemory()));
-        ClassifyService api = new ClassifyService(registry, settings, bodies);
+        ShadowTraffic shadows = new ShadowTraffic(metrics, settings.requestTimeout());
+        ClassifyService api = new ClassifyService(models, settings, bodies, shadows);
+        boolean admin = settings.get(ServerSettings.ADMIN_ENABLED);
+        int adminPort = settings.get(ServerSettings.ADMIN_PORT);
+        List<String> extensions = new ArrayList<>(List.of("binary_tensor_data",
+                "classification"));
+        if (admin) {
+            extensions.add("model_repository");
+        }
+        OipService oip = new OipService(models, new OipInference(models, shadows, settings),
+                bodies, extensions);
+        AdminService adminRoutes = admin ? AdminService.open(models, shadows,
+                settings.get(ServerSettings.ADMIN_TOKEN)) : null;
+        AdminService onMainPort = !admin ? AdminService.closed("The model repository and "
+                + "management routes are closed; set kodiak.admin.enabled (with "
+                + "kodiak.admin.token, or kodiak.admin.port for a port of 127.0.0.1)")
+                : adminPort == -1 ? adminRoutes : AdminService.closed("The model repository and "
+                + "management routes listen on 127.0.0.1 port " + adminPort + " "
+                + "(kodiak.admin.port), not here");
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -107,17 +141,23 @@ public final class KodiakServer {
                 .connectionOptions(new ConnectionOptions(settings.get(
                         ServerSettings.IDLE_TIMEOUT)))
                 .useNio(false)
+                // request bodies sent gzip- or deflate-compressed are inflated as they are read
+                .contentEncoding(RequestDecoding.context())
                 .shutdownHook(false)
                 .directHandlers(ErrorHandlers.jsonDirectHandlers())
                 .addFeature(cors(settings))
                 .addFeature(ObserveFeature.builder()
                         .addObserver(HealthObserver.builder().details(true)
-                                .addCheck(() -> readiness(registry), HealthCheckType.READINESS,
+                                .addCheck(() -> readiness(models), HealthCheckType.READINESS,
                                         "models")
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build())
-                .routing(routing -> routing(routing, api, metrics));
+                .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort));
+        if (admin && adminPort != -1) {
+            builder.putSocket(ADMIN_SOCKET, socket -> socket.host("127.0.0.1").port(adminPort)
+                    .routing(routing -> routing(routing, metrics, ADMIN_PATHS, adminRoutes)));
+        }
         StaticContentFeature site = site(settings);
         if (site != null) {
             builder.addFeature(site);
@@ -127,19 +167,27 @@ public final class KodiakServer {
             server = builder.build().start();
         } catch (RuntimeException e) {
             headerWatch.close();
+            shadows.close();
             decodes.close();
             throw e;
         }
-        registry.startLoading();
+        models.startLoading();
         LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ with models "
-                + "{1}; the default model (/api/v1/classify, /predict) is {2}: {3}",
+                + "{1}{2}; the default model (/api/v1/classify, /predict) is {3}: {4}",
                 Integer.toString(server.port()), settings.models().keySet(),
-                settings.defaultModel(), settings.defaultModelReason());
-        return new KodiakServer(registry, metrics, decodes, headerWatch, server);
+                settings.modelRepository().map(r -> " and the repository " + r).orElse(""),
+                models.defaultModel(), settings.defaultModelReason());
+        if (admin) {
+            LOG.log(System.Logger.Level.INFO, "model repository and management routes on {0}",
+                    adminPort == -1 ? "this port (with the admin token)"
+                    : "http://127.0.0.1:" + server.port(ADMIN_SOCKET) + "/");
+        }
+        return new KodiakServer(models, metrics, decodes, headerWatch, shadows, server);
     }
 
     /** The API routes, their error handling and the request metrics. */
-    static void routing(HttpRouting.Builder routing, ClassifyService api, ServerMetrics metrics) {
+    static void routing(HttpRouting.Builder routing, ServerMetrics metrics, List<String> paths,
+            HttpService... services) {
         routing.addFilter((chain, req, res) -> {
             long start = System.nanoTime();
             try {
@@ -149,10 +197,10 @@ public final class KodiakServer {
                         System.nanoTime() - start);
             }
         });
-        routing.register(api);
-        for (String path : new String[] {ClassifyService.MODELS, ClassifyService.MODEL,
-            ClassifyService.CLASSIFY_MODEL, ClassifyService.CLASSIFY, ClassifyService.PREDICT,
-            ClassifyService.OPENAPI, ClassifyService.API_OPENAPI}) {
+        for (HttpService service : services) {
+            routing.register(service);
+        }
+        for (String path : paths) {
             routing.route(method -> !method.equals(Method.OPTIONS), PathMatchers.create(path),
                     ErrorHandlers::methodNotAllowed);
         }
@@ -168,8 +216,26 @@ public final class KodiakServer {
             return ClassifyService.OPENAPI;
         }
         if (path.startsWith(ClassifyService.MODELS + "/")) {
-            return path.endsWith("/classify") ? ClassifyService.CLASSIFY_MODEL
+            return path.endsWith("/classify") ? path.contains("/versions/")
+                    ? ClassifyService.CLASSIFY_VERSION : ClassifyService.CLASSIFY_MODEL
                     : ClassifyService.MODEL;
+        }
+        if (path.startsWith("/v2/models/")) {
+            return path.endsWith("/infer") ? OipService.INFER
+                    : path.endsWith("/ready") ? OipService.MODEL_READY : OipService.MODEL;
+        }
+        if (path.startsWith("/v2/repository/")) {
+            return path.endsWith("/index") ? AdminService.INDEX
+                    : path.endsWith("/load") ? AdminService.LOAD : AdminService.UNLOAD;
+        }
+        if (path.startsWith("/v2/health/")) {
+            return path.equals(OipService.LIVE) ? OipService.LIVE : OipService.READY;
+        }
+        if (path.equals("/v2") || path.equals("/v2/")) {
+            return OipService.META;
+        }
+        if (path.startsWith("/admin/")) {
+            return path.endsWith("/serving") ? AdminService.SERVING : AdminService.MODELS;
         }
         if (path.startsWith("/observe/health")) {
             return "/observe/health";
@@ -207,11 +273,10 @@ public final class KodiakServer {
                 .context("/").welcome("index.html")).build();
     }
 
-    static HealthCheckResponse readiness(ModelRegistry registry) {
+    static HealthCheckResponse readiness(ModelManager models) {
         HealthCheckResponse.Builder response = HealthCheckResponse.builder()
-                .status(registry.ready());
-        registry.models().forEach(m -> response.detail(m.name(), m.loaded() ? "ready"
-                : "loading"));
+                .status(models.ready());
+        models.states().forEach(response::detail);
         return response.build();
     }
 
@@ -225,6 +290,15 @@ public final class KodiakServer {
     }
 
     /**
+     * Returns the port of the admin routes when they have their own ({@code kodiak.admin.port}).
+     *
+     * @return the bound port, or -1 when they are on the main port or closed
+     */
+    public int adminPort() {
+        return server.port(ADMIN_SOCKET); // -1 for a socket the server does not have
+    }
+
+    /**
      * Waits until every model is loaded and warmed up.
      *
      * @param timeout the longest wait
@@ -232,7 +306,7 @@ public final class KodiakServer {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitReady(Duration timeout) throws InterruptedException {
-        return registry.awaitReady(timeout);
+        return models.awaitReady(timeout);
     }
 
     /**
@@ -243,8 +317,9 @@ public final class KodiakServer {
     public void stop() {
         server.stop();
         headerWatch.close();
+        shadows.close();
+        models.close();
         decodes.close();
-        registry.close();
         metrics.close();
     }
 }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests, calls {@link #classify}, and maps {@link ApiException}s to its own error shape.
  *
  * <pre>{@code
- * ModelPipeline pipeline = new ModelPipeline("pets", classifier, decodes, batching, metrics);
+ * ModelPipeline pipeline = new ModelPipeline(new ModelId("pets", 3), classifier, decodes,
+ *         batching, metrics);
  * ModelPipeline.Answer answer = pipeline.classify(bytes, options, false,
  *         System.nanoTime() + timeout.toNanos());
  * ...
@@ -34,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * forward pass runs.
  */
 final class ModelPipeline implements AutoCloseable {
-    private final String name;
+    private final ModelId id;
     private final Classifier classifier;
     private final DecodeStage decodes;
     private final Batcher batcher;
@@ -45,19 +46,19 @@ final class ModelPipeline implements AutoCloseable {
     /**
      * Starts the model's forward-pass workers.
      *
-     * @param name the model's name, in metrics and messages
+     * @param id the model and version, in metrics, answers and messages
      * @param classifier the opened model; the pipeline owns it from now on
      * @param decodes the server's decode stage, shared by every model
      * @param batching how forward passes are batched
      * @param metrics where batches and answers are counted
      */
-    ModelPipeline(String name, Classifier classifier, DecodeStage decodes,
+    ModelPipeline(ModelId id, Classifier classifier, DecodeStage decodes,
             ServerSettings.Batching batching, ServerMetrics metrics) {
-        this.name = name;
+        this.id = id;
         this.classifier = classifier;
         this.decodes = decodes;
         this.metrics = metrics;
-        this.batcher = new Batcher(name, classifier, batching.workers(),
+        this.batcher = new Batcher(id, classifier, batching.workers(),
                 batching.maxBatchSize(), batching.maxWait(), batching.queueCapacity(), metrics,
                 incoming::get);
     }
@@ -65,12 +66,14 @@ final class ModelPipeline implements AutoCloseable {
     /**
      * One answer, with what the protocols report beside it.
      *
+     * @param model the version that answered
      * @param classification the ranked labels
      * @param width the decoded image's width (upright)
      * @param height the decoded image's height (upright)
      * @param queueWaitNanos how long it waited for a forward pass
      */
-    record Answer(Classification classification, int width, int height, long queueWaitNanos) {
+    record Answer(ModelId model, Classification classification, int width, int height,
+            long queueWaitNanos) {
     }
 
     /**
@@ -88,17 +91,47 @@ final class ModelPipeline implements AutoCloseable {
      *     before the deadline
      */
     Answer classify(byte[] image, TopKOptions options, boolean modelSized, long deadlineNanos) {
+        long start = System.nanoTime();
         PreparedImage prepared;
-        CompletableFuture<Batcher.Result> queued;
         incoming.incrementAndGet();
         try {
             prepared = decodes.prepare(classifier.stages(), image, deadlineNanos, modelSized);
+        } finally {
+            incoming.decrementAndGet();
+        }
+        return answer(prepared, options, deadlineNanos, start);
+    }
+
+    /**
+     * Classifies a tensor that already is the model's input (a client that preprocessed the
+     * image itself): no decode, straight to the queue.
+     *
+     * @param tensor {@code C x H x W} floats in the input spec's layout
+     * @param options k, threshold and allow-list, already validated
+     * @param deadlineNanos the request's deadline
+     * @return the answer (its image size is the input spec's)
+     * @throws ApiException 400 if the tensor has another size than the model's input, else as
+     *     {@link #classify}
+     */
+    Answer classifyTensor(float[] tensor, TopKOptions options, long deadlineNanos) {
+        long start = System.nanoTime();
+        PreparedImage prepared;
+        try {
+            prepared = classifier.stages().prepareTensor(tensor);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("WRONG_INPUT_SIZE", e.getMessage());
+        }
+        return answer(prepared, options, deadlineNanos, start);
+    }
+
+    private Answer answer(PreparedImage prepared, TopKOptions options, long deadlineNanos,
+            long start) {
+        CompletableFuture<Batcher.Result> queued;
+        try {
             queued = batcher.submit(prepared, options, deadlineNanos);
         } catch (Batcher.OverloadedException e) {
             throw ApiException.overloaded("The server is busy (" + e.getMessage()
                     + "); retry in a second");
-        } finally {
-            incoming.decrementAndGet();
         }
         Batcher.Result result;
         try {
@@ -108,8 +141,9 @@ final class ModelPipeline implements AutoCloseable {
             throw new ApiException(Status.UNPROCESSABLE_CONTENT_422, "MODEL_FAILED",
                     e.getMessage());
         }
-        metrics.prediction(name, result.classification());
-        return new Answer(result.classification(), prepared.width(), prepared.height(),
+        metrics.prediction(id, result.classification());
+        metrics.answered(id, System.nanoTime() - start);
+        return new Answer(id, result.classification(), prepared.width(), prepared.height(),
                 result.queueWaitNanos());
     }
 
@@ -153,12 +187,12 @@ final class ModelPipeline implements AutoCloseable {
     }
 
     /**
-     * Returns the model's name.
+     * Returns the model and version this pipeline serves.
      *
-     * @return the name it is served under
+     * @return the id
      */
-    String name() {
-        return name;
+    ModelId id() {
+        return id;
     }
 
     /**

@@ -18,9 +18,11 @@ import java.util.function.Supplier;
 
 /**
  * Kodiak's Prometheus metrics, served by Helidon at {@code /observe/metrics}: requests by route
- * and status, latency histograms, queue depth and waits, batch sizes, and per model the predicted
- * classes and the distribution of top probabilities (the drift monitoring FoodVision asks for).
- * Thread-safe.
+ * and status, latency histograms, and per model and version: queue depth and waits, batch sizes,
+ * answers and their latency, the predicted classes and the distribution of top probabilities
+ * (the drift monitoring FoodVision asks for), versions that failed to load, and a shadow
+ * version's agreement with the live one. Every model metric carries {@code model} and
+ * {@code version} tags. Thread-safe.
  */
 final class ServerMetrics implements Batcher.Listener {
     private static final Duration[] LATENCY_BUCKETS = {
@@ -53,13 +55,84 @@ final class ServerMetrics implements Batcher.Listener {
     }
 
     /**
-     * A model's queue depth, read when Prometheus scrapes; removed by {@link #close()}, so that
-     * a later server in the same JVM reads its own queues, not a stopped one's.
+     * A model version's queue depth, read when Prometheus scrapes; removed by the returned
+     * handle (when the version is unloaded) or by {@link #close()}, so that nobody reads a
+     * stopped version's queue.
+     *
+     * @return removes the gauge
      */
-    void queueDepth(String model, Supplier<Integer> depth) {
-        gauges.add(registry.getOrCreate(Gauge.builder("kodiak.queue.depth", depth)
-                .description("Requests waiting for a forward pass")
-                .tags(List.of(Tag.create("model", model)))));
+    Runnable queueDepth(ModelId model, Supplier<Integer> depth) {
+        Gauge<Integer> gauge = registry.getOrCreate(Gauge.builder("kodiak.queue.depth", depth)
+                .description("Requests waiting for a forward pass").tags(tags(model)));
+        gauges.add(gauge);
+        return () -> {
+            gauges.remove(gauge);
+            registry.remove(gauge);
+        };
+    }
+
+    /**
+     * A version could not be loaded (it serves nothing; a working version keeps serving).
+     *
+     * @param model the version
+     */
+    void loadFailure(ModelId model) {
+        counters.computeIfAbsent("loadfail|" + model, k -> registry.getOrCreate(
+                Counter.builder("kodiak.model.load.failures").description("Versions that failed "
+                        + "to load; they never take traffic").tags(tags(model)))).increment();
+    }
+
+    /**
+     * A version answered a request (per image of a batch request).
+     *
+     * @param model the version that answered
+     * @param nanos from the request's arrival to its answer
+     */
+    void answered(ModelId model, long nanos) {
+        timers.computeIfAbsent("answered|" + model, k -> registry.getOrCreate(
+                Timer.builder("kodiak.model.answer.duration").description("Answers by model "
+                        + "version, from arrival to answer").buckets(LATENCY_BUCKETS)
+                        .tags(tags(model)))).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A shadow version answered a copy of a live request.
+     *
+     * @param live the version whose answer was returned
+     * @param shadow the shadow version
+     * @param agree whether both gave the same top label
+     * @param nanos the shadow's own time for it
+     */
+    void shadow(ModelId live, ModelId shadow, boolean agree, long nanos) {
+        List<Tag> tags = List.of(Tag.create("model", live.name()),
+                Tag.create("version", shadow.versionText()),
+                Tag.create("live_version", live.versionText()),
+                Tag.create("agree", Boolean.toString(agree)));
+        counters.computeIfAbsent("shadow|" + live + "|" + shadow + "|" + agree, k ->
+                registry.getOrCreate(Counter.builder("kodiak.shadow.answers").description(
+                        "Shadow answers, by whether their top label agreed with the live "
+                        + "version's").tags(tags))).increment();
+        timers.computeIfAbsent("shadowtime|" + shadow, k -> registry.getOrCreate(
+                Timer.builder("kodiak.shadow.duration").description("A shadow version's time "
+                        + "per request").buckets(LATENCY_BUCKETS).tags(tags(shadow))))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A copy of a live request was not given to the shadow: it was busy.
+     *
+     * @param shadow the shadow version
+     */
+    void shadowDropped(ModelId shadow) {
+        counters.computeIfAbsent("shadowdrop|" + shadow, k -> registry.getOrCreate(
+                Counter.builder("kodiak.shadow.dropped").description("Live requests not copied "
+                        + "to the shadow version because it was busy").tags(tags(shadow))))
+                .increment();
+    }
+
+    private static List<Tag> tags(ModelId model) {
+        return List.of(Tag.create("model", model.name()),
+                Tag.create("version", model.versionText()));
     }
 
     /** Removes the gauges that read this server's state. */
@@ -70,32 +143,36 @@ final class ServerMetrics implements Batcher.Listener {
 
     /** {@inheritDoc} */
     @Override
-    public void batch(String model, int size, long[] queueWaitNanos) {
+    public void batch(ModelId model, int size, long[] queueWaitNanos) {
         summary("kodiak.batch.size", "Requests per forward pass", model, BATCH_BUCKETS)
                 .record(size);
-        Timer wait = timer("kodiak.queue.wait", "Time a request waits for its batch", "model",
-                model);
+        Timer wait = timers.computeIfAbsent("kodiak.queue.wait|" + model, k ->
+                registry.getOrCreate(Timer.builder("kodiak.queue.wait").description(
+                        "Time a request waits for its batch").buckets(LATENCY_BUCKETS)
+                        .tags(tags(model))));
         for (long nanos : queueWaitNanos) {
             wait.record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 
     /** A classification was answered: count its top class and record its top probability. */
-    void prediction(String model, Classification classification) {
+    void prediction(ModelId model, Classification classification) {
         if (classification.predictions().isEmpty()) {
             return;
         }
         String label = classification.top().label();
         counters.computeIfAbsent("predicted|" + model + "|" + label, k -> registry.getOrCreate(
                 Counter.builder("kodiak.predictions").description("Top-1 predictions by class")
-                        .tags(List.of(Tag.create("model", model), Tag.create("label", label)))))
+                        .tags(List.of(Tag.create("model", model.name()),
+                                Tag.create("version", model.versionText()),
+                                Tag.create("label", label)))))
                 .increment();
         summary("kodiak.top.probability", "Probability of the top prediction", model,
                 PROBABILITY_BUCKETS).record(classification.top().probability());
         if (classification.unsure()) {
             counters.computeIfAbsent("unsure|" + model, k -> registry.getOrCreate(
                     Counter.builder("kodiak.unsure").description("Answers marked unsure")
-                            .tags(List.of(Tag.create("model", model))))).increment();
+                            .tags(tags(model)))).increment();
         }
     }
 
@@ -105,12 +182,11 @@ final class ServerMetrics implements Batcher.Listener {
                         .tags(List.of(Tag.create(tag, value)))));
     }
 
-    private DistributionSummary summary(String name, String description, String model,
+    private DistributionSummary summary(String name, String description, ModelId model,
             double[] buckets) {
         return summaries.computeIfAbsent(name + "|" + model, k -> registry.getOrCreate(
                 DistributionSummary.builder(name, DistributionStatisticsConfig.builder()
                                 .buckets(buckets))
-                        .description(description)
-                        .tags(List.of(Tag.create("model", model)))));
+                        .description(description).tags(tags(model))));
     }
 }

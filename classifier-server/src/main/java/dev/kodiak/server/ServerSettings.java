@@ -131,6 +131,27 @@ public final class ServerSettings {
                     || o.matches("https?://[^/\\s]+")), "* or origins like https://blog.example");
     static final Setting<String> SITE = Setting.of("kodiak.site", "", Function.identity(),
             "a directory", "serve another built site at / instead of the blog built in");
+    static final Setting<String> MODEL_REPOSITORY = Setting.of("kodiak.model-repository", "",
+            Function.identity(), "a directory", "a folder of models as <name>/<version>/ (each "
+            + "version a bundle folder or <version>.zip), served beside kodiak.models");
+    static final Setting<Duration> MODEL_REPOSITORY_POLL = Setting.of(
+            "kodiak.model-repository-poll", "off", ServerSettings::durationOrOff,
+            "off or an ISO-8601 duration such as PT2S",
+            "how often the repository is looked at for new, changed and removed versions")
+            .range(d -> !d.isNegative(), "off or positive");
+    static final Setting<Boolean> ADMIN_ENABLED = Setting.of("kodiak.admin.enabled", "false",
+            ServerSettings::bool, "true or false",
+            "the repository and management routes (load, unload, traffic split, shadow)");
+    static final Setting<String> ADMIN_TOKEN = Setting.of("kodiak.admin.token", "",
+            Function.identity(), "a secret", "the bearer token the admin routes ask for "
+            + "(Authorization: Bearer <token>); required when they are on the main port")
+            .range(t -> t.isEmpty() || t.length() >= 16 && t.chars().noneMatch(
+                    Character::isWhitespace), "empty, or at least 16 characters without spaces")
+            .secret();
+    static final Setting<Integer> ADMIN_PORT = Setting.of("kodiak.admin.port", "-1",
+            Integer::parseInt, "a port number", "-1: the admin routes are on the main port "
+            + "(with the token); else they listen on this port of 127.0.0.1 only (0: any free "
+            + "port)").range(p -> p >= -1 && p <= 65535, "from -1 to 65535");
 
     /** The bundles to serve: a map, not one value, so it is read on its own. */
     static final String MODELS_KEY = "kodiak.models";
@@ -141,7 +162,8 @@ public final class ServerSettings {
             HEADER_TIMEOUT, UPLOAD_TIMEOUT, MAX_CONCURRENT_DECODES,
             DECODE_MEMORY, BODY_MEMORY, ADMISSION_WAIT, MAX_CONCURRENT_REQUESTS, BATCHING,
             MAX_BATCH_SIZE, MAX_WAIT, QUEUE_CAPACITY, WORKERS, ENGINE, INTRA_OP, INTER_OP,
-            CORS_ORIGINS, SITE);
+            CORS_ORIGINS, SITE, MODEL_REPOSITORY, MODEL_REPOSITORY_POLL, ADMIN_ENABLED,
+            ADMIN_TOKEN, ADMIN_PORT);
 
     /**
      * Every configuration key the server reads, for tools and tests that check deployment
@@ -176,14 +198,17 @@ public final class ServerSettings {
     private final String defaultModel;
     private final String defaultModelReason;
     private final Optional<Path> site;
+    private final Optional<Path> modelRepository;
 
     private ServerSettings(Map<Setting<?>, Object> values, Map<String, Path> models,
-            String defaultModel, String defaultModelReason, Optional<Path> site) {
+            String defaultModel, String defaultModelReason, Optional<Path> site,
+            Optional<Path> modelRepository) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
         this.defaultModel = defaultModel;
         this.defaultModelReason = defaultModelReason;
         this.site = site;
+        this.modelRepository = modelRepository;
     }
 
     private static List<String> keys() {
@@ -264,16 +289,28 @@ public final class ServerSettings {
                 + MAX_BODY_BYTES.key() + " (" + 2 * maxBody + "), so that the largest body "
                 + "accepted fits");
 
-        Map<String, Path> models = models(r, config, paths);
+        String repositoryText = (String) values.get(MODEL_REPOSITORY);
+        Optional<Path> repository = repositoryText.isBlank() ? Optional.empty()
+                : Optional.of(paths.resolve(repositoryText, Files::isDirectory));
+        repository.filter(p -> !Files.isDirectory(p)).ifPresent(p -> paths.missing(r,
+                MODEL_REPOSITORY.key(), repositoryText, p, "an existing folder of models"));
+        Map<String, Path> models = models(r, config, paths, repository.isPresent());
         boolean chosen = r.raw(DEFAULT_MODEL.key()) != null;
         String defaultModel = r.get(DEFAULT_MODEL,
                 models.isEmpty() ? "" : models.keySet().iterator().next());
         values.put(DEFAULT_MODEL, defaultModel);
         String reason = chosen ? "set by " + DEFAULT_MODEL.key() + " (env "
-                + DEFAULT_MODEL.env() + ")" : "the first model of " + MODELS_KEY + "; set "
+                + DEFAULT_MODEL.env() + ")" : "the first model of " + (models.isEmpty()
+                ? "the model repository, in name order" : MODELS_KEY) + "; set "
                 + DEFAULT_MODEL.key() + " (env " + DEFAULT_MODEL.env() + ") to choose another";
-        if (!models.isEmpty() && !models.containsKey(defaultModel)) {
+        if (!models.isEmpty() && !models.containsKey(defaultModel) && repository.isEmpty()) {
             r.problem(DEFAULT_MODEL.key(), defaultModel, "one of " + models.keySet());
+        }
+        if ((Boolean) values.get(ADMIN_ENABLED) && (Integer) values.get(ADMIN_PORT) == -1
+                && ((String) values.get(ADMIN_TOKEN)).isBlank()) {
+            r.problem(ADMIN_TOKEN.key(), "", "set when the admin routes are enabled on the main "
+                    + "port (or give them their own port on 127.0.0.1 with "
+                    + ADMIN_PORT.key() + ")");
         }
         String siteText = (String) values.get(SITE);
         Optional<Path> site = siteText.isBlank() ? Optional.empty()
@@ -281,13 +318,22 @@ public final class ServerSettings {
         site.filter(p -> !Files.isDirectory(p)).ifPresent(p -> paths.missing(r, SITE.key(),
                 siteText, p, "an existing directory with a built site"));
         r.fail();
-        return new ServerSettings(values, models, defaultModel, reason, site);
+        return new ServerSettings(values, models, defaultModel, reason, site, repository);
     }
 
-    private static Map<String, Path> models(Reader r, Config config, Paths paths) {
+    /** The bundle served when nothing is configured: the default model of the distribution. */
+    static final String DEFAULT_MODELS = "fashion-mnist=models/fashion-mnist";
+
+    private static Map<String, Path> models(Reader r, Config config, Paths paths,
+            boolean repository) {
         Map<String, Path> models = new LinkedHashMap<>();
         Map<String, String> given = new LinkedHashMap<>();
         String modelsText = r.raw(MODELS_KEY);
+        List<Config> nodes = config.get(MODELS_KEY).type() == Config.Type.OBJECT
+                ? config.get(MODELS_KEY).asNodeList().orElse(List.of()) : List.of();
+        if (modelsText == null && nodes.isEmpty() && !repository) {
+            modelsText = DEFAULT_MODELS;
+        }
         if (modelsText != null) {
             for (String entry : modelsText.split(",")) {
                 String[] parts = entry.split("=", 2);
@@ -299,7 +345,7 @@ public final class ServerSettings {
                 }
             }
         } else {
-            for (Config model : config.get(MODELS_KEY).asNodeList().orElse(List.of())) {
+            for (Config model : nodes) {
                 String path = model.asString().orElse("");
                 if (path.isBlank()) {
                     r.problem(MODELS_KEY + "." + model.name(), path, "a bundle path");
@@ -309,8 +355,9 @@ public final class ServerSettings {
                 }
             }
         }
-        if (models.isEmpty()) {
-            r.problem(MODELS_KEY, "", "at least one name: bundle-path entry");
+        if (models.isEmpty() && !repository) {
+            r.problem(MODELS_KEY, "", "at least one name: bundle-path entry, or set "
+                    + MODEL_REPOSITORY.key());
         }
         for (Map.Entry<String, Path> model : models.entrySet()) {
             if (!Manifest.isValidName(model.getKey())) {
@@ -374,7 +421,12 @@ public final class ServerSettings {
     }
 
     private static String yaml(String value) {
-        return value.equals("*") ? "[\"*\"]" : value;
+        if (value.equals("*")) {
+            return "[\"*\"]";
+        }
+        // words YAML 1.1 reads as booleans stay text
+        return List.of("off", "on", "yes", "no").contains(value) ? "\"" + value + "\""
+                : value;
     }
 
     /**
@@ -499,6 +551,16 @@ public final class ServerSettings {
         return get(CORS_ORIGINS);
     }
 
+    /** @return the model repository's folder, or empty when there is none */
+    public Optional<Path> modelRepository() {
+        return modelRepository;
+    }
+
+    /** @return how often the repository is polled; zero when it is not */
+    public Duration modelRepositoryPoll() {
+        return get(MODEL_REPOSITORY_POLL);
+    }
+
     /** @return a directory holding a built site to serve at {@code /}, or empty for the blog */
     public Optional<Path> site() {
         return site;
@@ -507,6 +569,10 @@ public final class ServerSettings {
     /** @return how long in-flight requests may run after a stop signal */
     public Duration shutdownGrace() {
         return get(SHUTDOWN_GRACE);
+    }
+
+    private static Duration durationOrOff(String text) {
+        return text.equalsIgnoreCase("off") ? Duration.ZERO : Duration.parse(text);
     }
 
     private static boolean positive(Duration d) {
@@ -606,7 +672,8 @@ public final class ServerSettings {
                 return setting.parse(dflt);
             }
             if (!setting.allows(parsed)) {
-                problem(setting.key(), value, setting.allowed());
+                problem(setting.key(), setting.isSecret() ? "(hidden)" : value,
+                        setting.allowed());
             }
             return parsed;
         }

@@ -30,9 +30,10 @@ final class Setting<T> {
     private final Predicate<T> valid;
     private final String range;
     private final String doc;
+    private final boolean secret;
 
     private Setting(String key, String fallback, String fallbackDoc, Function<String, T> parser,
-            String expected, Predicate<T> valid, String range, String doc) {
+            String expected, Predicate<T> valid, String range, String doc, boolean secret) {
         this.key = key;
         this.fallback = fallback;
         this.fallbackDoc = fallbackDoc;
@@ -41,6 +42,7 @@ final class Setting<T> {
         this.valid = valid;
         this.range = range;
         this.doc = doc;
+        this.secret = secret;
     }
 
     /**
@@ -56,7 +58,8 @@ final class Setting<T> {
      */
     static <T> Setting<T> of(String key, String fallback, Function<String, T> parser,
             String expected, String doc) {
-        return new Setting<>(key, fallback, null, parser, expected, v -> true, null, doc);
+        return new Setting<>(key, fallback, null, parser, expected, v -> true, null, doc,
+                false);
     }
 
     /**
@@ -67,7 +70,8 @@ final class Setting<T> {
      * @return a new setting
      */
     Setting<T> range(Predicate<T> check, String allowed) {
-        return new Setting<>(key, fallback, fallbackDoc, parser, expected, check, allowed, doc);
+        return new Setting<>(key, fallback, fallbackDoc, parser, expected, check, allowed, doc,
+                secret);
     }
 
     /**
@@ -78,7 +82,27 @@ final class Setting<T> {
      * @return a new setting
      */
     Setting<T> computedDefault(String described) {
-        return new Setting<>(key, null, described, parser, expected, valid, range, doc);
+        return new Setting<>(key, null, described, parser, expected, valid, range, doc,
+                secret);
+    }
+
+    /**
+     * The same setting, as a secret: messages never show its value.
+     *
+     * @return a new setting
+     */
+    Setting<T> secret() {
+        return new Setting<>(key, fallback, fallbackDoc, parser, expected, valid, range, doc,
+                true);
+    }
+
+    /**
+     * Whether the value is a secret.
+     *
+     * @return true when messages must not show it
+     */
+    boolean isSecret() {
+        return secret;
     }
 
     /**

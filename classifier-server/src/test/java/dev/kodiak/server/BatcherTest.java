@@ -38,7 +38,7 @@ class BatcherTest {
     @Test
     void aWorkerInterruptedWhileCollectingABatchCompletesItsRequests() throws Exception {
         // the worker waits for company: someone is always "being decoded", and max wait is long
-        Batcher batcher = new Batcher("tiny", tiny, 1, 8, Duration.ofSeconds(30), 16, QUIET,
+        Batcher batcher = new Batcher(new ModelId("tiny", 1), tiny, 1, 8, Duration.ofSeconds(30), 16, QUIET,
                 () -> 1);
         CompletableFuture<Batcher.Result> first = batcher.submit(image, TopKOptions.DEFAULT,
                 System.nanoTime() + TimeUnit.MINUTES.toNanos(1));
@@ -71,7 +71,7 @@ class BatcherTest {
             // one worker that waits long enough for all three to share its batch
             java.util.concurrent.atomic.AtomicInteger coming =
                     new java.util.concurrent.atomic.AtomicInteger(3);
-            Batcher batcher = new Batcher("tiny-nan", nan, 1, 3, Duration.ofSeconds(20), 8,
+            Batcher batcher = new Batcher(new ModelId("tiny-nan", 1), nan, 1, 3, Duration.ofSeconds(20), 8,
                     (model, size, waits) -> {
                         batches.incrementAndGet();
                         largest.accumulateAndGet(size, Math::max);
@@ -97,7 +97,7 @@ class BatcherTest {
     @Test
     void severalWorkersAnswerEveryRequestAndStopWhenDrained() throws Exception {
         java.util.Set<String> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        Batcher batcher = new Batcher("tiny", tiny, 3, 4, Duration.ZERO, 64,
+        Batcher batcher = new Batcher(new ModelId("tiny", 1), tiny, 3, 4, Duration.ZERO, 64,
                 (model, size, waits) -> workers.add(Thread.currentThread().getName()), () -> 0);
         java.util.List<CompletableFuture<Batcher.Result>> futures = new java.util.ArrayList<>();
         for (int i = 0; i < 60; i++) {

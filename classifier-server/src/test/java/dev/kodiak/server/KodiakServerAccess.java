@@ -7,12 +7,12 @@ public final class KodiakServerAccess {
     private KodiakServerAccess() {
     }
 
-    static HealthCheckResponse readiness(ModelRegistry registry) {
+    static HealthCheckResponse readiness(ModelManager registry) {
         return KodiakServer.readiness(registry);
     }
 
     /** @return how long stopping the models may take after the web server's grace period */
     public static java.time.Duration modelDrain() {
-        return ModelRegistry.DRAIN;
+        return ModelManager.DRAIN;
     }
 }

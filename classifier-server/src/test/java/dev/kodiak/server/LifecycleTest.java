@@ -116,7 +116,7 @@ class LifecycleTest {
         ServerSettings settings = TestServer.settings(Map.of());
         DecodeStage decodes = new DecodeStage(1, new MemoryBudget("decoding", 64L << 20),
                 Duration.ZERO, settings.maxPixels());
-        ModelRegistry registry = new ModelRegistry(settings, new ServerMetrics(), decodes,
+        ModelManager registry = new ModelManager(settings, new ServerMetrics(), decodes,
                 e -> { throw new AssertionError(e); });
         try {
             assertThat(registry.ready(), is(false));

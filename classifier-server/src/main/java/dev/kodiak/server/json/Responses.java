@@ -44,17 +44,38 @@ public final class Responses {
      * A model's summary in the model list.
      *
      * @param name the name it is served under
-     * @param manifest its manifest
-     * @param ready whether it is loaded
+     * @param manifest the manifest of its default version, or null while none is loaded
+     * @param ready whether a version serves
      * @param isDefault whether it answers {@code /api/v1/classify}
+     * @param versions its versions and their states, as {@link #versions} writes them
      * @return the summary
      */
     public static JsonObject summary(String name, Manifest manifest, boolean ready,
-            boolean isDefault) {
-        return identity(manifest).add("name", name).add("description", manifest.description())
-                .add("labels", manifest.labels().size()).add("ready", ready)
-                .add("default", isDefault)
-                .add("url", "/api/v1/models/" + name).build();
+            boolean isDefault, JsonArrayBuilder versions) {
+        JsonObjectBuilder b = manifest == null ? Json.createObjectBuilder()
+                : identity(manifest).add("description", manifest.description())
+                        .add("labels", manifest.labels().size());
+        return b.add("name", name).add("ready", ready).add("default", isDefault)
+                .add("versions", versions).add("url", "/api/v1/models/" + name).build();
+    }
+
+    /**
+     * A model's versions: number, state, and why when it does not serve.
+     *
+     * @param states state and reason by version number
+     * @return the array
+     */
+    public static JsonArrayBuilder versions(java.util.Map<Integer, String[]> states) {
+        JsonArrayBuilder a = Json.createArrayBuilder();
+        states.forEach((v, state) -> {
+            JsonObjectBuilder o = Json.createObjectBuilder().add("version", Integer.toString(v))
+                    .add("state", state[0]);
+            if (!state[1].isEmpty()) {
+                o.add("reason", state[1]);
+            }
+            a.add(o);
+        });
+        return a;
     }
 
     /**
@@ -63,9 +84,15 @@ public final class Responses {
      * @param name the name it is served under
      * @param manifest its manifest
      * @param ready whether it is loaded
+     * @param versions its versions and their states
      * @return the description
      */
-    public static JsonObject model(String name, Manifest manifest, boolean ready) {
+    public static JsonObject model(String name, Manifest manifest, boolean ready,
+            JsonArrayBuilder versions) {
+        if (manifest == null) {
+            return Json.createObjectBuilder().add("name", name).add("ready", ready)
+                    .add("versions", versions).build();
+        }
         JsonArrayBuilder labels = Json.createArrayBuilder();
         manifest.labels().forEach(labels::add);
         JsonObjectBuilder provenance = Json.createObjectBuilder()
@@ -82,7 +109,7 @@ public final class Responses {
         }
         manifest.provenance().other().forEach(provenance::add);
         return identity(manifest).add("name", name).add("description", manifest.description())
-                .add("ready", ready)
+                .add("ready", ready).add("versions", versions)
                 .add("output", manifest.output() == ModelOutput.LOGITS ? "logits"
                         : "probabilities")
                 .add("labels", labels).add("input", inputSpec(manifest.input()))
@@ -122,6 +149,7 @@ public final class Responses {
      * A classification answer.
      *
      * @param manifest the model's manifest
+     * @param servedVersion the version that answered, as the server numbers it
      * @param c the classification
      * @param width the decoded image's width
      * @param height the decoded image's height
@@ -129,15 +157,16 @@ public final class Responses {
      * @param totalNanos time from the request's arrival to now
      * @return the answer
      */
-    public static JsonObject classification(Manifest manifest, Classification c, int width,
-            int height, long queueWaitNanos, long totalNanos) {
+    public static JsonObject classification(Manifest manifest, int servedVersion,
+            Classification c, int width, int height, long queueWaitNanos, long totalNanos) {
         JsonArrayBuilder predictions = Json.createArrayBuilder();
         for (Prediction p : c.predictions()) {
             predictions.add(Json.createObjectBuilder().add("label", p.label())
                     .add("probability", number(p.probability())));
         }
         return Json.createObjectBuilder()
-                .add("model", identity(manifest))
+                .add("model", identity(manifest).add("model_version",
+                        Integer.toString(servedVersion)))
                 .add("predictions", predictions)
                 .add("unsure", c.unsure())
                 .add("image", Json.createObjectBuilder().add("width", width).add("height", height))

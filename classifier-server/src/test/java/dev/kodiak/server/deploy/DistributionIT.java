@@ -148,7 +148,7 @@ class DistributionIT {
         assertThat(Files.readString(log), status, is(200));
     }
 
-    private static long rssKb(long pid) throws Exception {
+    static long rssKb(long pid) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
