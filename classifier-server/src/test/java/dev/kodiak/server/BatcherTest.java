@@ -97,8 +97,21 @@ class BatcherTest {
     @Test
     void severalWorkersAnswerEveryRequestAndStopWhenDrained() throws Exception {
         java.util.Set<String> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.CountDownLatch second = new java.util.concurrent.CountDownLatch(1);
+        // a worker holds its batch until another worker has run one: on a busy machine one
+        // fast worker could otherwise empty the queue alone, and the test would prove nothing
         Batcher batcher = new Batcher(new ModelId("tiny", 1), tiny, 3, 4, Duration.ZERO, 64,
-                (model, size, waits) -> workers.add(Thread.currentThread().getName()), () -> 0);
+                (model, size, waits) -> {
+                    workers.add(Thread.currentThread().getName());
+                    if (workers.size() > 1) {
+                        second.countDown();
+                    }
+                    try {
+                        second.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, () -> 0);
         java.util.List<CompletableFuture<Batcher.Result>> futures = new java.util.ArrayList<>();
         for (int i = 0; i < 60; i++) {
             futures.add(batcher.submit(image, TopKOptions.DEFAULT,
