@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,10 +64,11 @@ final class DedupeCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new CommandException(Exit.USAGE, root + " has no files");
         }
-        List<Duplicates.Image> images = new ArrayList<>();
+        Map<Path, Duplicates.Image> read = new ConcurrentHashMap<>();
         int unreadable = ImageFiles.decodeEach(files, new ImageDecoder(),
                 Progress.forPeople(stderr, "dedupe", files.size(), quiet), (file, bytes, pixels) ->
-                        images.add(Duplicates.Image.of(file, bytes, pixels))).size();
+                        read.put(file, Duplicates.Image.of(file, bytes, pixels))).size();
+        List<Duplicates.Image> images = new ArrayList<>(read.values());
         List<Duplicates.Group> groups = Duplicates.group(images, threshold);
         int extras = 0;
         for (Duplicates.Group g : groups) {
