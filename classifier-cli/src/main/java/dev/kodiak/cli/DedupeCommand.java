@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,12 +20,14 @@ import picocli.CommandLine.Parameters;
 /** {@code kodiak dedupe <folder>}: exact and near duplicate images, grouped. */
 @Command(name = "dedupe", mixinStandardHelpOptions = true,
         description = {"Find exact duplicates (the same bytes) and near duplicates (the same "
-                + "picture re-encoded, resized or lightly edited: a perceptual hash of the "
-                + "decoded image within --threshold bits) and report them in groups.",
-            "In each group the largest image is kept (then the largest file, then the one "
-                + "highest in the folder tree); with --quarantine the others are moved "
-                + "there, keeping their relative paths. Nothing is ever deleted. Files that are "
-                + "not readable images are left to kodiak verify."},
+                + "picture re-encoded, resized, converted, framed or slightly cropped: its "
+                + "8x8 grayscale look within --threshold gray levels) and report them in "
+                + "groups, each duplicate with its distance to the image kept.",
+            "The largest image is kept (then the largest file, then the one highest in the "
+                + "folder tree), and its group holds every other image within the threshold "
+                + "of it; with --quarantine the others are moved there, keeping their "
+                + "relative paths. Nothing is ever deleted. Files that are not readable images "
+                + "are left to kodiak verify."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no duplicates", "1:duplicates found (listed)",
             "2:bad usage, missing or empty folder", "4:another failure"})
@@ -31,9 +36,10 @@ final class DedupeCommand implements Callable<Integer> {
     Path folder;
 
     @Option(names = "--threshold", defaultValue = "" + Duplicates.DEFAULT_THRESHOLD,
-            description = "most differing bits of 64 for a near duplicate (0 to 32); "
-                    + "default ${DEFAULT-VALUE}")
-    int threshold;
+            description = "largest distance of a near duplicate: the root mean square "
+                    + "difference of the 8x8 grayscale looks, in gray levels (0 to 32; 0 finds "
+                    + "the same pixels only); default ${DEFAULT-VALUE}")
+    double threshold;
 
     @Option(names = "--quarantine", paramLabel = "DIR",
             description = "move the extras of each group here")
@@ -62,19 +68,19 @@ final class DedupeCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new CommandException(Exit.USAGE, root + " has no files");
         }
-        List<Duplicates.Image> images = new ArrayList<>();
+        Map<Path, Duplicates.Image> read = new ConcurrentHashMap<>();
         int unreadable = ImageFiles.decodeEach(files, new ImageDecoder(),
                 Progress.forPeople(stderr, "dedupe", files.size(), quiet), (file, bytes, pixels) ->
-                        images.add(Duplicates.Image.of(file, bytes, pixels))).size();
+                        read.put(file, Duplicates.Image.of(file, bytes, pixels))).size();
+        List<Duplicates.Image> images = new ArrayList<>(read.values());
         List<Duplicates.Group> groups = Duplicates.group(images, threshold);
         int extras = 0;
         for (Duplicates.Group g : groups) {
             stdout.println("keep " + root.relativize(g.keep().path()));
-            for (int i = 0; i < g.extras().size(); i++) {
-                Duplicates.Image e = g.extras().get(i);
-                String line = "  " + g.how().get(i) + " " + root.relativize(e.path());
+            for (Duplicates.Member m : g.members()) {
+                String line = "  " + how(m) + " " + root.relativize(m.image().path());
                 if (skip != null) {
-                    line += " -> " + ImageFiles.quarantine(e.path(), root, skip);
+                    line += " -> " + ImageFiles.quarantine(m.image().path(), root, skip);
                 }
                 stdout.println(line);
                 extras++;
@@ -92,16 +98,32 @@ final class DedupeCommand implements Callable<Integer> {
         return groups.isEmpty() ? Exit.OK : Exit.FOUND;
     }
 
+    /**
+     * How a duplicate matches the image kept, as a report line says it.
+     *
+     * @param m a duplicate
+     * @return e.g. {@code same bytes (distance 0.0)} or {@code near (distance 2.7)}
+     */
+    static String how(Duplicates.Member m) {
+        return m.match() + " (distance " + distance(m) + ")";
+    }
+
+    /** The distance as reported: one decimal, a point whatever the locale. */
+    private static String distance(Duplicates.Member m) {
+        return String.format(Locale.ROOT, "%.1f", Duplicates.rounded(m.distance()));
+    }
+
     private static String json(List<Duplicates.Group> groups, Path root) {
         JsonArray array = new JsonArray();
         for (Duplicates.Group g : groups) {
             JsonObject o = new JsonObject();
             o.addProperty("keep", root.relativize(g.keep().path()).toString());
             JsonArray extras = new JsonArray();
-            for (int i = 0; i < g.extras().size(); i++) {
+            for (Duplicates.Member m : g.members()) {
                 JsonObject e = new JsonObject();
-                e.addProperty("path", root.relativize(g.extras().get(i).path()).toString());
-                e.addProperty("match", g.how().get(i));
+                e.addProperty("path", root.relativize(m.image().path()).toString());
+                e.addProperty("match", m.match());
+                e.addProperty("distance", Duplicates.rounded(m.distance()));
                 extras.add(e);
             }
             o.add("duplicates", extras);

@@ -14,6 +14,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /** Walking image folders and moving files to a quarantine folder. Never deletes anything. */
 public final class ImageFiles {
@@ -131,36 +135,59 @@ public final class ImageFiles {
         }
     }
 
-    /** What a command does with each readable image. */
+    /** What a command does with each readable image; called from several threads at once. */
     interface ImageVisitor {
         void visit(Path file, byte[] bytes, Pixels pixels) throws Exception;
     }
 
     /**
-     * Reads and decodes each file in order, as the server would, counting on the progress bar.
+     * Reads and decodes every file, as the server would, on every core, counting on the
+     * progress bar; the visitor sees each readable image, in no particular order.
      *
-     * @return the files that are not readable images
+     * @return the files that are not readable images, in the order given
      */
     static List<Unreadable> decodeEach(List<Path> files, ImageDecoder decoder, Progress progress,
             ImageVisitor visitor) throws Exception {
-        List<Unreadable> unreadable = new ArrayList<>();
+        Unreadable[] unreadable = new Unreadable[files.size()];
+        ExecutorService workers = Executors.newFixedThreadPool(
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
         try {
-            for (Path file : files) {
-                byte[] bytes = Files.readAllBytes(file);
-                Pixels pixels;
-                try {
-                    pixels = decoder.decode(bytes, ColorMode.RGB);
-                } catch (DecodeException e) {
-                    unreadable.add(Unreadable.of(file, e));
+            List<Future<?>> done = new ArrayList<>(files.size());
+            for (int i = 0; i < files.size(); i++) {
+                int index = i;
+                done.add(workers.submit(() -> {
+                    Path file = files.get(index);
+                    byte[] bytes = Files.readAllBytes(file);
+                    Pixels pixels = null;
+                    try {
+                        pixels = decoder.decode(bytes, ColorMode.RGB);
+                    } catch (DecodeException e) {
+                        unreadable[index] = Unreadable.of(file, e);
+                    }
+                    if (pixels != null) {
+                        visitor.visit(file, bytes, pixels);
+                    }
                     progress.advance(1);
-                    continue;
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof Exception cause ? cause : e;
                 }
-                visitor.visit(file, bytes, pixels);
-                progress.advance(1);
             }
         } finally {
+            workers.shutdownNow();
             progress.finish();
         }
-        return unreadable;
+        List<Unreadable> found = new ArrayList<>();
+        for (Unreadable u : unreadable) {
+            if (u != null) {
+                found.add(u);
+            }
+        }
+        return found;
     }
 }

@@ -82,9 +82,9 @@ public final class TestFolders {
     /**
      * A small labelled folder with known faults: {@code pullover}, {@code sandal}, {@code bag}
      * and {@code ankle-boot} hold five images each of their class that the model is sure of
-     * (PyTorch's probability over 0.995) and that look alike to no other (hashes more than 10
-     * bits apart, where duplicates are 8 or fewer); three more such images are planted in the
-     * wrong folder, and one bag image is copied.
+     * (PyTorch's probability over 0.995) and that look alike to no other (looks more than twice
+     * the default duplicate threshold apart); three more such images are planted in the wrong
+     * folder, and one bag image is copied.
      *
      * @param root the folder to write (created)
      * @param mislabels the planted files (relative path) with the folder they belong in
@@ -98,11 +98,11 @@ public final class TestFolders {
     public static Planted planted(Path root) throws Exception {
         List<String> names = labels();
         float[] logits = Fixtures.floats(FACTS.get("logits").getAsString());
-        // classes whose pictures vary enough for a 28x28 difference hash to tell them apart
+        // classes whose pictures vary enough that their looks are far apart
         int[] classes = {names.indexOf("Pullover"), names.indexOf("Sandal"), names.indexOf("Bag"),
             names.indexOf("Ankle boot")};
         Map<Integer, List<Integer>> chosen = new LinkedHashMap<>();
-        List<Long> hashes = new ArrayList<>();
+        List<Look> looks = new ArrayList<>();
         ImageDecoder decoder = new ImageDecoder();
         for (int c : classes) {
             List<Integer> picks = new ArrayList<>();
@@ -110,9 +110,10 @@ public final class TestFolders {
                 if (label(i) != c || softmax(logits, i)[c] < 0.995) {
                     continue;
                 }
-                long hash = PerceptualHash.of(decoder.decode(png(i), ColorMode.RGB));
-                if (hashes.stream().allMatch(h -> PerceptualHash.distance(h, hash) > 10)) {
-                    hashes.add(hash);
+                Look look = Look.of(decoder.decode(png(i), ColorMode.RGB));
+                if (looks.stream().allMatch(l -> l.distance(look)
+                        > 2 * Duplicates.DEFAULT_THRESHOLD)) {
+                    looks.add(look);
                     picks.add(i);
                 }
             }

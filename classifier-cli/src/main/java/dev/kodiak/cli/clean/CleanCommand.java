@@ -64,9 +64,9 @@ public final class CleanCommand implements Callable<Integer> {
     boolean undoAll;
 
     @Option(names = "--threshold", defaultValue = "" + Duplicates.DEFAULT_THRESHOLD,
-            description = "most differing bits of 64 for a near duplicate (0 to 32), as "
-                    + "dedupe; default ${DEFAULT-VALUE}")
-    int threshold;
+            description = "largest distance of a near duplicate, in gray levels (0 to 32), "
+                    + "as dedupe; default ${DEFAULT-VALUE}")
+    double threshold;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;

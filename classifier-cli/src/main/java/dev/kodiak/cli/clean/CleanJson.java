@@ -2,6 +2,7 @@ package dev.kodiak.cli.clean;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.kodiak.cli.Duplicates;
 import dev.kodiak.cli.Evaluation;
 import java.util.List;
 import java.util.Map;
@@ -167,6 +168,7 @@ final class CleanJson {
             g.addProperty("size", c.group().size());
             g.addProperty("keep", c.group().keep());
             g.addProperty("match", c.group().match());
+            g.addProperty("distance", Duplicates.rounded(c.group().distance()));
             g.addProperty("keep_path", c.group().keepPath());
             o.add("group", g);
         }

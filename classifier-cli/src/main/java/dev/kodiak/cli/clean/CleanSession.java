@@ -41,7 +41,7 @@ final class CleanSession implements AutoCloseable {
     private final Path root;
     private final Classifier classifier;
     private final int batch;
-    private final int threshold;
+    private final double threshold;
     private final Journal journal;
     private final PrintStream stderr;
     private final boolean quiet;
@@ -54,7 +54,7 @@ final class CleanSession implements AutoCloseable {
     private Progress rescoring;
     private String rescoringError;
 
-    private CleanSession(Path root, Classifier classifier, int batch, int threshold,
+    private CleanSession(Path root, Classifier classifier, int batch, double threshold,
             Journal journal, PrintStream stderr, boolean quiet, Scan scan) throws IOException {
         this.root = root;
         this.classifier = classifier;
@@ -74,13 +74,13 @@ final class CleanSession implements AutoCloseable {
      * @param root the labelled folder, absolute
      * @param classifier the model; the caller closes it after the session
      * @param batch images per forward pass
-     * @param threshold most differing bits of a near duplicate
+     * @param threshold the largest look distance of a near duplicate (gray levels)
      * @param stderr where the progress bar goes
      * @param quiet no progress bar
      * @return the session, ready to serve
      * @throws Exception if the folder cannot be read or scored
      */
-    static CleanSession open(Path root, Classifier classifier, int batch, int threshold,
+    static CleanSession open(Path root, Classifier classifier, int batch, double threshold,
             PrintStream stderr, boolean quiet) throws Exception {
         Journal journal = Journal.open(root);
         try {

@@ -37,10 +37,13 @@ final class Item {
      * @param id the group's number, from 1
      * @param size how many files it has
      * @param keep whether this file is the one kept by default (the largest)
-     * @param match how it matches the kept one ({@code same bytes}, {@code near (N bits)})
+     * @param match how it matches the kept one ({@code same bytes}, {@code near}), or what it
+     *     is when it is the one kept
+     * @param distance its look's distance to the kept one's (gray levels; 0 for the kept one)
      * @param keepPath the kept file, as scored
      */
-    record Group(int id, int size, boolean keep, String match, String keepPath) {
+    record Group(int id, int size, boolean keep, String match, double distance,
+            String keepPath) {
     }
 
     Item(int id, String path, String sha256, Evaluation.Sample sample,

@@ -45,13 +45,13 @@ record Scan(LabelledFolder folder, Evaluation evaluation, List<Item> items, int 
      * @param folder the folder
      * @param classifier the model
      * @param batch images per forward pass
-     * @param threshold most differing bits of a near duplicate
+     * @param threshold the largest look distance of a near duplicate (gray levels)
      * @param progress counts files
      * @param generation the scan's number in the session
      * @return the scan
      * @throws Exception if a file cannot be read or the model fails
      */
-    static Scan score(LabelledFolder folder, Classifier classifier, int batch, int threshold,
+    static Scan score(LabelledFolder folder, Classifier classifier, int batch, double threshold,
             Progress progress, int generation) throws Exception {
         ImageDecoder decoder = new ImageDecoder(classifier.config().maxPixels());
         boolean rgbModel = classifier.manifest().input().color() == ColorMode.RGB;
@@ -83,13 +83,13 @@ record Scan(LabelledFolder folder, Evaluation evaluation, List<Item> items, int 
         List<Duplicates.Group> groups = Duplicates.group(images, threshold);
         for (int g = 0; g < groups.size(); g++) {
             Duplicates.Group group = groups.get(g);
-            int size = group.extras().size() + 1;
+            int size = group.members().size() + 1;
             String keep = Journal.relative(folder.root(), group.keep().path());
             byFile.get(group.keep().path()).group = new Item.Group(g + 1, size, true,
-                    "kept: the largest", keep);
-            for (int i = 0; i < group.extras().size(); i++) {
-                byFile.get(group.extras().get(i).path()).group = new Item.Group(g + 1, size,
-                        false, group.how().get(i), keep);
+                    "kept: the largest", 0, keep);
+            for (Duplicates.Member m : group.members()) {
+                byFile.get(m.image().path()).group = new Item.Group(g + 1, size, false,
+                        m.match(), m.distance(), keep);
             }
         }
         return new Scan(folder, evaluation, items, groups.size(), generation);

@@ -277,10 +277,8 @@ public final class CleanBench {
                 + "%.0f ms |%n", undos.size(), median(undos), max(undos))
                 + "\nWhat the scan found: accuracy " + scored.group(3) + ", " + scored.group(4)
                 + " likely mislabelled, " + scored.group(5) + " images in " + scored.group(6)
-                + " duplicate groups. At 28x28 many garments of one class share their 64-bit "
-                + "difference hash within the default 8 bits, so these groups are look-alikes, "
-                + "not copies; on photos the default finds copies only (see `dedupe`), and "
-                + "`--threshold` lowers it for tiny images.\n";
+                + " duplicate groups (what duplicate finding finds and misses: "
+                + "[dedupe.md](dedupe.md)).\n";
         Path out = Files.createDirectories(root.resolve("benchmarks/results"));
         Files.writeString(out.resolve("clean.md"), md);
         System.out.println(md);

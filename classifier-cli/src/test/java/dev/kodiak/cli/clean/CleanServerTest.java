@@ -298,6 +298,42 @@ class CleanServerTest {
     }
 
     @Test
+    void duplicatesCarryTheirDistanceToTheKeptOne() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data/bag"));
+        Files.write(data.resolve("00001.png"), TestFolders.png(1));
+        Files.write(data.resolve("00001-copy.png"), TestFolders.png(1));
+        BufferedImage garment = ImageIO.read(new ByteArrayInputStream(TestFolders.png(1)));
+        ImageIO.write(garment, "jpeg", data.resolve("00001.jpg").toFile());
+        Files.write(data.resolve("00002.png"), TestFolders.png(2));
+        try (CleanCommand.Running running = start(data.getParent())) {
+            JsonArray duplicates = cards(running, "duplicates");
+            assertThat(duplicates.size(), is(3));
+            JsonObject kept = duplicates.get(0).getAsJsonObject().getAsJsonObject("group");
+            assertThat(kept.get("keep").getAsBoolean(), is(true));
+            assertThat(kept.get("distance").getAsDouble(), is(0.0));
+            String keptPath = kept.get("keep_path").getAsString();
+            Map<String, JsonObject> others = new TreeMap<>();
+            for (int i = 1; i < 3; i++) {
+                JsonObject card = duplicates.get(i).getAsJsonObject();
+                JsonObject group = card.getAsJsonObject("group");
+                assertThat(group.get("keep").getAsBoolean(), is(false));
+                assertThat(group.get("keep_path").getAsString(), is(keptPath));
+                others.put(group.get("match").getAsString(), group);
+            }
+            // the JPEG is the largest file, so kept, or else one of the PNGs: then the other
+            // PNG has its bytes
+            if (keptPath.endsWith(".jpg")) {
+                assertThat(others.keySet(), is(java.util.Set.of("near")));
+            } else {
+                assertThat(others.get("same bytes").get("distance").getAsDouble(), is(0.0));
+            }
+            double near = others.get("near").get("distance").getAsDouble();
+            assertThat(near, greaterThan(0.0));
+            assertThat(near, lessThan(4.0));
+        }
+    }
+
+    @Test
     void whatWasKeptOrMovedStaysReviewedInTheNextRun() throws Exception {
         TestFolders.Planted planted = TestFolders.planted(tmp.resolve("data"));
         Path data = planted.root();

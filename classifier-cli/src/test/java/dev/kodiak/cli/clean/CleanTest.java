@@ -190,7 +190,8 @@ class CleanTest {
                 press(browser, "j");
                 WebElement copy = focused(browser);
                 assertThat(path(copy), is(planted.duplicate()));
-                assertThat(copy.getText(), containsString("same bytes as " + planted.original()));
+                assertThat(copy.getText(), containsString("same bytes (distance 0.0) as "
+                        + planted.original()));
                 String copyKey = copy.getAttribute("data-key");
                 press(browser, "x");
                 awaitState(browser, copyKey, "quarantine");
