@@ -13,6 +13,7 @@ import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.topk.Prediction;
 import dev.kodiak.core.topk.TopKOptions;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -93,10 +94,9 @@ public final class ImageScoring {
         try (Bundle checked = Bundle.open(bundle)) {
             manifest = checked.manifest();
         }
-        String shipped = null;
+        Shipped shipped = null;
         if (options.shipBundle()) {
-            spark.sparkContext().addFile(bundle.toString(), true);
-            shipped = bundle.getFileName().toString();
+            shipped = ship(spark, bundle);
         } else {
             // executors read the path the driver checked, not one relative to their own folder
             options = options.withBundle(bundle.toString());
@@ -122,6 +122,50 @@ public final class ImageScoring {
         }
         return empty.isEmpty() ? scored
                 : scored.union(spark.createDataFrame(empty, schema(options.topK())));
+    }
+
+    /**
+     * Where executors find a shipped bundle.
+     *
+     * @param name its name among the session's files
+     * @param session the session's id, the folder in which executors keep the files of a
+     *     session with isolated artifacts; null if unknown
+     */
+    record Shipped(String name, String session) implements java.io.Serializable {
+        /** @return the bundle on this executor */
+        Path locate() {
+            Path file = Path.of(SparkFiles.get(name));
+            if (!Files.exists(file) && session != null) {
+                // SparkFiles.get does not know the task's session on an executor
+                Path isolated = Path.of(SparkFiles.getRootDirectory(), session, name);
+                if (Files.exists(isolated)) {
+                    return isolated;
+                }
+            }
+            return file;
+        }
+    }
+
+    /**
+     * Sends the bundle with the job as one file named by its content ({@link BundleZip}). The
+     * file is added as the session's own jobs run: with artifact isolation (Spark 4's default)
+     * a session's jobs ship only the files added in its name, and {@code SparkContext.addFile}
+     * called outside them adds a file no isolated session's job ships.
+     */
+    private static Shipped ship(SparkSession spark, Path bundle) throws BundleException {
+        // made in the driver's folder for shipped files, deleted when the session stops
+        Path file = BundleZip.of(bundle, Path.of(SparkFiles.getRootDirectory(),
+                "kodiak-bundles"));
+        if (spark instanceof org.apache.spark.sql.classic.SparkSession classic) {
+            scala.Function0<Object> add = () -> {
+                spark.sparkContext().addFile(file.toString());
+                return null;
+            };
+            classic.artifactManager().withResources(add);
+            return new Shipped(file.getFileName().toString(), classic.sessionUUID());
+        }
+        spark.sparkContext().addFile(file.toString());
+        return new Shipped(file.getFileName().toString(), null);
     }
 
     /** The error column of a failed file: the decoder's reason and message. */
@@ -234,18 +278,18 @@ public final class ImageScoring {
     static final class Scorer implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final ScoringOptions options;
-        private final String shippedName;
+        private final Shipped shipped;
         private final Identity identity;
 
-        Scorer(ScoringOptions options, String shippedName, Identity identity) {
+        Scorer(ScoringOptions options, Shipped shipped, Identity identity) {
             this.options = options;
-            this.shippedName = shippedName;
+            this.shipped = shipped;
             this.identity = identity;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> files) {
-            Path bundle = shippedName != null ? Path.of(SparkFiles.get(shippedName))
+            Path bundle = shipped != null ? shipped.locate()
                     : Path.of(options.bundle());
             ExecutorClassifiers.Lease lease = ExecutorClassifiers.acquire(bundle, options);
             // released when the task ends, however it ends (a replaced bundle's classifier is

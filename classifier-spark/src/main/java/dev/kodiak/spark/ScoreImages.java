@@ -1,8 +1,10 @@
 package dev.kodiak.spark;
 
+import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
@@ -104,6 +106,14 @@ public final class ScoreImages implements Callable<Integer> {
                     batch, glob, format, maxPixels, engine);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        // checked before Spark starts, so a bad bundle costs a cluster no application;
+        // ImageScoring.score checks it again, as it is when the job starts
+        try {
+            Bundle.open(Path.of(bundle)).close();
+        } catch (BundleException e) {
+            spec.commandLine().getErr().println("score-images: " + e.getMessage());
+            return 3;
         }
         SparkConf conf = new SparkConf().setAppName("kodiak-score-images");
         if (!conf.contains("spark.master")) {

@@ -121,6 +121,36 @@ class ImageScoringTest {
         }
     }
 
+    @Test
+    void twoBundlesOfOneNameAreShippedInOneSession() throws Exception {
+        // shipped bundles are files named by content: Spark keeps the first file added under
+        // a name for the whole session, and a cluster takes no directories at all
+        Path first = tmp.resolve("first").resolve("model");
+        Path second = tmp.resolve("second").resolve("model");
+        copyTree(Fixtures.defaultBundle(), first);
+        copyTree(Fixtures.tinyBundle(), second);
+        Path output = tmp.resolve("same-name-scores");
+        for (Path bundle : List.of(first, second)) {
+            ScoringOptions options = new ScoringOptions(input.resolve("fashion").toString(),
+                    output.toString(), bundle.toString(), true, 1, 0f, 16, null, "csv",
+                    50_000_000L, InferenceEngine.AUTO);
+            ImageScoring.write(spark, ImageScoring.score(spark, options), options);
+            String name;
+            try (Classifier expected = Classifier.open(bundle)) {
+                name = expected.manifest().name();
+            }
+            List<Row> rows = read(output, "csv");
+            assertThat(rows.size(), is(300));
+            for (Row row : rows) {
+                assertThat(row.<String>getAs("model_name"), is(name));
+            }
+        }
+        String[] shipped = (String[]) spark.sparkContext().listFiles().toArray(
+                scala.reflect.ClassTag$.MODULE$.apply(String.class));
+        assertThat(java.util.Arrays.stream(shipped).filter(f -> f.contains("/model-"))
+                .filter(f -> f.endsWith(".zip")).count(), is(2L));
+    }
+
     private static void copyTree(Path from, Path to) throws java.io.IOException {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
