@@ -238,6 +238,24 @@ final class Headers {
     }
 
     /**
+     * The EXIF orientation of an image, from wherever PIL's {@code exif_transpose} finds it in
+     * the format: a JPEG's APP1 block, a PNG's {@code eXIf} chunk, a WebP's {@code EXIF} chunk.
+     *
+     * @param format the format, sniffed from the bytes
+     * @param b the encoded image
+     * @return 1 to 8, or 1 when absent or unreadable
+     */
+    static int orientation(ImageFormat format, byte[] b) {
+        byte[] exif = switch (format) {
+            case JPEG -> jpeg(b).exif();
+            case PNG -> pngExif(b);
+            case WEBP -> webpExif(b);
+            default -> null;
+        };
+        return orientation(exif);
+    }
+
+    /**
      * The orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block.
      *
      * @return 1 to 8, or 1 when absent or unreadable
