@@ -6,7 +6,7 @@ package dev.kodiak.core.decode;
  * uploads cannot exhaust the heap and cheap requests keep being served.
  *
  * <pre>{@code
- * ImageInfo info = decoder.probe(bytes);
+ * ImageInfo info = decoder.readHeader(bytes);
  * long bytesNeeded = DecodeMemory.estimate(info, bytes);
  * }</pre>
  *
@@ -25,7 +25,7 @@ public final class DecodeMemory {
     /**
      * Estimates the peak bytes of decoding and preprocessing an image.
      *
-     * @param info what {@link ImageDecoder#probe(byte[])} read from the header
+     * @param info what {@link ImageDecoder#readHeader(byte[])} read from the header
      * @param image the encoded bytes (PNG headers tell the sample depth)
      * @return bytes, at least {@link #OVERHEAD}
      */

@@ -102,7 +102,7 @@ public final class ImageDecoder {
      * @return what the header says
      * @throws DecodeException if the bytes are empty, not an image, unsupported or corrupt
      */
-    public ImageInfo probe(byte[] bytes) throws DecodeException {
+    public ImageInfo readHeader(byte[] bytes) throws DecodeException {
         ImageFormat format = sniff(bytes);
         if (format == ImageFormat.WEBP) {
             checkWebpFrames(bytes);

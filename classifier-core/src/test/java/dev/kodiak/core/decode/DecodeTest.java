@@ -93,8 +93,8 @@ class DecodeTest {
     }
 
     @Test
-    void probeReadsTheHeaderOnly() throws DecodeException {
-        ImageInfo info = decoder.probe(Fixtures.image("jpeg-exif-6.jpg").bytes());
+    void readHeaderReadsTheHeaderOnly() throws DecodeException {
+        ImageInfo info = decoder.readHeader(Fixtures.image("jpeg-exif-6.jpg").bytes());
         assertThat(info.format(), is(ImageFormat.JPEG));
         assertThat(info.orientation(), is(6));
         assertThat(info.displayWidth() + "x" + info.displayHeight(), is("180x120"));

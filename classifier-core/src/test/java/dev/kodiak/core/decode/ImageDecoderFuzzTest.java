@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes {@link ImageDecoder} on any bytes, through both JPEG decoders (TurboJPEG over FFM and
- * ImageIO), and {@link DecodeMemory#estimate} on what the probe reads.
+ * ImageIO), and {@link DecodeMemory#estimate} on what {@link ImageDecoder#readHeader} reads.
  *
  * <p>The contract: pixels within the limits, or a {@link DecodeException} with a reason and a
  * message; never another exception, never a JVM crash, never an allocation beyond what the pixel
@@ -55,7 +55,7 @@ class ImageDecoderFuzzTest {
     void decode(byte[] bytes) {
         // the length's parity picks the colour mode: mutations reach both, seeds stay images
         ColorMode mode = bytes.length % 2 == 0 ? ColorMode.RGB : ColorMode.L;
-        ImageInfo info = probe(bytes);
+        ImageInfo info = readHeader(bytes);
         Pixels turbo = decodeWith(TURBO, bytes, mode, info);
         if (ImageFormat.sniff(bytes) == ImageFormat.JPEG) {
             Pixels java = decodeWith(JAVA, bytes, mode, info);
@@ -88,8 +88,8 @@ class ImageDecoderFuzzTest {
         byte[] bytes = input("crash-webp-vp8-frame-larger-than-canvas");
         String message = "The WEBP image is damaged: it holds a 16201x16254 frame in a 16x12 "
                 + "canvas; open it in an image viewer, re-save it, and send it again";
-        DecodeException probe = assertThrows(DecodeException.class, () -> JAVA.probe(bytes));
-        assertThat(probe.getMessage(), is(message));
+        DecodeException header = assertThrows(DecodeException.class, () -> JAVA.readHeader(bytes));
+        assertThat(header.getMessage(), is(message));
         long before = THREADS.getCurrentThreadAllocatedBytes();
         DecodeException decode = assertThrows(DecodeException.class,
                 () -> JAVA.decode(bytes, ColorMode.RGB));
@@ -108,9 +108,9 @@ class ImageDecoderFuzzTest {
         }
     }
 
-    private static ImageInfo probe(byte[] bytes) {
+    private static ImageInfo readHeader(byte[] bytes) {
         try {
-            ImageInfo info = TURBO.probe(bytes);
+            ImageInfo info = TURBO.readHeader(bytes);
             assertThat(info.format(), is(notNullValue()));
             assertThat(info.orientation(), is(both(1, 8)));
             long estimate = DecodeMemory.estimate(info, bytes);
@@ -128,7 +128,7 @@ class ImageDecoderFuzzTest {
     }
 
     private static Pixels decodeWith(ImageDecoder decoder, byte[] bytes, ColorMode mode,
-            ImageInfo probed) {
+            ImageInfo header) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
         Pixels pixels = decodeOrNull(decoder, bytes, mode);
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
@@ -147,11 +147,11 @@ class ImageDecoderFuzzTest {
             assertThat((long) pixels.width() * pixels.height(), lessThanOrEqualTo(MAX_PIXELS));
             assertThat(Math.max(pixels.width(), pixels.height()) / Math.min(pixels.width(),
                     pixels.height()), lessThanOrEqualTo(ImageLimits.MAX_ASPECT_RATIO));
-            if (probed != null) {
-                // the server reserves memory by the probe: a decode must not be larger
-                assertThat("decoded pixels against the probe's " + probed,
+            if (header != null) {
+                // the server reserves memory by the header: a decode must not be larger
+                assertThat("decoded pixels against the header's " + header,
                         (long) pixels.width() * pixels.height(),
-                        lessThanOrEqualTo(probed.pixels()));
+                        lessThanOrEqualTo(header.pixels()));
             }
         }
         return pixels;
