@@ -104,10 +104,14 @@ public final class ImageDecoder {
      */
     public ImageInfo readHeader(byte[] bytes) throws DecodeException {
         ImageFormat format = sniff(bytes);
-        if (format == ImageFormat.WEBP) {
-            checkWebpFrames(bytes);
-        }
-        return ImageIoDecoding.readHeader(format, bytes);
+        return switch (format) {
+            case PNG -> PngDecoding.readHeader(bytes);
+            case WEBP -> {
+                checkWebpFrames(bytes);
+                yield ImageIoDecoding.readHeader(format, bytes);
+            }
+            default -> ImageIoDecoding.readHeader(format, bytes);
+        };
     }
 
     /**
@@ -123,6 +127,9 @@ public final class ImageDecoder {
         ImageFormat format = sniff(bytes);
         if (format == ImageFormat.JPEG) {
             return jpeg.decode(bytes, mode);
+        }
+        if (format == ImageFormat.PNG) {
+            return PngDecoding.decode(bytes, mode, limits);
         }
         check(format, bytes);
         return ImageIoDecoding.decode(format, bytes, mode, limits,

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads what the decoder needs from container headers without decoding pixels: JPEG markers
- * (JFIF, Adobe transform, components, EXIF), PNG and WebP EXIF chunks, the GIF logical screen,
+ * (JFIF, Adobe transform, components, EXIF), WebP EXIF chunks, the GIF logical screen,
  * and the EXIF orientation tag. Every read is bounds-checked: hostile headers give "none".
  */
 final class Headers {
@@ -119,25 +119,6 @@ final class Headers {
         return false;
     }
 
-    /** The eXIf chunk of a PNG, wherever it is, or null. */
-    static byte[] pngExif(byte[] b) {
-        int i = 8;
-        while (i + 12 <= b.length) {
-            long length = u32be(b, i);
-            if (length > b.length - i - 12) {
-                return null;
-            }
-            if (matches(b, i + 4, i + 8, "eXIf")) {
-                return java.util.Arrays.copyOfRange(b, i + 8, i + 8 + (int) length);
-            }
-            if (matches(b, i + 4, i + 8, "IEND")) {
-                return null;
-            }
-            i += 12 + (int) length;
-        }
-        return null;
-    }
-
     /**
      * Whether a RIFF (WebP) file holds all the bytes its header announces. TwelveMonkeys decodes
      * a cut WebP without complaint, so truncation is checked here.
@@ -239,20 +220,20 @@ final class Headers {
 
     /**
      * The EXIF orientation of an image, from wherever PIL's {@code exif_transpose} finds it in
-     * the format: a JPEG's APP1 block, a PNG's {@code eXIf} chunk, a WebP's {@code EXIF} chunk.
+     * the format: a JPEG's APP1 block, a PNG's {@code eXIf} chunk or text chunks
+     * ({@link PngMetadata}), a WebP's {@code EXIF} chunk.
      *
      * @param format the format, sniffed from the bytes
      * @param b the encoded image
      * @return 1 to 8, or 1 when absent or unreadable
      */
     static int orientation(ImageFormat format, byte[] b) {
-        byte[] exif = switch (format) {
-            case JPEG -> jpeg(b).exif();
-            case PNG -> pngExif(b);
-            case WEBP -> webpExif(b);
-            default -> null;
+        return switch (format) {
+            case JPEG -> orientation(jpeg(b).exif());
+            case PNG -> PngMetadata.orientation(b);
+            case WEBP -> orientation(webpExif(b));
+            default -> 1;
         };
-        return orientation(exif);
     }
 
     /**
@@ -261,8 +242,21 @@ final class Headers {
      * @return 1 to 8, or 1 when absent or unreadable
      */
     static int orientation(byte[] tiff) {
+        int value = orientationTag(tiff);
+        return value >= 1 && value <= 8 ? value : 1;
+    }
+
+    /**
+     * The orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block, whatever its value:
+     * PIL looks elsewhere (a PNG's XMP) only when the tag is absent, not when it is 0 or 9.
+     *
+     * @param tiff the block, without an "Exif\0\0" prefix, or null
+     * @return the tag's value (0 when it is not a SHORT or LONG), or -1 when the block is absent,
+     *     unreadable or has no such tag
+     */
+    static int orientationTag(byte[] tiff) {
         if (tiff == null || tiff.length < 8) {
-            return 1;
+            return -1;
         }
         boolean little;
         if (tiff[0] == 'I' && tiff[1] == 'I') {
@@ -270,33 +264,31 @@ final class Headers {
         } else if (tiff[0] == 'M' && tiff[1] == 'M') {
             little = false;
         } else {
-            return 1;
+            return -1;
         }
         long ifd = little ? u32le(tiff, 4) : u32be(tiff, 4);
         if (ifd < 8 || ifd + 2 > tiff.length) {
-            return 1;
+            return -1;
         }
         int entries = little ? u16le(tiff, (int) ifd) : u16be(tiff, (int) ifd);
         for (int e = 0; e < entries; e++) {
             int at = (int) ifd + 2 + 12 * e;
             if (at + 12 > tiff.length) {
-                return 1;
+                return -1;
             }
             int tag = little ? u16le(tiff, at) : u16be(tiff, at);
             if (tag == 0x0112) {
                 int type = little ? u16le(tiff, at + 2) : u16be(tiff, at + 2);
-                int value;
                 if (type == 3) { // SHORT
-                    value = little ? u16le(tiff, at + 8) : u16be(tiff, at + 8);
+                    return little ? u16le(tiff, at + 8) : u16be(tiff, at + 8);
                 } else if (type == 4) { // LONG
-                    value = (int) (little ? u32le(tiff, at + 8) : u32be(tiff, at + 8));
-                } else {
-                    return 1;
+                    long value = little ? u32le(tiff, at + 8) : u32be(tiff, at + 8);
+                    return (int) Math.min(value, Integer.MAX_VALUE);
                 }
-                return value >= 1 && value <= 8 ? value : 1;
+                return 0;
             }
         }
-        return 1;
+        return -1;
     }
 
     private static boolean matches(byte[] b, int start, int end, String ascii) {

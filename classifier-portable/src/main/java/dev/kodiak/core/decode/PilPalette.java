@@ -4,8 +4,9 @@ import dev.kodiak.core.preprocess.ColorMode;
 
 /**
  * A palette image's colours as PIL's {@code convert("RGB")} and {@code convert("L")} see them,
- * for every decoder of palette images (PNG, GIF, BMP, and ImageIO's indexed rasters): an index
- * past the palette's last entry takes the last entry.
+ * for every decoder of palette images (PNG, GIF, BMP, and ImageIO's indexed rasters). An index
+ * past the palette's last entry is gray, {@code (i, i, i)}: PIL's palettes start as a gray ramp
+ * of 256 entries, and a file's palette replaces only as many as it holds.
  *
  * <p>Immutable and thread-safe.
  */
@@ -29,19 +30,26 @@ final class PilPalette {
      *
      * @param entries the entries, {@code stride} bytes each, red, green and blue first
      * @param stride 3 for R, G, B; 4 when a fourth byte follows each entry
-     * @param count how many entries there are; those the array does not hold whole are
-     *     missing (with none at all, every index is black)
+     * @param count how many entries the file declares; those the array does not hold whole
+     *     are missing, and missing entries keep PIL's gray ramp
      * @param bgr true when each entry is stored blue, green, red (BMP)
      * @return the palette
      */
     static PilPalette of(byte[] entries, int stride, int count, boolean bgr) {
         int n = Math.min(Math.min(count, 256), entries.length / stride);
         byte[] rgb = new byte[256 * 3];
-        for (int i = 0; i < 256 && n > 0; i++) {
-            int at = Math.min(i, n - 1) * stride;
-            rgb[i * 3] = entries[bgr ? at + 2 : at];
-            rgb[i * 3 + 1] = entries[at + 1];
-            rgb[i * 3 + 2] = entries[bgr ? at : at + 2];
+        for (int i = 0; i < 256; i++) {
+            if (i < n) {
+                int at = i * stride;
+                rgb[i * 3] = entries[bgr ? at + 2 : at];
+                rgb[i * 3 + 1] = entries[at + 1];
+                rgb[i * 3 + 2] = entries[bgr ? at : at + 2];
+            } else {
+                // PIL's palettes start as a gray ramp; a file's entries replace only their own
+                rgb[i * 3] = (byte) i;
+                rgb[i * 3 + 1] = (byte) i;
+                rgb[i * 3 + 2] = (byte) i;
+            }
         }
         return new PilPalette(rgb);
     }

@@ -7,12 +7,12 @@ import dev.kodiak.core.preprocess.Pixels;
  * A PNG decoded in pure Java, by PIL's rules, in two steps so that the inflating can be done by
  * whoever does it best: {@link #read(byte[])} parses the chunks and hands out the compressed
  * image data ({@link #compressed()}, a zlib stream), and {@link #pixels(byte[], ColorMode)} turns
- * the inflated bytes into {@link Pixels}. The browser widget runs this class compiled by TeaVM,
- * with the browser's own {@code DecompressionStream("deflate")} in between, for the PNGs a
- * browser cannot hand over as PIL sees them: with alpha (the canvas premultiplies it, losing the
- * colour under transparent pixels) and with 16 bits per sample (browsers scale them down, PIL
- * keeps the high byte or clips). On the JVM, classifier-core's {@code ImageDecoder} decodes PNGs through ImageIO;
- * both give PIL's pixels.
+ * the inflated bytes into {@link Pixels}. It is Kodiak's one PNG decoder: classifier-core's
+ * {@code ImageDecoder} runs it with the JDK's inflater, and the browser widget runs it compiled
+ * by TeaVM, with the browser's own {@code DecompressionStream("deflate")} in between, for the
+ * PNGs a browser cannot hand over as PIL sees them (with alpha, which the canvas premultiplies,
+ * losing the colour under transparent pixels; with 16 bits per sample, which browsers scale
+ * down; with an orientation a browser does not read).
  *
  * <pre>{@code
  * PngImage png = PngImage.read(bytes);
@@ -20,11 +20,13 @@ import dev.kodiak.core.preprocess.Pixels;
  * Pixels pixels = png.pixels(raw, ColorMode.RGB);
  * }</pre>
  *
- * <p>PIL's rules ({@link PilSamples}, {@link PilPalette}): alpha and {@code tRNS} are dropped,
- * not composited; palette entries give RGB; 1, 2 and 4-bit gray scale to 0..255; 16-bit samples
- * keep their high byte, except 16-bit gray without an alpha channel, which PIL reads as mode "I"
- * and clips at 255; the {@code eXIf} orientation is applied ({@code ImageOps.exif_transpose}). Both
- * interlace methods are read. Chunk CRCs are not checked (ImageIO does not either).
+ * <p>PIL's rules ({@link PilSamples}, {@link PilPalette}, {@link PngMetadata}): alpha and
+ * {@code tRNS} are dropped, not composited; palette entries give RGB, and indexes past the
+ * palette gray; 1, 2 and 4-bit gray scale to 0..255; 16-bit samples keep their high byte, except
+ * 16-bit gray without an alpha channel (with or without {@code tRNS}), which PIL reads as mode
+ * "I" and clips at 255; the orientation {@code ImageOps.exif_transpose} finds is applied (an
+ * {@code eXIf} chunk, ImageMagick's raw EXIF profile, or XMP). Both interlace methods are read.
+ * Chunk CRCs are not checked (PIL checks those before the image data; Kodiak reads such files).
  *
  * <p>Immutable and thread-safe.
  */
@@ -167,7 +169,7 @@ public final class PngImage {
         }
         return new PngImage(width, height, bitDepth, colorType, interlaced,
                 colorType == 3 ? PilPalette.of(palette, 3, palette.length / 3, false) : null,
-                transparency, Headers.orientation(Headers.pngExif(file)),
+                transparency, PngMetadata.orientation(file),
                 java.util.Arrays.copyOf(data, dataLength));
     }
 
@@ -235,7 +237,8 @@ public final class PngImage {
     }
 
     /**
-     * Returns the EXIF orientation from the {@code eXIf} chunk.
+     * Returns the orientation PIL's {@code exif_transpose} applies: from the {@code eXIf}
+     * chunk, or ImageMagick's raw EXIF profile, or XMP ({@link PngMetadata}).
      *
      * @return 1 (upright, also when absent) to 8
      */
