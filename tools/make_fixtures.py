@@ -185,14 +185,15 @@ def xmp_packet(orientation, element=False):
             + '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode("utf-8")
 
 
-def magick(args, payload, suffix):
-    """Run ImageMagick's convert (Debian's imagemagick) on bytes; returns the output file's bytes."""
+def magick(args, payload, coder):
+    """Run ImageMagick's convert (Debian's imagemagick) on bytes into the format `coder` (PNG,
+    BMP, BMP2 for OS/2 1.x, BMP3 for Windows 3, GIF); returns the output file's bytes."""
     with tempfile.TemporaryDirectory() as tmp:
-        source, target = os.path.join(tmp, "in"), os.path.join(tmp, "out" + suffix)
+        source, target = os.path.join(tmp, "in"), os.path.join(tmp, "out")
         with open(source, "wb") as f:
             f.write(payload)
         try:
-            subprocess.run(["convert", source] + args + [target], check=True)
+            subprocess.run(["convert", source] + args + [coder + ":" + target], check=True)
         except FileNotFoundError:
             sys.exit("convert is missing; install Debian's imagemagick "
                      "(tools/install-debian-packages.sh --with-python-tools)")
@@ -214,7 +215,7 @@ def png_metadata_images():
     no_tag = no_tag.tobytes()[6:]  # an eXIf chunk holds the TIFF structure, without "Exif\0\0"
     yield "png-exif-after-idat.png", magick(
         ["-define", "png:exclude-chunk=date,time"],
-        save(stored_for(ROCKET, 6), "JPEG", quality=95, exif=exif_orientation(6)), ".png")
+        save(stored_for(ROCKET, 6), "JPEG", quality=95, exif=exif_orientation(6)), "PNG")
     yield "png-raw-exif-3.png", png_with(stored(3), before=[
         text_chunk("Raw profile type exif", raw_profile(exif_orientation(3)), b"zTXt")])
     yield "png-xmp-8.png", png_with(stored(8), before=[
@@ -248,6 +249,125 @@ def png_short_palette(image):
     raw = b"".join(b"\x00" + row.tobytes() for row in indexes)
     return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"PLTE", palette)
             + png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+def bmp_file(width, height, bits, compression, palette, pixels, header_size=40, colors=0):
+    """A BMP from parts: 40-byte (Windows 3), 64-byte (OS/2 2.x: the same fields, then zeros)
+    or 12-byte (OS/2 1.x) header; palette entries as given (4 or 3 bytes each)."""
+    if header_size == 12:
+        header = struct.pack("<IHHHH", 12, width, height, 1, bits)
+    else:
+        header = struct.pack("<IiiHHIIiiII", header_size, width, height, 1, bits, compression,
+                             len(pixels), 2835, 2835, colors, 0) + bytes(header_size - 40)
+    offset = 14 + len(header) + len(palette)
+    return (b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + header
+            + palette + pixels)
+
+
+def bmp_palette(image):
+    """A P image's palette as BMP entries (B, G, R, 0)."""
+    rgb = image.getpalette()[:3 * 256]
+    return b"".join(bytes([rgb[i + 2], rgb[i + 1], rgb[i], 0]) for i in range(0, len(rgb), 3))
+
+
+def rle8_rows(indexes):
+    """RLE8 the way a careful encoder writes it: runs, absolute runs, end of line, end of bitmap;
+    rows bottom-up."""
+    out = bytearray()
+    for row in indexes[::-1]:
+        row, x = list(row), 0
+        while x < len(row):
+            run = 1
+            while x + run < len(row) and run < 255 and row[x + run] == row[x]:
+                run += 1
+            if run >= 3 or len(row) - x < 3:
+                out += bytes([run, row[x]])
+                x += run
+                continue
+            end = x  # an absolute run up to the next repeat of 3
+            while end < len(row) and end - x < 255 and not (
+                    end + 2 < len(row) and row[end] == row[end + 1] == row[end + 2]):
+                end += 1
+            if end - x < 3:  # escapes 0 to 2 are not absolute runs: encode the short run
+                out += bytes([run, row[x]])
+                x += run
+                continue
+            literal = row[x:end]
+            out += bytes([0, len(literal)]) + bytes(literal) + bytes(len(literal) % 2)
+            x = end
+        out += b"\0\0"
+    return bytes(out[:-2]) + b"\0\1"
+
+
+def bmp_rle8_delta(image):
+    """RLE8 with delta escapes, which PIL 9.4 misreads: it skips the two bytes after the escape
+    and takes the offsets from the next two. Made so that PIL still fills the image (else it
+    refuses): each delta's own two bytes are followed by a run PIL takes as the offsets."""
+    pal = palette_image(image, colors=32)
+    indexes = np.asarray(pal)
+    height, width = indexes.shape
+    out = bytearray()
+    for y, row in enumerate(indexes[::-1]):
+        if y % 5 == 2:
+            # spec: move 4 right, 0 up; PIL: skip (4, 0), then offsets (3, 0) from the run
+            out += bytes([0, 2, 4, 0, 3, 0])
+            out += bytes([width - 7 - 3, row[-1]]) + bytes([3, row[0]]) + b"\0\0"
+            continue
+        out += rle8_rows(row[None, :])[:-2] + b"\0\0"
+    out += b"\0\1"
+    return bmp_file(width, height, 8, 1, bmp_palette(pal), bytes(out))
+
+
+def bmp_rle4(image):
+    """RLE4 (no tool here writes it): two-colour runs, absolute runs of odd and even length
+    (PIL drops an odd run's last nibble), end of line."""
+    pal = palette_image(image, colors=16)
+    indexes = np.asarray(pal)
+    height, width = indexes.shape
+    out = bytearray()
+    for y, row in enumerate(indexes[::-1]):
+        x = 0
+        while x < width:
+            n = min(width - x, 7 if (x // 7 + y) % 2 else 12)
+            if (x // 7 + y) % 3 == 0:
+                chunk = list(row[x:x + n]) + [0]
+                packed = bytes(chunk[i] << 4 | chunk[i + 1] for i in range(0, n - n % 2 + (n % 2) * 2, 2))
+                out += bytes([0, n]) + packed + bytes(len(packed) % 2)
+            else:
+                out += bytes([n, row[x] << 4 | row[min(x + 1, width - 1)]])
+            x += n
+        out += b"\0\0"
+    out += b"\0\1"
+    return bmp_file(width, height, 4, 2, bmp_palette(pal)[:16 * 4], bytes(out))
+
+
+def bmp_os2_v2(image):
+    """An 8-bit palette BMP with OS/2 2.x's 64-byte header."""
+    pal = palette_image(image)
+    indexes = np.asarray(pal)[::-1]
+    height, width = indexes.shape
+    stride = (width + 3) & ~3
+    rows = b"".join(row.tobytes() + bytes(stride - width) for row in indexes)
+    return bmp_file(width, height, 8, 0, bmp_palette(pal), rows, header_size=64)
+
+
+def bmp_short_palette(image):
+    """8-bit indexes past a 16-colour palette: PIL's gray ramp shows there."""
+    indexes = np.asarray(image.convert("L"))[::-1]
+    height, width = indexes.shape
+    stride = (width + 3) & ~3
+    rows = b"".join(row.tobytes() + bytes(stride - width) for row in indexes)
+    palette = bytes(np.random.default_rng(17).integers(0, 256, 16 * 4, dtype=np.uint8))
+    return bmp_file(width, height, 8, 0, palette, rows, colors=16)
+
+
+def bmp_top_down(image):
+    """24-bit rows stored top row first: a negative height."""
+    rgb = np.asarray(image.convert("RGB"))[:, :, ::-1]
+    height, width = rgb.shape[:2]
+    stride = (width * 3 + 3) & ~3
+    rows = b"".join(row.tobytes() + bytes(stride - width * 3) for row in rgb)
+    return bmp_file(width, -height, 24, 0, b"", rows)
 
 
 def half_transparent(image):
@@ -451,6 +571,22 @@ def valid_images():
     yield "gif-animated.gif", "gif", animated_gif(), ("RGB",), False
     yield "bmp-rgb24.bmp", "bmp", save(CAT, "BMP"), ("RGB",), False
     yield "bmp-palette8.bmp", "bmp", save(palette_image(ASTRONAUT), "BMP"), ("RGB",), False
+    yield "bmp-rle8.bmp", "bmp", magick(["-compress", "RLE"], save(
+        palette_image(CAT, colors=200), "PNG"), "BMP3"), ("RGB", "L"), False
+    yield "bmp-rle8-delta.bmp", "bmp", bmp_rle8_delta(CAT), ("RGB",), False
+    yield "bmp-rle4.bmp", "bmp", bmp_rle4(ASTRONAUT), ("RGB", "L"), False
+    yield "bmp-os2-v1.bmp", "bmp", magick([], save(palette_image(CAT, colors=16), "PNG"),
+                                          "BMP2"), ("RGB",), False
+    yield "bmp-os2-v1-rgb.bmp", "bmp", magick([], save(ROCKET, "PNG"), "BMP2"), ("RGB",), False
+    yield "bmp-os2-v2.bmp", "bmp", bmp_os2_v2(ROCKET), ("RGB",), False
+    yield "bmp-palette-short.bmp", "bmp", bmp_short_palette(CAMERA), ("RGB", "L"), False
+    yield "bmp-top-down.bmp", "bmp", bmp_top_down(ROCKET), ("RGB",), False
+    yield "bmp-rgb565.bmp", "bmp", magick(["-define", "bmp:subtype=RGB565"], save(CAT, "PNG"),
+                                          "BMP"), ("RGB",), False
+    yield "bmp-rgb555.bmp", "bmp", magick(["-define", "bmp:subtype=RGB555"], save(CAT, "PNG"),
+                                          "BMP"), ("RGB",), False
+    yield "bmp-argb32.bmp", "bmp", magick(["-define", "bmp:subtype=ARGB8888"], save(
+        Image.fromarray(half_transparent(CAT), "RGBA"), "PNG"), "BMP"), ("RGB",), False
     yield "webp-lossy.webp", "webp", save(CAT, "WEBP", quality=80), ("RGB",), True
     yield "webp-lossless.webp", "webp", save(ASTRONAUT, "WEBP", lossless=True), ("RGB",), False
     yield "webp-alpha.webp", "webp", save(LOGO, "WEBP", lossless=True), ("RGB",), False
@@ -497,6 +633,8 @@ def hostile_images():
     bmp = bytearray(save(CAT, "BMP"))
     bmp[18:26] = struct.pack("<ii", 30000, 30000)
     yield "bomb-30000.bmp", bytes(bmp), "TOO_LARGE"
+    bmp[18:22] = struct.pack("<i", -240)  # a negative width: no bitmap is that
+    yield "bmp-impossible-size.bmp", bytes(bmp), "CORRUPT"
     # 5 MP, under the pixel limit, but a shape no model's resize can take (1:5000000)
     yield "strip-1x5000000.png", png_bytes(1, 5_000_000, 8, 0, [b"\x80"] * 5_000_000), \
         "TOO_LARGE"

@@ -106,6 +106,10 @@ public final class ImageDecoder {
         ImageFormat format = sniff(bytes);
         return switch (format) {
             case PNG -> PngDecoding.readHeader(bytes);
+            case BMP -> {
+                BmpImage bmp = BmpImage.read(bytes);
+                yield new ImageInfo(format, bmp.width(), bmp.height(), 1);
+            }
             case WEBP -> {
                 checkWebpFrames(bytes);
                 yield ImageIoDecoding.readHeader(format, bytes);
@@ -128,25 +132,31 @@ public final class ImageDecoder {
         if (format == ImageFormat.JPEG) {
             return jpeg.decode(bytes, mode);
         }
-        if (format == ImageFormat.PNG) {
-            return PngDecoding.decode(bytes, mode, limits);
-        }
         check(format, bytes);
-        return ImageIoDecoding.decode(format, bytes, mode, limits,
-                reader -> RasterPixels.convert(reader.read(0, reader.getDefaultReadParam()),
-                        mode));
+        try {
+            return switch (format) {
+                case PNG -> PngDecoding.decode(bytes, mode, limits);
+                case BMP -> {
+                    BmpImage bmp = BmpImage.read(bytes);
+                    limits.check(format, bmp.width(), bmp.height(), mode.channels());
+                    yield bmp.pixels(mode);
+                }
+                default -> ImageIoDecoding.decode(format, bytes, mode, limits,
+                        reader -> RasterPixels.convert(reader.read(0,
+                                reader.getDefaultReadParam()), mode));
+            };
+        } catch (RuntimeException e) {
+            // as on ImageIO's path: whatever breaks on hostile bytes is the bytes' fault
+            throw Refusals.corrupt(format, e);
+        }
     }
 
     /**
      * What can be refused from the container before a reader sees the bytes: a GIF's logical
-     * screen or a BMP's size over the limit, a WebP frame outside its canvas, a cut WebP.
+     * screen over the limit, a WebP frame outside its canvas, a cut WebP.
      */
     private void check(ImageFormat format, byte[] bytes) throws DecodeException {
-        long claimed = switch (format) {
-            case GIF -> Headers.gifScreenPixels(bytes);
-            case BMP -> Headers.bmpPixels(bytes);
-            default -> 0;
-        };
+        long claimed = format == ImageFormat.GIF ? Headers.gifScreenPixels(bytes) : 0;
         if (claimed > limits.maxPixels()) {
             throw limits.tooLarge(format, "claims " + claimed + " pixels in its header");
         }

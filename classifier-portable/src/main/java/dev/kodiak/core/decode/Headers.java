@@ -197,19 +197,6 @@ final class Headers {
         return null;
     }
 
-    /**
-     * The pixel count a BMP header claims, read before the JDK reader (which rejects a size that
-     * does not fit the file as "invalid", where the honest answer is "too large").
-     */
-    static long bmpPixels(byte[] b) {
-        if (b.length < 26) {
-            return 0;
-        }
-        long width = (int) u32le(b, 18);
-        long height = (int) u32le(b, 22);
-        return Math.abs(width) * Math.abs(height);
-    }
-
     /** A GIF's logical screen size, which may exceed its first frame's. */
     static long gifScreenPixels(byte[] b) {
         if (b.length < 10) {
