@@ -370,6 +370,64 @@ def bmp_top_down(image):
     return bmp_file(width, -height, 24, 0, b"", rows)
 
 
+def gif_blocks(gif):
+    """Where a GIF's parts are: (global palette end, first image descriptor's index)."""
+    flags = gif[10]
+    at = 13 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
+    palette_end = at
+    while gif[at] != 0x2C:
+        if gif[at] == 0x21:
+            at += 2
+            while gif[at]:
+                at += 1 + gif[at]
+        at += 1
+    return palette_end, at
+
+
+def gif_short_palette(image):
+    """A global palette of 4 entries over 8-bit LZW codes: PIL's gray ramp shows past it."""
+    gif = bytearray(save(palette_image(image), "GIF"))
+    palette_end, _ = gif_blocks(gif)
+    gif[10] = (gif[10] & ~7) | 1  # 3 << 2 = 12 bytes of palette
+    return bytes(gif[:13 + 12] + gif[palette_end:])
+
+
+def gif_local_palette(image):
+    """The first frame's palette as a local colour table, no global one."""
+    gif = bytearray(save(palette_image(image), "GIF"))
+    palette_end, descriptor = gif_blocks(gif)
+    flags = gif[10]
+    palette = gif[13:palette_end]
+    gif[10] = flags & 0x70  # no global table
+    local = gif[descriptor + 9] | 0x80 | (flags & 7)
+    return bytes(gif[:13] + gif[palette_end:descriptor + 9] + bytes([local]) + palette
+                 + gif[descriptor + 10:])
+
+
+def gif_frame_past_screen(image):
+    """A logical screen smaller than the first frame: PIL makes the image the frame's size."""
+    gif = bytearray(save(palette_image(image), "GIF"))
+    gif[6:10] = struct.pack("<HH", image.size[0] - 40, image.size[1] - 30)
+    return bytes(gif)
+
+
+def gif_offset_frame(transparent):
+    """ImageMagick's animation whose first frame covers part of the screen (with a transparent
+    index or without), disposed to the background: PIL fills the rest with that index or 0."""
+    first = CAT.crop((40, 30, 200, 130))
+    if transparent:
+        first = Image.fromarray(half_transparent(first), "RGBA")
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b, out = (os.path.join(tmp, n) for n in ("a.png", "b.png", "out.gif"))
+        first.save(a)
+        ImageOps.mirror(CAT).save(b)
+        subprocess.run(["convert", "-dispose", "Background", "-delay", "10",
+                        "-page", "240x160+40+30", a, "-page", "+0+0", b, "-loop", "0", out],
+                       check=True)
+        with open(out, "rb") as f:
+            return f.read()
+
+
 def half_transparent(image):
     """RGBA whose left half is fully transparent but keeps the photo's colours underneath:
     PIL's convert("RGB") keeps them, a browser canvas (premultiplied) loses them."""
@@ -569,6 +627,20 @@ def valid_images():
         yield name, "png", payload, ("RGB",), False
     yield "gif-palette.gif", "gif", save(palette_image(CAT), "GIF"), ("RGB", "L"), False
     yield "gif-animated.gif", "gif", animated_gif(), ("RGB",), False
+    transparent = palette_image(CAT)
+    yield "gif-transparent.gif", "gif", save(transparent, "GIF", transparency=int(
+        np.asarray(transparent)[80, 120])), ("RGB", "L"), False
+    yield "gif-offset-transparent.gif", "gif", gif_offset_frame(True), ("RGB",), False
+    yield "gif-offset-opaque.gif", "gif", gif_offset_frame(False), ("RGB",), False
+    # the last data sub-block is followed by nothing: no block terminator, no trailer
+    yield "gif-no-trailer.gif", "gif", magick([], save(ROCKET, "PNG"), "GIF")[:-2], \
+        ("RGB",), False
+    yield "gif-interlaced.gif", "gif", magick(["-interlace", "GIF"], save(ASTRONAUT, "PNG"),
+                                              "GIF"), ("RGB",), False
+    yield "gif-gray.gif", "gif", save(CAMERA, "GIF"), ("RGB", "L"), False
+    yield "gif-short-palette.gif", "gif", gif_short_palette(CAT), ("RGB", "L"), False
+    yield "gif-local-palette.gif", "gif", gif_local_palette(ROCKET), ("RGB",), False
+    yield "gif-frame-past-screen.gif", "gif", gif_frame_past_screen(ROCKET), ("RGB",), False
     yield "bmp-rgb24.bmp", "bmp", save(CAT, "BMP"), ("RGB",), False
     yield "bmp-palette8.bmp", "bmp", save(palette_image(ASTRONAUT), "BMP"), ("RGB",), False
     yield "bmp-rle8.bmp", "bmp", magick(["-compress", "RLE"], save(

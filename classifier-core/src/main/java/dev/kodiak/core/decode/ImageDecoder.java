@@ -110,6 +110,10 @@ public final class ImageDecoder {
                 BmpImage bmp = BmpImage.read(bytes);
                 yield new ImageInfo(format, bmp.width(), bmp.height(), 1);
             }
+            case GIF -> {
+                GifImage gif = GifImage.read(bytes);
+                yield new ImageInfo(format, gif.width(), gif.height(), 1);
+            }
             case WEBP -> {
                 checkWebpFrames(bytes);
                 yield ImageIoDecoding.readHeader(format, bytes);
@@ -141,6 +145,11 @@ public final class ImageDecoder {
                     limits.check(format, bmp.width(), bmp.height(), mode.channels());
                     yield bmp.pixels(mode);
                 }
+                case GIF -> {
+                    GifImage gif = GifImage.read(bytes);
+                    limits.check(format, gif.width(), gif.height(), mode.channels());
+                    yield gif.pixels(mode);
+                }
                 default -> ImageIoDecoding.decode(format, bytes, mode, limits,
                         reader -> RasterPixels.convert(reader.read(0,
                                 reader.getDefaultReadParam()), mode));
@@ -151,15 +160,8 @@ public final class ImageDecoder {
         }
     }
 
-    /**
-     * What can be refused from the container before a reader sees the bytes: a GIF's logical
-     * screen over the limit, a WebP frame outside its canvas, a cut WebP.
-     */
-    private void check(ImageFormat format, byte[] bytes) throws DecodeException {
-        long claimed = format == ImageFormat.GIF ? Headers.gifScreenPixels(bytes) : 0;
-        if (claimed > limits.maxPixels()) {
-            throw limits.tooLarge(format, "claims " + claimed + " pixels in its header");
-        }
+    /** Refuses a WebP with a frame outside its canvas, or cut, before a reader sees it. */
+    private static void check(ImageFormat format, byte[] bytes) throws DecodeException {
         if (format == ImageFormat.WEBP) {
             checkWebpFrames(bytes);
             if (!Headers.webpComplete(bytes)) {

@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads what the decoder needs from container headers without decoding pixels: JPEG markers
- * (JFIF, Adobe transform, components, EXIF), WebP EXIF chunks, the GIF logical screen,
- * and the EXIF orientation tag. Every read is bounds-checked: hostile headers give "none".
+ * (JFIF, Adobe transform, components, EXIF), WebP chunks and the EXIF orientation tag. Every
+ * read is bounds-checked: hostile headers give "none".
  */
 final class Headers {
     /**
@@ -195,14 +195,6 @@ final class Headers {
             i += 8 + (int) (length + (length & 1));
         }
         return null;
-    }
-
-    /** A GIF's logical screen size, which may exceed its first frame's. */
-    static long gifScreenPixels(byte[] b) {
-        if (b.length < 10) {
-            return 0;
-        }
-        return (long) u16le(b, 6) * u16le(b, 8);
     }
 
     /**

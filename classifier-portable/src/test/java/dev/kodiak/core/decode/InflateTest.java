@@ -80,7 +80,8 @@ class InflateTest {
         assertThrows(Inflate.Failure.class, () -> Inflate.zlib(new byte[] {0x78}, 0, 1, 10));
         byte[] notZlib = zlib.clone();
         notZlib[0] = 0x79;
-        assertThrows(Inflate.Failure.class, () -> Inflate.zlib(notZlib, 0, notZlib.length, 1 << 20));
+        assertThrows(Inflate.Failure.class,
+                () -> Inflate.zlib(notZlib, 0, notZlib.length, 1 << 20));
         // seeded damage: refused or inflated, never another exception
         Random random = new Random(9);
         for (int n = 0; n < 500; n++) {

@@ -77,7 +77,7 @@ class PngMetadataTest {
         assertThat(PngMetadata.rawProfileBytes(ascii(text)), is(EXIF_6));
         assertThat(PngMetadata.orientation(png(text("Raw profile type exif", ascii(text)),
                 IDAT)), is(6));
-        // a space inside a byte's two digits: PIL's bytes.fromhex fails, the file has no orientation
+        // a space inside a byte's two digits: bytes.fromhex fails, so no orientation
         assertThat(PngMetadata.rawProfileBytes(ascii("\na\n1\n4 d")), is(nullValue()));
         assertThat(PngMetadata.rawProfileBytes(ascii("\nexif\n")).length, is(0));
     }
