@@ -9,6 +9,8 @@
 #                                 to decode JPEGs on Java 22+ (a run-time need, not only tests')
 #   nodejs, npm                   fetch onnxruntime-web for the widget at build time (npm ci);
 #                                 skipped when node and npm are already on the PATH
+#   libwebp7, libwebpdemux2       libwebp, which classifier-core calls to decode WebPs on Java 22+
+#                                 (PIL's own decoder; a run-time need, not only tests')
 #   python3-torch, -torchvision, -skimage, libjpeg-turbo-progs, imagemagick, webp
 #                                 only for tools/*.py (training, fixtures, benchmark models;
 #                                 jpegtran and cjpeg write the JPEG fixtures PIL cannot,
@@ -16,7 +18,8 @@
 #                                 img2webp the WebP ones); installed with --with-python-tools
 set -euo pipefail
 
-packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist libturbojpeg0)
+packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist libturbojpeg0
+  libwebp7 libwebpdemux2)
 if [[ "${1:-}" == "--with-python-tools" ]]; then
   packages+=(python3-torch python3-torchvision python3-skimage libjpeg-turbo-progs imagemagick webp)
 fi

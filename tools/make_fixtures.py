@@ -428,6 +428,36 @@ def gif_offset_frame(transparent):
             return f.read()
 
 
+def webp_tool(tool, args, inputs):
+    """Run cwebp, img2webp or gif2webp (Debian's webp, libwebp 1.2.4 as PIL's) on files made
+    from `inputs` (name: bytes); an argument that is such a name stands for its file. Returns
+    the WebP's bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, payload in inputs.items():
+            paths[name] = os.path.join(tmp, name)
+            with open(paths[name], "wb") as f:
+                f.write(payload)
+        out = os.path.join(tmp, "out.webp")
+        try:
+            subprocess.run([tool] + [paths.get(a, a) for a in args] + ["-o", out], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            sys.exit(f"{tool} is missing; install Debian's webp "
+                     "(tools/install-debian-packages.sh --with-python-tools)")
+        with open(out, "rb") as f:
+            return f.read()
+
+
+def webp_without_exif_flag(webp):
+    """A WebP whose VP8X header does not announce its EXIF chunk: libwebp's demuxer, and so
+    PIL, then ignore the chunk and its orientation."""
+    out = bytearray(webp)
+    assert out[12:16] == b"VP8X"
+    out[20] &= ~0x08
+    return bytes(out)
+
+
 def half_transparent(image):
     """RGBA whose left half is fully transparent but keeps the photo's colours underneath:
     PIL's convert("RGB") keeps them, a browser canvas (premultiplied) loses them."""
@@ -662,6 +692,22 @@ def valid_images():
     yield "webp-lossy.webp", "webp", save(CAT, "WEBP", quality=80), ("RGB",), True
     yield "webp-lossless.webp", "webp", save(ASTRONAUT, "WEBP", lossless=True), ("RGB",), False
     yield "webp-alpha.webp", "webp", save(LOGO, "WEBP", lossless=True), ("RGB",), False
+    half = save(Image.fromarray(half_transparent(CAT), "RGBA"), "PNG")
+    # -exact keeps the colour under transparent pixels, which PIL's convert("RGB") shows
+    yield "webp-lossy-alpha.webp", "webp", webp_tool(
+        "cwebp", ["-quiet", "-q", "80", "-exact", "in.png"], {"in.png": half}), ("RGB",), True
+    yield "webp-animated.webp", "webp", webp_tool(
+        "img2webp", ["-lossy", "-q", "75", "a.png", "-d", "100", "b.png"],
+        {"a.png": save(CAT, "PNG"), "b.png": save(ImageOps.mirror(CAT), "PNG")}), \
+        ("RGB", "L"), True
+    # a first frame covering part of the canvas: libwebp leaves the rest transparent black
+    yield "webp-animated-offset.webp", "webp", webp_tool(
+        "gif2webp", ["-quiet", "-lossy", "in.gif"], {"in.gif": gif_offset_frame(True)}), \
+        ("RGB",), True
+    exif_6 = webp_tool("cwebp", ["-quiet", "-q", "85", "-metadata", "exif", "in.jpg"], {
+        "in.jpg": save(stored_for(ROCKET, 6), "JPEG", quality=95, exif=exif_orientation(6))})
+    yield "webp-exif-6.webp", "webp", exif_6, ("RGB",), True
+    yield "webp-exif-unannounced.webp", "webp", webp_without_exif_flag(exif_6), ("RGB",), True
 
 
 def patch_jpeg_size(jpeg, width, height):

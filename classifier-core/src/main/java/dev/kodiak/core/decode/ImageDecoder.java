@@ -22,15 +22,17 @@ import java.util.Locale;
  * than 8 bits) and {@link PilPalette} (palette images). Alpha is dropped, not composited;
  * embedded ICC profiles are ignored; the first frame of an animated GIF or WebP is used.
  *
- * <p>JPEGs are decoded by libjpeg-turbo's TurboJPEG library through the FFM API when it can be
- * used (Java 22 or later, the library installed: Debian's {@code libturbojpeg0}), the very
- * library PIL decodes with, so every chroma subsampling is bit-exact and 12 MP photos decode as
- * fast as PIL does; otherwise by ImageIO over the JDK's libjpeg, exact except for 4:4:0 chroma.
- * The system property {@code kodiak.jpeg.decoder} ({@code auto}, the default, {@code turbojpeg}
- * or {@code java}) chooses; {@link #jpegDecoder()} says which is in use. On Java 24 and later
+ * <p>The decoders: PNGs, GIFs and BMPs by Kodiak's own readers ({@link PngImage},
+ * {@link GifImage}, {@link BmpImage}), which follow PIL 9.4's plugins and which the widget runs
+ * too. JPEGs by libjpeg-turbo's TurboJPEG library and WebPs by libwebp, the libraries PIL decodes
+ * with, through the FFM API when they can be used (Java 22 or later, Debian's
+ * {@code libturbojpeg0}, {@code libwebp7} and {@code libwebpdemux2} installed), else by ImageIO:
+ * exact for JPEGs except 4:4:0 chroma, within noise for lossy WebPs. The system properties
+ * {@code kodiak.jpeg.decoder} ({@code auto}, the default, {@code turbojpeg} or {@code java}) and
+ * {@code kodiak.webp.decoder} ({@code auto}, {@code libwebp} or {@code java}) choose;
+ * {@link #jpegDecoder()} and {@link #webpDecoder()} say which is in use. On Java 24 and later
  * the JVM warns about native access unless it runs with
- * {@code --enable-native-access=ALL-UNNAMED} (DJL needs that flag anyway). Other formats use
- * ImageIO.
+ * {@code --enable-native-access=ALL-UNNAMED} (DJL needs that flag anyway).
  *
  * <p>Safety: truncated files are errors, and decoder crashes on hostile input become
  * {@link DecodeException}s. Thread-safe: each call uses its own reader or native handle.
@@ -41,13 +43,14 @@ public final class ImageDecoder {
 
     private final ImageLimits limits;
     private final JpegDecoding jpeg;
+    private final WebpDecoding webp;
 
     /**
      * Creates a decoder with the {@link ImageLimits#DEFAULT_MAX_PIXELS} limit.
      *
-     * @throws IllegalArgumentException if the system property {@code kodiak.jpeg.decoder} is not
-     *     {@code auto}, {@code turbojpeg} or {@code java}
-     * @throws IllegalStateException if it says {@code turbojpeg} and that cannot be used here
+     * @throws IllegalArgumentException if the system property {@code kodiak.jpeg.decoder} or
+     *     {@code kodiak.webp.decoder} has a value it does not take
+     * @throws IllegalStateException if one of them asks for a library that cannot be used here
      */
     public ImageDecoder() {
         this(ImageLimits.DEFAULT_MAX_PIXELS);
@@ -58,23 +61,37 @@ public final class ImageDecoder {
      *
      * @param maxPixels the most pixels (width times height) an image may have
      * @throws IllegalArgumentException if the limit is not positive, or the system property
-     *     {@code kodiak.jpeg.decoder} is not {@code auto}, {@code turbojpeg} or {@code java}
-     * @throws IllegalStateException if that property says {@code turbojpeg} and it cannot be
-     *     used here (Java 21, or the library is missing)
+     *     {@code kodiak.jpeg.decoder} is not {@code auto}, {@code turbojpeg} or {@code java}, or
+     *     {@code kodiak.webp.decoder} not {@code auto}, {@code libwebp} or {@code java}
+     * @throws IllegalStateException if one of them asks for a library that cannot be used here
+     *     (Java 21, or the library is missing)
      */
     public ImageDecoder(long maxPixels) {
         this(maxPixels, JpegDecoderChoice.fromProperty());
     }
 
     /**
-     * Creates a decoder with a given JPEG library, for tests.
+     * Creates a decoder with a given JPEG library and the WebP decoder the system property
+     * chooses, for tests.
      *
      * @param maxPixels the most pixels an image may have
      * @param jpeg the native JPEG library, or null for ImageIO
      */
     ImageDecoder(long maxPixels, NativeJpeg jpeg) {
+        this(maxPixels, jpeg, WebpDecoderChoice.fromProperty());
+    }
+
+    /**
+     * Creates a decoder with given native libraries, for tests.
+     *
+     * @param maxPixels the most pixels an image may have
+     * @param jpeg the native JPEG library, or null for ImageIO
+     * @param webp the native WebP library, or null for ImageIO
+     */
+    ImageDecoder(long maxPixels, NativeJpeg jpeg, NativeWebp webp) {
         this.limits = new ImageLimits(maxPixels);
         this.jpeg = new JpegDecoding(limits, jpeg);
+        this.webp = new WebpDecoding(limits, webp);
     }
 
     /**
@@ -84,6 +101,15 @@ public final class ImageDecoder {
      */
     public String jpegDecoder() {
         return jpeg.name();
+    }
+
+    /**
+     * Says which decoder this instance uses for WebPs.
+     *
+     * @return {@code "libwebp"} (PIL's decoder through the FFM API) or {@code "java"} (ImageIO)
+     */
+    public String webpDecoder() {
+        return webp.name();
     }
 
     /**
@@ -116,7 +142,7 @@ public final class ImageDecoder {
             }
             case WEBP -> {
                 checkWebpFrames(bytes);
-                yield ImageIoDecoding.readHeader(format, bytes);
+                yield webp.readHeader(bytes);
             }
             default -> ImageIoDecoding.readHeader(format, bytes);
         };
@@ -150,9 +176,8 @@ public final class ImageDecoder {
                     limits.check(format, gif.width(), gif.height(), mode.channels());
                     yield gif.pixels(mode);
                 }
-                default -> ImageIoDecoding.decode(format, bytes, mode, limits,
-                        reader -> RasterPixels.convert(reader.read(0,
-                                reader.getDefaultReadParam()), mode));
+                case WEBP -> webp.decode(bytes, mode);
+                case JPEG -> throw new IllegalStateException("JPEGs are decoded above");
             };
         } catch (RuntimeException e) {
             // as on ImageIO's path: whatever breaks on hostile bytes is the bytes' fault

@@ -6,9 +6,10 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 
 /**
- * Chooses the ImageIO plugin that reads a format: TwelveMonkeys' JPEG reader over the JDK's
- * (it hands over raw components, CMYK and YCCK included), the first registered reader for the
- * others. Each call returns a new reader, which the caller disposes.
+ * Chooses the ImageIO plugin that reads a format, for the JPEGs and WebPs no native library
+ * takes: TwelveMonkeys' JPEG reader over the JDK's (it hands over raw components, CMYK and YCCK
+ * included), the first registered reader for the others. Each call returns a new reader, which
+ * the caller disposes.
  */
 final class ImageIoReaders {
     private ImageIoReaders() {

@@ -12,9 +12,10 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 
 /**
- * What an ImageIO reader decoded (PNG, GIF, BMP, WebP), turned into pixels by PIL's rules: the
- * samples as stored, alpha dropped, palettes by {@link PilPalette}, depths other than 8 bits by
- * {@link PilSamples}. Stateless.
+ * What an ImageIO reader decoded, turned into pixels by PIL's rules: the samples as stored,
+ * alpha dropped, palettes by {@link PilPalette}, depths other than 8 bits by {@link PilSamples}.
+ * Decoding uses it for WebPs when libwebp cannot be used (TwelveMonkeys' reader); the tests use
+ * it to check Kodiak's PNG decoder against ImageIO's. Stateless.
  */
 final class RasterPixels {
     private static final System.Logger LOG = System.getLogger(ImageDecoder.class.getName());

@@ -2,6 +2,7 @@ package dev.kodiak.core.decode;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.blankOrNullString;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes {@link ImageDecoder} on any bytes, through both JPEG decoders (TurboJPEG over FFM and
- * ImageIO), and {@link DecodeMemory#estimate} on what {@link ImageDecoder#readHeader} reads.
+ * ImageIO) and both WebP decoders (libwebp over FFM and ImageIO), and {@link DecodeMemory#estimate} on what {@link ImageDecoder#readHeader} reads.
  *
  * <p>The contract: pixels within the limits, or a {@link DecodeException} with a reason and a
  * message; never another exception, never a JVM crash, never an allocation beyond what the pixel
@@ -43,9 +44,12 @@ class ImageDecoderFuzzTest {
      */
     private static final long MAX_ALLOCATED = MAX_PIXELS * 24 + (64L << 20);
 
+    /** TurboJPEG and libwebp. */
     private static final ImageDecoder TURBO = new ImageDecoder(MAX_PIXELS,
-            JpegDecoderChoice.of(JpegDecoderChoice.Kind.TURBOJPEG));
-    private static final ImageDecoder JAVA = new ImageDecoder(MAX_PIXELS, null);
+            JpegDecoderChoice.of(JpegDecoderChoice.Kind.TURBOJPEG),
+            WebpDecoderChoice.of(WebpDecoderChoice.Kind.LIBWEBP));
+    /** ImageIO for both. */
+    private static final ImageDecoder JAVA = new ImageDecoder(MAX_PIXELS, null, null);
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -57,7 +61,8 @@ class ImageDecoderFuzzTest {
         ColorMode mode = bytes.length % 2 == 0 ? ColorMode.RGB : ColorMode.L;
         ImageInfo info = readHeader(bytes);
         Pixels turbo = decodeWith(TURBO, bytes, mode, info);
-        if (ImageFormat.sniff(bytes) == ImageFormat.JPEG) {
+        ImageFormat format = ImageFormat.sniff(bytes);
+        if (format == ImageFormat.JPEG || format == ImageFormat.WEBP) {
             Pixels java = decodeWith(JAVA, bytes, mode, info);
             if (turbo != null && java != null) {
                 assertThat("both decoders see the same size", java.width() + "x" + java.height(),
@@ -71,15 +76,18 @@ class ImageDecoderFuzzTest {
     @Timeout(10)
     void aWebPWhoseDataEndsTooSoonIsCorruptAtOnce() throws IOException {
         byte[] bytes = input("timeout-webp-lossless-reads-past-end");
-        for (ImageDecoder decoder : new ImageDecoder[] {TURBO, JAVA}) {
-            DecodeException e = assertThrows(DecodeException.class,
-                    () -> decoder.decode(bytes, ColorMode.RGB));
-            assertThat(e.reason(), is(DecodeException.Reason.CORRUPT));
-            assertThat(e.getMessage(), is("The WEBP image is damaged or truncated and cannot be "
-                    + "decoded (the decoder kept reading past the end of the 289 bytes: the "
-                    + "image data ends before the image does); open it in an image viewer, "
-                    + "re-save it, and send it again"));
-        }
+        DecodeException java = assertThrows(DecodeException.class,
+                () -> JAVA.decode(bytes, ColorMode.RGB));
+        assertThat(java.reason(), is(DecodeException.Reason.CORRUPT));
+        assertThat(java.getMessage(), is("The WEBP image is damaged or truncated and cannot be "
+                + "decoded (the decoder kept reading past the end of the 289 bytes: the image "
+                + "data ends before the image does); open it in an image viewer, re-save it, "
+                + "and send it again"));
+        DecodeException libwebp = assertThrows(DecodeException.class,
+                () -> TURBO.decode(bytes, ColorMode.RGB));
+        assertThat(libwebp.reason(), is(DecodeException.Reason.CORRUPT));
+        assertThat(libwebp.getMessage(), containsString("WebPAnimDecoderGetNext could not "
+                + "decode the first frame"));
     }
 
     /** Found by this test: a 16x12 canvas whose VP8 frame claims 16201x16254 pixels. */

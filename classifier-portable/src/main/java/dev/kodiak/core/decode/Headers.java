@@ -176,8 +176,15 @@ final class Headers {
         return null;
     }
 
-    /** The EXIF chunk of an extended WebP, without an "Exif\0\0" prefix, or null. */
+    /**
+     * The EXIF chunk of an extended WebP, without an "Exif\0\0" prefix, or null: the first
+     * one, and only when the VP8X header announces it, as libwebp's demuxer (PIL's source of
+     * {@code info["exif"]}) keeps it; a simple WebP's chunks after the image are not read.
+     */
     static byte[] webpExif(byte[] b) {
+        if (b.length < 21 || !matches(b, 12, 16, "VP8X") || (b[20] & 0x08) == 0) {
+            return null;
+        }
         int i = 12;
         while (i + 8 <= b.length) {
             long length = u32le(b, i + 4);
