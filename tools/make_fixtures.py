@@ -458,6 +458,37 @@ def webp_without_exif_flag(webp):
     return bytes(out)
 
 
+def arithmetic_jpeg(image):
+    """Arithmetic coding (cjpeg -arithmetic), which PIL's libjpeg-turbo reads and ImageIO not."""
+    return jpeg_tool(["cjpeg", "-quality", "90", "-arithmetic"], save(image, "PPM"))
+
+
+def bmp_packed(image, bits):
+    """A Windows 3 bitmap PIL cannot write: 4-bit palette indexes, or 32-bit BI_RGB pixels
+    (blue, green, red and a fourth byte PIL ignores)."""
+    if bits == 4:
+        pal = palette_image(image, colors=16)
+        indexes = np.asarray(pal)[::-1]
+        height, width = indexes.shape
+        stride = ((width * 4 + 31) >> 3) & ~3
+        padded = np.zeros((height, (width + 1) // 2 * 2), dtype=np.uint8)
+        padded[:, :width] = indexes
+        rows = b"".join((row[0::2] << 4 | row[1::2]).astype(np.uint8).tobytes()
+                        + bytes(stride - len(row) // 2) for row in padded)
+        return bmp_file(width, height, 4, 0, bmp_palette(pal)[:16 * 4], rows, colors=16)
+    rgb = np.asarray(image.convert("RGB"))[::-1, :, ::-1]
+    height, width = rgb.shape[:2]
+    fourth = (np.arange(width * height, dtype=np.uint32) * 37 % 251).astype(np.uint8)
+    bgrx = np.dstack([rgb, fourth.reshape(height, width)])
+    return bmp_file(width, height, 32, 0, b"", bgrx.tobytes())
+
+
+def apng(image):
+    """An animated PNG (PIL writes the first frame as the image data PIL reads first)."""
+    return save(image, "PNG", save_all=True, append_images=[ImageOps.mirror(image)],
+                duration=100, loop=0)
+
+
 def half_transparent(image):
     """RGBA whose left half is fully transparent but keeps the photo's colours underneath:
     PIL's convert("RGB") keeps them, a browser canvas (premultiplied) loses them."""
@@ -629,6 +660,7 @@ def valid_images():
     yield "jpeg-cmyk.jpg", "jpeg", save(ASTRONAUT.convert("CMYK"), "JPEG", quality=95), \
         ("RGB", "L"), True
     yield "jpeg-ycck.jpg", "jpeg", ycck_jpeg(CAT), ("RGB", "L"), True
+    yield "jpeg-arithmetic.jpg", "jpeg", arithmetic_jpeg(CAT), ("RGB", "L"), True
     yield "jpeg-icc-p3.jpg", "jpeg", save(CAT, "JPEG", quality=90, icc_profile=P3), ("RGB",), True
     for n in range(1, 9):
         yield f"jpeg-exif-{n}.jpg", "jpeg", save(stored_for(ROCKET, n), "JPEG", quality=95,
@@ -651,6 +683,7 @@ def valid_images():
     yield "png-icc-p3.png", "png", save(CAT, "PNG", icc_profile=P3), ("RGB",), False
     yield "png-exif-6.png", "png", save(stored_for(ROCKET, 6), "PNG", exif=exif_orientation(6)), \
         ("RGB",), False
+    yield "png-apng.png", "png", apng(CAT), ("RGB",), False
     yield "png-gray16-trns.png", "png", png_gray16_trns(CAMERA), ("RGB", "L"), False
     yield "png-palette-short.png", "png", png_short_palette(CAMERA), ("RGB", "L"), False
     for name, payload in png_metadata_images():
@@ -673,6 +706,10 @@ def valid_images():
     yield "gif-frame-past-screen.gif", "gif", gif_frame_past_screen(ROCKET), ("RGB",), False
     yield "bmp-rgb24.bmp", "bmp", save(CAT, "BMP"), ("RGB",), False
     yield "bmp-palette8.bmp", "bmp", save(palette_image(ASTRONAUT), "BMP"), ("RGB",), False
+    yield "bmp-1bit.bmp", "bmp", save(CAMERA.point(lambda v: 255 if v > 110 else 0).convert("1"),
+                                       "BMP"), ("RGB", "L"), False
+    yield "bmp-4bit.bmp", "bmp", bmp_packed(ASTRONAUT, 4), ("RGB",), False
+    yield "bmp-rgb32.bmp", "bmp", bmp_packed(CAT, 32), ("RGB",), False
     yield "bmp-rle8.bmp", "bmp", magick(["-compress", "RLE"], save(
         palette_image(CAT, colors=200), "PNG"), "BMP3"), ("RGB", "L"), False
     yield "bmp-rle8-delta.bmp", "bmp", bmp_rle8_delta(CAT), ("RGB",), False

@@ -56,6 +56,13 @@ final class JpegDecoding {
             }
         }
         Headers.Jpeg header = Headers.jpeg(bytes);
+        if (header.arithmetic()) {
+            // the JDK's libjpeg 6b was built without it ("legal restrictions")
+            throw new DecodeException(DecodeException.Reason.UNSUPPORTED_FORMAT, "This JPEG is "
+                    + "arithmetic-coded, which Kodiak decodes only with libjpeg-turbo (Java 22 or "
+                    + "later and its TurboJPEG library, Debian: libturbojpeg0); re-save it as a "
+                    + "baseline JPEG or PNG");
+        }
         return ImageIoDecoding.decode(FORMAT, bytes, mode, limits,
                 reader -> fromRaster(reader, header, mode));
     }

@@ -9,11 +9,11 @@ import java.nio.charset.StandardCharsets;
  */
 final class Headers {
     /**
-     * What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block and the frame's
-     * size (0 x 0 when no frame header was found).
+     * What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block, the frame's
+     * size (0 x 0 when no frame header was found) and whether its frame is arithmetic-coded.
      */
     record Jpeg(boolean jfif, int adobeTransform, int[] componentIds, byte[] exif, int width,
-            int height) {
+            int height, boolean arithmetic) {
         /** @return true when the 3 components are YCbCr, by libjpeg's own rules */
         boolean isYCbCr() {
             if (componentIds.length != 3) {
@@ -44,6 +44,7 @@ final class Headers {
         byte[] exif = null;
         int width = 0;
         int height = 0;
+        boolean arithmetic = false;
         int i = 2;
         while (i + 4 <= b.length) {
             if ((b[i] & 0xFF) != 0xFF) {
@@ -77,6 +78,7 @@ final class Headers {
                     && marker != 0xCC && end - start >= 6) {
                 height = u16be(b, start + 1);
                 width = u16be(b, start + 3);
+                arithmetic = marker >= 0xC9; // SOF9 to SOF15 (DAC, 0xCC, is skipped above)
                 int n = b[start + 5] & 0xFF;
                 if (end - start >= 6 + 3 * n) {
                     ids = new int[n];
@@ -87,7 +89,7 @@ final class Headers {
             }
             i = end;
         }
-        return new Jpeg(jfif, adobe, ids, exif, width, height);
+        return new Jpeg(jfif, adobe, ids, exif, width, height, arithmetic);
     }
 
     /**
