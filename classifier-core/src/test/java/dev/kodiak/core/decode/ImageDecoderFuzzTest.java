@@ -64,7 +64,9 @@ class ImageDecoderFuzzTest {
         ImageFormat format = ImageFormat.sniff(bytes);
         if (format == ImageFormat.JPEG || format == ImageFormat.WEBP) {
             Pixels java = decodeWith(JAVA, bytes, mode, info);
-            if (turbo != null && java != null) {
+            // (TwelveMonkeys gives an animated WebP's first frame at its own size, not the
+            // canvas's: the WebP decoders agree on the limits, not on the size)
+            if (format == ImageFormat.JPEG && turbo != null && java != null) {
                 assertThat("both decoders see the same size", java.width() + "x" + java.height(),
                         is(turbo.width() + "x" + turbo.height()));
             }
