@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DecodeTest {
     /**
      * Lossy WebP through ImageIO: TwelveMonkeys' VP8 decoder upsamples chroma differently from
-     * libwebp, so values differ at colour edges (up to 24 levels on the fixtures, 2.6 on
+     * libwebp, so values differ at colour edges (up to 24 levels on the fixtures, 2.7 on
      * average). Through libwebp, PIL's own decoder, every WebP is exact.
      */
     static final int LOSSY_WEBP_MAX = 32;
