@@ -16,11 +16,14 @@ package dev.kodiak.core.decode;
  * image data alone; otherwise it reads the file to its end first ({@code IEND}, or the next
  * frame of an animated PNG), so chunks after the image data count. Text PIL would not decode
  * (an {@code iTXt} that is not UTF-8, a compression method other than 0) does not count; a
- * compressed text inflating to more than PIL's 1 MB is not read. Stateless.
+ * compressed text inflating to more than PIL's 1 MB is not read, nor any text after 64 MB of it
+ * (PIL refuses such files). Stateless.
  */
 final class PngMetadata {
     /** PIL's MAX_TEXT_CHUNK (ImageFile.SAFEBLOCK): a text chunk may inflate to 1 MB. */
     private static final int MAX_TEXT = 1 << 20;
+    /** PIL's MAX_TEXT_MEMORY: past 64 MB of text PIL refuses the file, and no more is read. */
+    private static final long MAX_TEXT_MEMORY = 64L << 20;
     private static final String EXIF = "exif";
     private static final String RAW_PROFILE = "Raw profile type exif";
     private static final String XMP = "XML:com.adobe.xmp";
@@ -29,6 +32,8 @@ final class PngMetadata {
     private byte[] exif;
     private byte[] rawProfile;
     private byte[] xmp;
+    /** Text read so far, inflated: the work a file full of compressed text can ask for. */
+    private long textMemory;
 
     private PngMetadata() {
     }
@@ -72,22 +77,33 @@ final class PngMetadata {
         return info.orientationNow();
     }
 
-    /** One chunk, as PngStream's chunk handlers store it in info. */
+    /**
+     * One chunk, as PngStream's chunk handlers store it in info; only the keys that can carry
+     * an orientation are kept (and inflated).
+     */
     private void read(String type, byte[] b, int start, int end) {
+        if (textMemory > MAX_TEXT_MEMORY) {
+            return;
+        }
         switch (type) {
             case "eXIf" -> exif = concat("Exif\0\0", b, start, end);
             case "tEXt" -> {
                 int zero = indexOf(b, start, end);
                 int keyEnd = zero < 0 ? end : zero;
-                store(latin1(b, start, keyEnd), zero < 0 ? new byte[0]
-                        : java.util.Arrays.copyOfRange(b, zero + 1, end), true);
+                String key = latin1(b, start, keyEnd);
+                textMemory += end - keyEnd;
+                if (matters(key)) {
+                    store(key, zero < 0 ? new byte[0]
+                            : java.util.Arrays.copyOfRange(b, zero + 1, end), true);
+                }
             }
             case "zTXt" -> {
                 int zero = indexOf(b, start, end);
                 int keyEnd = zero < 0 ? end : zero;
                 int method = zero < 0 || zero + 1 >= end ? 0 : b[zero + 1] & 0xFF;
-                if (method != 0) {
-                    return; // PIL refuses the file
+                String key = latin1(b, start, keyEnd);
+                if (method != 0 || !matters(key)) {
+                    return; // (PIL refuses a file with another method)
                 }
                 byte[] value;
                 try {
@@ -95,7 +111,8 @@ final class PngMetadata {
                 } catch (Inflate.Failure e) {
                     value = new byte[0]; // PIL: zlib.error gives "", too large refuses the file
                 }
-                store(latin1(b, start, keyEnd), value, false);
+                textMemory += value.length;
+                store(key, value, false);
             }
             case "iTXt" -> readInternational(b, start, end);
             default -> {
@@ -114,7 +131,8 @@ final class PngMetadata {
         int method = b[keyEnd + 2] & 0xFF;
         int languageEnd = indexOf(b, keyEnd + 3, end);
         int translatedEnd = languageEnd < 0 ? -1 : indexOf(b, languageEnd + 1, end);
-        if (translatedEnd < 0) {
+        String key = latin1(b, start, keyEnd);
+        if (translatedEnd < 0 || !matters(key)) {
             return;
         }
         byte[] text;
@@ -130,11 +148,16 @@ final class PngMetadata {
         } else {
             text = java.util.Arrays.copyOfRange(b, translatedEnd + 1, end);
         }
+        textMemory += text.length;
         if (!utf8(b, keyEnd + 3, languageEnd) || !utf8(b, languageEnd + 1, translatedEnd)
                 || !utf8(text, 0, text.length)) {
             return;
         }
-        store(latin1(b, start, keyEnd), text, false);
+        store(key, text, false);
+    }
+
+    private static boolean matters(String key) {
+        return key.equals(EXIF) || key.equals(RAW_PROFILE) || key.equals(XMP);
     }
 
     private void store(String key, byte[] value, boolean plain) {

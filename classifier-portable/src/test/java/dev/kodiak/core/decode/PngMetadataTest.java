@@ -116,6 +116,30 @@ class PngMetadataTest {
     }
 
     @Test
+    void textPastPilsSixtyFourMegabytesIsNotRead() {
+        java.util.List<byte[]> chunks = new java.util.ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            byte[] text = new byte[1 << 20];
+            byte[] tag = ascii("tiff:Orientation=\"" + (i < 66 ? 3 : 6) + "\"");
+            System.arraycopy(tag, 0, text, 0, tag.length);
+            java.util.zip.Deflater deflater = new java.util.zip.Deflater(9);
+            deflater.setInput(text);
+            deflater.finish();
+            byte[] zlib = new byte[1 << 16];
+            int n = deflater.deflate(zlib);
+            deflater.end();
+            byte[] head = ascii("XML:com.adobe.xmp\0\0");
+            byte[] data = new byte[head.length + n];
+            System.arraycopy(head, 0, data, 0, head.length);
+            System.arraycopy(zlib, 0, data, head.length, n);
+            chunks.add(chunk("zTXt", data));
+        }
+        chunks.add(IDAT);
+        // the last four say 6, but PIL refuses the file by then: Kodiak stops reading text
+        assertThat(PngMetadata.orientation(png(chunks.toArray(new byte[0][]))), is(3));
+    }
+
+    @Test
     void utf8IsStrict() {
         assertThat(PngMetadata.utf8(new byte[] {(byte) 0xC0, (byte) 0x80}, 0, 2), is(false));
         assertThat(PngMetadata.utf8(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, 0, 3),
