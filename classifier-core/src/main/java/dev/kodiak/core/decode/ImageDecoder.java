@@ -198,16 +198,19 @@ public final class ImageDecoder {
     }
 
     /**
-     * Refuses an extended WebP with a frame larger than its canvas: the size checks read the
-     * canvas, and TwelveMonkeys would decode the frame at its own size.
+     * Refuses an extended WebP with a frame larger than its canvas, or reaching past it: the
+     * size checks read the canvas, TwelveMonkeys would decode the frame at its own size, and
+     * libwebp refuses such files too.
      */
     private static void checkWebpFrames(byte[] bytes) throws DecodeException {
         int[] frame = Headers.webpFrameOutsideCanvas(bytes);
         if (frame != null) {
+            String at = frame[4] == 0 && frame[5] == 0 ? "" : " at " + frame[4] + ","
+                    + frame[5];
             throw new DecodeException(DecodeException.Reason.CORRUPT, "The WEBP image is "
-                    + "damaged: it holds a " + frame[0] + "x" + frame[1] + " frame in a "
-                    + frame[2] + "x" + frame[3] + " canvas; open it in an image viewer, re-save "
-                    + "it, and send it again");
+                    + "damaged: it holds a " + frame[0] + "x" + frame[1] + " frame" + at
+                    + " in a " + frame[2] + "x" + frame[3] + " canvas; open it in an image "
+                    + "viewer, re-save it, and send it again");
         }
     }
 

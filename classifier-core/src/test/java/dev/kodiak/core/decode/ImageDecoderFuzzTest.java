@@ -59,11 +59,11 @@ class ImageDecoderFuzzTest {
     void decode(byte[] bytes) {
         // the length's parity picks the colour mode: mutations reach both, seeds stay images
         ColorMode mode = bytes.length % 2 == 0 ? ColorMode.RGB : ColorMode.L;
-        ImageInfo info = readHeader(bytes);
-        Pixels turbo = decodeWith(TURBO, bytes, mode, info);
+        Pixels turbo = decodeWith(TURBO, bytes, mode, readHeader(TURBO, bytes));
         ImageFormat format = ImageFormat.sniff(bytes);
         if (format == ImageFormat.JPEG || format == ImageFormat.WEBP) {
-            Pixels java = decodeWith(JAVA, bytes, mode, info);
+            // each decoder against its own header: libwebp's and ImageIO's WebP headers differ
+            Pixels java = decodeWith(JAVA, bytes, mode, readHeader(JAVA, bytes));
             // (TwelveMonkeys gives an animated WebP's first frame at its own size, not the
             // canvas's: the WebP decoders agree on the limits, not on the size)
             if (format == ImageFormat.JPEG && turbo != null && java != null) {
@@ -108,6 +108,31 @@ class ImageDecoderFuzzTest {
         assertThat(decode.getMessage(), is(message));
     }
 
+    /**
+     * Found by this test once WebPs ran through TwelveMonkeys and libwebp alike: a 7-byte VP8
+     * chunk, whose frame size TwelveMonkeys reads past its end (100 MB for 15468x15325), and an
+     * animation frame placed outside its 12x8 canvas, which TwelveMonkeys made a 66x8 image of
+     * and libwebp refuses. Both are refused before a pixel exists, by both decoders.
+     */
+    @Test
+    void aWebPFrameOutsideItsCanvasIsCorruptHoweverItGetsThere() throws IOException {
+        for (String name : new String[] {"crash-webp-short-vp8-chunk-claims-15468x15325",
+            "crash-webp-animation-frame-outside-canvas"}) {
+            byte[] bytes = input(name);
+            for (ImageDecoder decoder : new ImageDecoder[] {TURBO, JAVA}) {
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                DecodeException e = assertThrows(DecodeException.class,
+                        () -> decoder.decode(bytes, ColorMode.RGB));
+                assertThat(name, THREADS.getCurrentThreadAllocatedBytes() - before,
+                        lessThanOrEqualTo(1L << 20));
+                assertThat(e.reason(), is(DecodeException.Reason.CORRUPT));
+                assertThat(e.getMessage(), containsString("canvas; open it in an image viewer"));
+                assertThat(assertThrows(DecodeException.class, () -> decoder.readHeader(bytes))
+                        .getMessage(), is(e.getMessage()));
+            }
+        }
+    }
+
     static byte[] input(String name) throws IOException {
         try (InputStream in = ImageDecoderFuzzTest.class.getResourceAsStream(
                 "ImageDecoderFuzzTestInputs/decode/" + name)) {
@@ -118,9 +143,9 @@ class ImageDecoderFuzzTest {
         }
     }
 
-    private static ImageInfo readHeader(byte[] bytes) {
+    private static ImageInfo readHeader(ImageDecoder decoder, byte[] bytes) {
         try {
-            ImageInfo info = TURBO.readHeader(bytes);
+            ImageInfo info = decoder.readHeader(bytes);
             assertThat(info.format(), is(notNullValue()));
             assertThat(info.orientation(), is(both(1, 8)));
             long estimate = DecodeMemory.estimate(info, bytes);

@@ -136,8 +136,9 @@ final class Headers {
      * frame that claims 16201x16254 pixels allocated 111 MB past every size check (found by
      * fuzzing). libwebp refuses such files too.
      *
-     * @return {frame width, frame height, canvas width, canvas height} of the first such frame,
-     *     or null when there is none (or no VP8X chunk, where the frame is the canvas)
+     * @return {frame width, frame height, canvas width, canvas height, frame x, frame y} of the
+     *     first such frame, or null when there is none (or no VP8X chunk, where the frame is the
+     *     canvas)
      */
     static int[] webpFrameOutsideCanvas(byte[] b) {
         if (b.length < 30 || !matches(b, 12, 16, "VP8X") || u32le(b, 16) < 10) {
@@ -160,14 +161,26 @@ final class Headers {
             int data = i + 8;
             int dataEnd = data + (int) length;
             // the size follows the frame tag and the start code, which TwelveMonkeys skips
-            // unchecked, so it is read here whatever those bytes hold
-            if (matches(b, i, i + 4, "VP8 ") && length >= 10) {
+            // unchecked, so it is read here whatever those bytes hold, and wherever the chunk
+            // ends: TwelveMonkeys reads those ten bytes even from a shorter chunk (found by
+            // fuzzing: a 7-byte VP8 chunk "holding" 15468x15325 pixels took 100 MB)
+            if (matches(b, i, i + 4, "VP8 ") && data + 10 <= b.length) {
                 int width = u16le(b, data + 6) & 0x3FFF;
                 int height = u16le(b, data + 8) & 0x3FFF;
                 if (width > canvasWidth || height > canvasHeight) {
-                    return new int[] {width, height, canvasWidth, canvasHeight};
+                    return new int[] {width, height, canvasWidth, canvasHeight, 0, 0};
                 }
-            } else if (matches(b, i, i + 4, "ANMF") && length > 16) {
+            } else if (matches(b, i, i + 4, "ANMF") && length >= 16) {
+                // an animation frame's rectangle must lie in the canvas, as libwebp's demuxer
+                // requires; TwelveMonkeys made the image as large as it reached (found by
+                // fuzzing)
+                int x = 2 * u24le(b, data);
+                int y = 2 * u24le(b, data + 3);
+                int width = 1 + u24le(b, data + 6);
+                int height = 1 + u24le(b, data + 9);
+                if ((long) x + width > canvasWidth || (long) y + height > canvasHeight) {
+                    return new int[] {width, height, canvasWidth, canvasHeight, x, y};
+                }
                 int[] inner = webpFrameOutside(b, data + 16, dataEnd, canvasWidth, canvasHeight);
                 if (inner != null) {
                     return inner;
