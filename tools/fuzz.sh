@@ -18,7 +18,7 @@ if [[ ! "$minutes" =~ ^[1-9][0-9]*$ ]]; then
   echo "kodiak fuzz: MINUTES must be a whole number of minutes, not '$minutes'" >&2
   exit 2
 fi
-tools/install-debian-packages.sh   # libturbojpeg0: the JPEG target fuzzes both decoders
+tools/install-debian-packages.sh   # libturbojpeg0, libwebp: the image target fuzzes both decoders
 targets=(
   "classifier-core dev.kodiak.core.decode.ImageDecoderFuzzTest dev.kodiak.**,com.twelvemonkeys.**"
   "classifier-core dev.kodiak.core.bundle.ManifestReaderFuzzTest dev.kodiak.**,com.google.gson.**"

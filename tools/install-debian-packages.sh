@@ -9,15 +9,19 @@
 #                                 to decode JPEGs on Java 22+ (a run-time need, not only tests')
 #   nodejs, npm                   fetch onnxruntime-web for the widget at build time (npm ci);
 #                                 skipped when node and npm are already on the PATH
-#   python3-torch, -torchvision, -skimage, libjpeg-turbo-progs
+#   libwebp7, libwebpdemux2       libwebp, which classifier-core calls to decode WebPs on Java 22+
+#                                 (PIL's own decoder; a run-time need, not only tests')
+#   python3-torch, -torchvision, -skimage, libjpeg-turbo-progs, imagemagick, webp
 #                                 only for tools/*.py (training, fixtures, benchmark models;
-#                                 jpegtran and cjpeg write the JPEG fixtures PIL cannot);
-#                                 installed with --with-python-tools
+#                                 jpegtran and cjpeg write the JPEG fixtures PIL cannot,
+#                                 ImageMagick's convert the PNG, BMP and GIF ones, cwebp and
+#                                 img2webp the WebP ones); installed with --with-python-tools
 set -euo pipefail
 
-packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist libturbojpeg0)
+packages=(jekyll jekyll-theme-minima chromium chromium-driver dataset-fashion-mnist libturbojpeg0
+  libwebp7 libwebpdemux2)
 if [[ "${1:-}" == "--with-python-tools" ]]; then
-  packages+=(python3-torch python3-torchvision python3-skimage libjpeg-turbo-progs)
+  packages+=(python3-torch python3-torchvision python3-skimage libjpeg-turbo-progs imagemagick webp)
 fi
 
 missing=()

@@ -123,13 +123,13 @@ final class DecodeStage implements AutoCloseable {
     /**
      * The estimated peak heap; 0 for an image the decoder refuses from its header before it
      * allocates (more pixels than the limit), so that the decoder names the problem. When
-     * ImageIO's probe cannot read the header, the decoder of every format but JPEG fails the
-     * same way before allocating (0 again); a JPEG may still decode through libjpeg-turbo,
-     * which forgives more, so it is charged by its frame header.
+     * {@code readHeader} fails, the decoder of every format but JPEG fails the same way before
+     * allocating (0 again); a JPEG may still decode through libjpeg-turbo, which forgives more,
+     * so it is charged by its frame header.
      */
     private long cost(Stages stages, byte[] image) {
         try {
-            ImageInfo info = stages.decoder().probe(image);
+            ImageInfo info = stages.decoder().readHeader(image);
             return info.pixels() > maxPixels ? 0 : DecodeMemory.estimate(info, image);
         } catch (DecodeException e) {
             long jpeg = DecodeMemory.estimateJpegFrame(image);

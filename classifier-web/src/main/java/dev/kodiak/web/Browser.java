@@ -89,15 +89,22 @@ final class Browser {
     static native void inflate(JSObject zlib, BytesCallback callback);
 
     /**
-     * Decodes an image file as the server does: EXIF orientation applied, no colour management
-     * (PIL ignores embedded profiles), no alpha premultiplication.
+     * Decodes an image file as the server does: no colour management (PIL ignores embedded
+     * profiles), no alpha premultiplication, and turned by its EXIF orientation, or not at all
+     * when the caller applies the orientation PIL finds.
+     *
+     * @param blob the file
+     * @param turned true for the browser's EXIF orientation ({@code 'from-image'}), false for
+     *     the pixels as stored ({@code 'none'})
+     * @param callback receives the ImageBitmap, or null and the reason
      */
-    @JSBody(params = {"blob", "callback"}, script = "createImageBitmap(blob, {imageOrientation: "
-            + "'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none'})"
+    @JSBody(params = {"blob", "turned", "callback"}, script = "createImageBitmap(blob, "
+            + "{imageOrientation: turned ? 'from-image' : 'none', colorSpaceConversion: 'none',"
+            + " premultiplyAlpha: 'none'})"
             + ".then(function(decodedBitmap) { callback(decodedBitmap, null); },"
             + " function(decodeError) { callback(null, String(decodeError && decodeError.message"
             + " || decodeError)); });")
-    static native void decode(Blob blob, DecodedCallback callback);
+    static native void decode(Blob blob, boolean turned, DecodedCallback callback);
 
     @JSBody(params = "message", script = "console.warn('kodiak: ' + message);")
     static native void warn(String message);
@@ -121,6 +128,40 @@ final class Browser {
             + "return new Int8Array(kodiakData.buffer, kodiakData.byteOffset, kodiakData.length);")
     @JSByRef
     static native byte[] rgba(JSObject bitmap);
+
+    /**
+     * The RGBA pixels of a bitmap decoded without premultiplication, exactly: uploaded to a
+     * WebGL texture as they are ({@code UNPACK_PREMULTIPLY_ALPHA_WEBGL} off, no colour
+     * conversion) and read back from a framebuffer. A 2D canvas stores premultiplied colours,
+     * which loses the colour under transparent pixels (PIL's {@code convert("RGB")} keeps it)
+     * and rounds the rest. Null when the page has no WebGL.
+     */
+    @JSBody(params = "bitmap", script = "var kodiakCanvas = document.createElement('canvas');"
+            + "kodiakCanvas.width = bitmap.width; kodiakCanvas.height = bitmap.height;"
+            + "var kodiakGl = kodiakCanvas.getContext('webgl2') || kodiakCanvas.getContext('webgl');"
+            + "if (!kodiakGl) { return null; }"
+            + "var kodiakTexture = kodiakGl.createTexture();"
+            + "kodiakGl.bindTexture(kodiakGl.TEXTURE_2D, kodiakTexture);"
+            + "kodiakGl.pixelStorei(kodiakGl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);"
+            + "kodiakGl.pixelStorei(kodiakGl.UNPACK_FLIP_Y_WEBGL, false);"
+            + "kodiakGl.pixelStorei(kodiakGl.UNPACK_COLORSPACE_CONVERSION_WEBGL, kodiakGl.NONE);"
+            + "kodiakGl.texImage2D(kodiakGl.TEXTURE_2D, 0, kodiakGl.RGBA, kodiakGl.RGBA,"
+            + " kodiakGl.UNSIGNED_BYTE, bitmap);"
+            + "var kodiakFrame = kodiakGl.createFramebuffer();"
+            + "kodiakGl.bindFramebuffer(kodiakGl.FRAMEBUFFER, kodiakFrame);"
+            + "kodiakGl.framebufferTexture2D(kodiakGl.FRAMEBUFFER, kodiakGl.COLOR_ATTACHMENT0,"
+            + " kodiakGl.TEXTURE_2D, kodiakTexture, 0);"
+            + "if (kodiakGl.checkFramebufferStatus(kodiakGl.FRAMEBUFFER)"
+            + " !== kodiakGl.FRAMEBUFFER_COMPLETE) { return null; }"
+            + "var kodiakPixels = new Int8Array(bitmap.width * bitmap.height * 4);"
+            + "kodiakGl.readPixels(0, 0, bitmap.width, bitmap.height, kodiakGl.RGBA,"
+            + " kodiakGl.UNSIGNED_BYTE, new Uint8Array(kodiakPixels.buffer));"
+            + "kodiakGl.deleteFramebuffer(kodiakFrame); kodiakGl.deleteTexture(kodiakTexture);"
+            + "var kodiakLose = kodiakGl.getExtension('WEBGL_lose_context');"
+            + "if (kodiakLose) { kodiakLose.loseContext(); }"
+            + "return kodiakPixels;")
+    @JSByRef
+    static native byte[] rgbaExact(JSObject bitmap);
 
     /** Opaque RGBA pixels encoded as a lossless PNG. */
     @JSBody(params = {"rgba", "width", "height", "callback"}, script =

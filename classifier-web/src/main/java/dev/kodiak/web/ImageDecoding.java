@@ -1,7 +1,11 @@
 package dev.kodiak.web;
 
+import dev.kodiak.core.decode.BmpImage;
 import dev.kodiak.core.decode.DecodeException;
+import dev.kodiak.core.decode.GifImage;
+import dev.kodiak.core.decode.ImageFormat;
 import dev.kodiak.core.decode.ImageLimits;
+import dev.kodiak.core.decode.Orientation;
 import dev.kodiak.core.decode.PngImage;
 import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
@@ -9,18 +13,26 @@ import org.teavm.jso.JSObject;
 import org.teavm.jso.file.Blob;
 
 /**
- * Decodes the reader's image in the page as PIL does on the server, whichever runtime answers:
+ * Decodes the reader's image in the page as PIL does on the server, whichever runtime answers,
+ * with the JVM's own decoders where a browser would not give PIL's pixels:
  * <ul>
- * <li>PNGs with alpha (colour types 4 and 6, or {@code tRNS}) or 16-bit samples by
- *     classifier-core's {@link PngImage} compiled by TeaVM, inflated by the browser's
- *     {@code DecompressionStream}: a canvas would premultiply alpha (losing the colour PIL keeps
- *     under transparent pixels) and scale 16-bit values where PIL keeps the high byte or
- *     clips;</li>
- * <li>everything else by {@code createImageBitmap} (EXIF orientation applied, no colour
+ * <li>GIFs and BMPs by classifier-portable's {@link GifImage} and {@link BmpImage} compiled by
+ *     TeaVM: a canvas turns the colour under a GIF's transparent index black where PIL keeps
+ *     it, a browser shows a GIF's first frame without PIL's fill around it, and reads odd BMPs
+ *     (RLE escapes, gray palettes, indexes past the palette) otherwise than PIL;</li>
+ * <li>PNGs with alpha, 16-bit samples, a palette or an orientation by {@link PngImage},
+ *     inflated by the browser's {@code DecompressionStream}: the canvas premultiplies alpha,
+ *     browsers scale 16-bit values where PIL keeps the high byte or clips, and read neither
+ *     raw EXIF profiles nor XMP;</li>
+ * <li>WebPs by the browser's libwebp (PIL's decoder), read back through WebGL, which keeps
+ *     unpremultiplied colours exactly, and turned by the orientation PIL finds
+ *     ({@link Orientation}); through a canvas when the page has no WebGL;</li>
+ * <li>JPEGs and other PNGs by {@code createImageBitmap} (EXIF orientation applied, no colour
  *     management, no premultiplication) read back from a canvas.</li>
  * </ul>
  * Images over the server's default pixel limit, or with one side over 10,000 times the other,
- * are refused before their pixels are copied. Messages are the same in both runtimes.
+ * are refused before their pixels are copied (before they are decoded where the header says).
+ * Messages are the same in both runtimes.
  */
 final class ImageDecoding {
     /**
@@ -55,35 +67,52 @@ final class ImageDecoding {
                 return;
             }
             byte[] data = Browser.bytes(bytes);
-            if (PngImage.isPng(data)) {
-                PngImage png;
-                try {
-                    png = PngImage.read(data);
-                } catch (DecodeException e) {
-                    Browser.warn(e.getMessage());
-                    listener.failed(NOT_AN_IMAGE);
+            ImageFormat format = ImageFormat.sniff(data);
+            try {
+                if (format == ImageFormat.GIF) {
+                    GifImage gif = GifImage.read(data);
+                    if (!tooLarge(gif.width(), gif.height(), listener)) {
+                        listener.decoded(gif.pixels(ColorMode.RGB), Browser.now() - start);
+                    }
                     return;
                 }
-                boolean turned = png.orientation() >= 5;
-                String problem = sizeProblem(turned ? png.height() : png.width(),
-                        turned ? png.width() : png.height());
-                if (problem != null) {
-                    // said from the header, before any pixel: the browser could not even
-                    // decode some of these (a 1x5000000 strip)
-                    listener.failed(problem);
+                if (format == ImageFormat.BMP) {
+                    BmpImage bmp = BmpImage.read(data);
+                    if (!tooLarge(bmp.width(), bmp.height(), listener)) {
+                        listener.decoded(bmp.pixels(ColorMode.RGB), Browser.now() - start);
+                    }
                     return;
                 }
-                if (png.hasAlpha() || png.bitDepth() == 16) {
-                    decodePng(png, start, listener);
-                    return;
+                if (format == ImageFormat.PNG) {
+                    PngImage png = PngImage.read(data);
+                    boolean turned = png.orientation() >= 5;
+                    if (tooLarge(turned ? png.height() : png.width(),
+                            turned ? png.width() : png.height(), listener)) {
+                        // said from the header, before any pixel: the browser could not even
+                        // decode some of these (a 1x5000000 strip)
+                        return;
+                    }
+                    if (png.hasAlpha() || png.bitDepth() == 16 || png.colorType() == 3
+                            || png.orientation() != 1) {
+                        decodePng(png, start, listener);
+                        return;
+                    }
                 }
+            } catch (DecodeException e) {
+                Browser.warn(e.getMessage());
+                listener.failed(NOT_AN_IMAGE);
+                return;
             }
-            decodeBitmap(file, start, listener);
+            if (format == ImageFormat.WEBP) {
+                decodeBitmap(file, false, Orientation.of(format, data), start, listener);
+            } else {
+                decodeBitmap(file, true, 1, start, listener);
+            }
         });
     }
 
     /**
-     * The size check both paths share.
+     * The size check every path shares.
      *
      * @return a message in plain words, or null when the size is fine
      */
@@ -95,6 +124,15 @@ final class ImageDecoding {
                     : "a smaller photo.");
         }
         return null;
+    }
+
+    /** Says the size problem to the listener, if there is one. */
+    private static boolean tooLarge(int width, int height, Listener listener) {
+        String problem = sizeProblem(width, height);
+        if (problem != null) {
+            listener.failed(problem);
+        }
+        return problem != null;
     }
 
     private static void decodePng(PngImage png, double start, Listener listener) {
@@ -115,8 +153,14 @@ final class ImageDecoding {
         });
     }
 
-    private static void decodeBitmap(Blob file, double start, Listener listener) {
-        Browser.decode(file, (bitmap, failure) -> {
+    /**
+     * The browser's own decoder: turned by the browser ({@code turned}), or as stored and then
+     * by {@code orientation}; read back exactly through WebGL when it must not be turned by the
+     * browser (WebPs, whose alpha a canvas would premultiply).
+     */
+    private static void decodeBitmap(Blob file, boolean turned, int orientation, double start,
+            Listener listener) {
+        Browser.decode(file, turned, (bitmap, failure) -> {
             if (bitmap == null) {
                 Browser.warn("cannot decode the image: " + failure);
                 listener.failed(NOT_AN_IMAGE);
@@ -124,16 +168,23 @@ final class ImageDecoding {
             }
             int width = Browser.width(bitmap);
             int height = Browser.height(bitmap);
-            String problem = sizeProblem(width, height);
+            boolean sideways = orientation >= 5;
+            String problem = sizeProblem(sideways ? height : width, sideways ? width : height);
             if (problem != null) {
                 Browser.close(bitmap);
                 listener.failed(problem);
                 return;
             }
-            byte[] rgba = Browser.rgba(bitmap);
+            byte[] rgba = turned ? null : Browser.rgbaExact(bitmap);
+            if (rgba == null) {
+                if (!turned) {
+                    Browser.warn("no WebGL: colours under transparent pixels are lost");
+                }
+                rgba = Browser.rgba(bitmap);
+            }
             Browser.close(bitmap);
-            listener.decoded(Pixels.fromRgba(width, height, rgba, ColorMode.RGB),
-                    Browser.now() - start);
+            listener.decoded(Pixels.fromRgba(width, height, rgba, ColorMode.RGB)
+                    .orient(orientation), Browser.now() - start);
         });
     }
 }

@@ -6,13 +6,16 @@ package dev.kodiak.core.decode;
  * uploads cannot exhaust the heap and cheap requests keep being served.
  *
  * <pre>{@code
- * ImageInfo info = decoder.probe(bytes);
+ * ImageInfo info = decoder.readHeader(bytes);
  * long bytesNeeded = DecodeMemory.estimate(info, bytes);
  * }</pre>
  *
  * <p>The estimate covers the decoder's raster (its samples at their stored depth: a 16-bit RGBA
- * PNG holds 8 bytes a pixel), the converted 8-bit pixels, a rotated copy for EXIF orientations
- * other than 1, and the resize's working rows. It errs high. Stateless and thread-safe.
+ * PNG inflates to 8 bytes a pixel; GIFs and BMPs hold a byte of indexes a pixel, JPEGs and
+ * WebPs through ImageIO 4 bytes), the converted 8-bit pixels, a rotated copy for EXIF
+ * orientations other than 1, and the resize's working rows. It errs high. The native libraries'
+ * buffers (TurboJPEG's pixels, libwebp's two canvases of 4 bytes a pixel) are not on the heap and
+ * are not counted. Stateless and thread-safe.
  */
 public final class DecodeMemory {
     /** Working memory besides the pixel buffers: resize rows, tensor, decoder state. */
@@ -25,7 +28,7 @@ public final class DecodeMemory {
     /**
      * Estimates the peak bytes of decoding and preprocessing an image.
      *
-     * @param info what {@link ImageDecoder#probe(byte[])} read from the header
+     * @param info what {@link ImageDecoder#readHeader(byte[])} read from the header
      * @param image the encoded bytes (PNG headers tell the sample depth)
      * @return bytes, at least {@link #OVERHEAD}
      */
@@ -33,7 +36,7 @@ public final class DecodeMemory {
         long raster = switch (info.format()) {
             case PNG -> pngBytesPerPixel(image);
             case JPEG -> 4; // up to four 8-bit components
-            default -> 4; // GIF, BMP and WebP decode to 32-bit pixels
+            default -> 4; // WebP through ImageIO: 32-bit pixels; GIF, BMP indexes (errs high)
         };
         long converted = 3;
         long rotated = info.orientation() > 1 ? 3 : 0;

@@ -4,10 +4,11 @@
  * Hostile input fails fast with a typed {@link dev.kodiak.core.decode.DecodeException}: the image
  * size is read from the header and checked before any pixel memory is allocated.
  *
- * <p>JPEGs go through libjpeg-turbo's TurboJPEG library (PIL's own decoder) by the FFM API on
- * Java 22 and later when the library is installed, else through ImageIO; the system property
- * {@code kodiak.jpeg.decoder} ({@code auto}, {@code turbojpeg}, {@code java}) chooses. The one
- * class that uses the FFM API is compiled for Java 22 from {@code src/main/java22} and loaded by
- * reflection, so the package still runs on Java 21.
+ * <p>PNGs, GIFs and BMPs are read by Kodiak's own decoders (in classifier-portable, shared with
+ * the browser widget). JPEGs go through libjpeg-turbo's TurboJPEG library and WebPs through
+ * libwebp (PIL's own decoders) by the FFM API on Java 22 and later when the libraries are
+ * installed, else through ImageIO; the system properties {@code kodiak.jpeg.decoder} and
+ * {@code kodiak.webp.decoder} choose. The classes that use the FFM API are compiled for Java 22
+ * from {@code src/main/java22} and loaded by reflection, so the package still runs on Java 21.
  */
 package dev.kodiak.core.decode;

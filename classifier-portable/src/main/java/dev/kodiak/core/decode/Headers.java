@@ -4,16 +4,16 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads what the decoder needs from container headers without decoding pixels: JPEG markers
- * (JFIF, Adobe transform, components, EXIF), PNG and WebP EXIF chunks, the GIF logical screen,
- * and the EXIF orientation tag. Every read is bounds-checked: hostile headers give "none".
+ * (JFIF, Adobe transform, components, EXIF), WebP chunks and the EXIF orientation tag. Every
+ * read is bounds-checked: hostile headers give "none".
  */
 final class Headers {
     /**
-     * What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block and the frame's
-     * size (0 x 0 when no frame header was found).
+     * What libjpeg looks at to choose a JPEG's colour space, plus its EXIF block, the frame's
+     * size (0 x 0 when no frame header was found) and whether its frame is arithmetic-coded.
      */
     record Jpeg(boolean jfif, int adobeTransform, int[] componentIds, byte[] exif, int width,
-            int height) {
+            int height, boolean arithmetic) {
         /** @return true when the 3 components are YCbCr, by libjpeg's own rules */
         boolean isYCbCr() {
             if (componentIds.length != 3) {
@@ -44,6 +44,7 @@ final class Headers {
         byte[] exif = null;
         int width = 0;
         int height = 0;
+        boolean arithmetic = false;
         int i = 2;
         while (i + 4 <= b.length) {
             if ((b[i] & 0xFF) != 0xFF) {
@@ -77,6 +78,7 @@ final class Headers {
                     && marker != 0xCC && end - start >= 6) {
                 height = u16be(b, start + 1);
                 width = u16be(b, start + 3);
+                arithmetic = marker >= 0xC9; // SOF9 to SOF15 (DAC, 0xCC, is skipped above)
                 int n = b[start + 5] & 0xFF;
                 if (end - start >= 6 + 3 * n) {
                     ids = new int[n];
@@ -87,7 +89,7 @@ final class Headers {
             }
             i = end;
         }
-        return new Jpeg(jfif, adobe, ids, exif, width, height);
+        return new Jpeg(jfif, adobe, ids, exif, width, height, arithmetic);
     }
 
     /**
@@ -119,25 +121,6 @@ final class Headers {
         return false;
     }
 
-    /** The eXIf chunk of a PNG, wherever it is, or null. */
-    static byte[] pngExif(byte[] b) {
-        int i = 8;
-        while (i + 12 <= b.length) {
-            long length = u32be(b, i);
-            if (length > b.length - i - 12) {
-                return null;
-            }
-            if (matches(b, i + 4, i + 8, "eXIf")) {
-                return java.util.Arrays.copyOfRange(b, i + 8, i + 8 + (int) length);
-            }
-            if (matches(b, i + 4, i + 8, "IEND")) {
-                return null;
-            }
-            i += 12 + (int) length;
-        }
-        return null;
-    }
-
     /**
      * Whether a RIFF (WebP) file holds all the bytes its header announces. TwelveMonkeys decodes
      * a cut WebP without complaint, so truncation is checked here.
@@ -153,8 +136,9 @@ final class Headers {
      * frame that claims 16201x16254 pixels allocated 111 MB past every size check (found by
      * fuzzing). libwebp refuses such files too.
      *
-     * @return {frame width, frame height, canvas width, canvas height} of the first such frame,
-     *     or null when there is none (or no VP8X chunk, where the frame is the canvas)
+     * @return {frame width, frame height, canvas width, canvas height, frame x, frame y} of the
+     *     first such frame, or null when there is none (or no VP8X chunk, where the frame is the
+     *     canvas)
      */
     static int[] webpFrameOutsideCanvas(byte[] b) {
         if (b.length < 30 || !matches(b, 12, 16, "VP8X") || u32le(b, 16) < 10) {
@@ -177,14 +161,26 @@ final class Headers {
             int data = i + 8;
             int dataEnd = data + (int) length;
             // the size follows the frame tag and the start code, which TwelveMonkeys skips
-            // unchecked, so it is read here whatever those bytes hold
-            if (matches(b, i, i + 4, "VP8 ") && length >= 10) {
+            // unchecked, so it is read here whatever those bytes hold, and wherever the chunk
+            // ends: TwelveMonkeys reads those ten bytes even from a shorter chunk (found by
+            // fuzzing: a 7-byte VP8 chunk "holding" 15468x15325 pixels took 100 MB)
+            if (matches(b, i, i + 4, "VP8 ") && data + 10 <= b.length) {
                 int width = u16le(b, data + 6) & 0x3FFF;
                 int height = u16le(b, data + 8) & 0x3FFF;
                 if (width > canvasWidth || height > canvasHeight) {
-                    return new int[] {width, height, canvasWidth, canvasHeight};
+                    return new int[] {width, height, canvasWidth, canvasHeight, 0, 0};
                 }
-            } else if (matches(b, i, i + 4, "ANMF") && length > 16) {
+            } else if (matches(b, i, i + 4, "ANMF") && length >= 16) {
+                // an animation frame's rectangle must lie in the canvas, as libwebp's demuxer
+                // requires; TwelveMonkeys made the image as large as it reached (found by
+                // fuzzing)
+                int x = 2 * u24le(b, data);
+                int y = 2 * u24le(b, data + 3);
+                int width = 1 + u24le(b, data + 6);
+                int height = 1 + u24le(b, data + 9);
+                if ((long) x + width > canvasWidth || (long) y + height > canvasHeight) {
+                    return new int[] {width, height, canvasWidth, canvasHeight, x, y};
+                }
                 int[] inner = webpFrameOutside(b, data + 16, dataEnd, canvasWidth, canvasHeight);
                 if (inner != null) {
                     return inner;
@@ -195,8 +191,15 @@ final class Headers {
         return null;
     }
 
-    /** The EXIF chunk of an extended WebP, without an "Exif\0\0" prefix, or null. */
+    /**
+     * The EXIF chunk of an extended WebP, without an "Exif\0\0" prefix, or null: the first
+     * one, and only when the VP8X header announces it, as libwebp's demuxer (PIL's source of
+     * {@code info["exif"]}) keeps it; a simple WebP's chunks after the image are not read.
+     */
     static byte[] webpExif(byte[] b) {
+        if (b.length < 21 || !matches(b, 12, 16, "VP8X") || (b[20] & 0x08) == 0) {
+            return null;
+        }
         int i = 12;
         while (i + 8 <= b.length) {
             long length = u32le(b, i + 4);
@@ -217,24 +220,21 @@ final class Headers {
     }
 
     /**
-     * The pixel count a BMP header claims, read before the JDK reader (which rejects a size that
-     * does not fit the file as "invalid", where the honest answer is "too large").
+     * The EXIF orientation of an image, from wherever PIL's {@code exif_transpose} finds it in
+     * the format: a JPEG's APP1 block, a PNG's {@code eXIf} chunk or text chunks
+     * ({@link PngMetadata}), a WebP's {@code EXIF} chunk.
+     *
+     * @param format the format, sniffed from the bytes
+     * @param b the encoded image
+     * @return 1 to 8, or 1 when absent or unreadable
      */
-    static long bmpPixels(byte[] b) {
-        if (b.length < 26) {
-            return 0;
-        }
-        long width = (int) u32le(b, 18);
-        long height = (int) u32le(b, 22);
-        return Math.abs(width) * Math.abs(height);
-    }
-
-    /** A GIF's logical screen size, which may exceed its first frame's. */
-    static long gifScreenPixels(byte[] b) {
-        if (b.length < 10) {
-            return 0;
-        }
-        return (long) u16le(b, 6) * u16le(b, 8);
+    static int orientation(ImageFormat format, byte[] b) {
+        return switch (format) {
+            case JPEG -> orientation(jpeg(b).exif());
+            case PNG -> PngMetadata.orientation(b);
+            case WEBP -> orientation(webpExif(b));
+            default -> 1;
+        };
     }
 
     /**
@@ -243,8 +243,21 @@ final class Headers {
      * @return 1 to 8, or 1 when absent or unreadable
      */
     static int orientation(byte[] tiff) {
+        int value = orientationTag(tiff);
+        return value >= 1 && value <= 8 ? value : 1;
+    }
+
+    /**
+     * The orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block, whatever its value:
+     * PIL looks elsewhere (a PNG's XMP) only when the tag is absent, not when it is 0 or 9.
+     *
+     * @param tiff the block, without an "Exif\0\0" prefix, or null
+     * @return the tag's value (0 when it is not a SHORT or LONG), or -1 when the block is absent,
+     *     unreadable or has no such tag
+     */
+    static int orientationTag(byte[] tiff) {
         if (tiff == null || tiff.length < 8) {
-            return 1;
+            return -1;
         }
         boolean little;
         if (tiff[0] == 'I' && tiff[1] == 'I') {
@@ -252,33 +265,31 @@ final class Headers {
         } else if (tiff[0] == 'M' && tiff[1] == 'M') {
             little = false;
         } else {
-            return 1;
+            return -1;
         }
         long ifd = little ? u32le(tiff, 4) : u32be(tiff, 4);
         if (ifd < 8 || ifd + 2 > tiff.length) {
-            return 1;
+            return -1;
         }
         int entries = little ? u16le(tiff, (int) ifd) : u16be(tiff, (int) ifd);
         for (int e = 0; e < entries; e++) {
             int at = (int) ifd + 2 + 12 * e;
             if (at + 12 > tiff.length) {
-                return 1;
+                return -1;
             }
             int tag = little ? u16le(tiff, at) : u16be(tiff, at);
             if (tag == 0x0112) {
                 int type = little ? u16le(tiff, at + 2) : u16be(tiff, at + 2);
-                int value;
                 if (type == 3) { // SHORT
-                    value = little ? u16le(tiff, at + 8) : u16be(tiff, at + 8);
+                    return little ? u16le(tiff, at + 8) : u16be(tiff, at + 8);
                 } else if (type == 4) { // LONG
-                    value = (int) (little ? u32le(tiff, at + 8) : u32be(tiff, at + 8));
-                } else {
-                    return 1;
+                    long value = little ? u32le(tiff, at + 8) : u32be(tiff, at + 8);
+                    return (int) Math.min(value, Integer.MAX_VALUE);
                 }
-                return value >= 1 && value <= 8 ? value : 1;
+                return 0;
             }
         }
-        return 1;
+        return -1;
     }
 
     private static boolean matches(byte[] b, int start, int end, String ascii) {

@@ -4,8 +4,10 @@ import dev.kodiak.core.preprocess.ColorMode;
 import dev.kodiak.core.preprocess.Pixels;
 
 /**
- * The colour arithmetic of libjpeg (YCbCr and YCCK to RGB/CMYK, fixed-point tables) and of PIL
- * (CMYK to RGB, 16-bit to 8-bit), so that decoded values equal what PIL hands to PyTorch.
+ * How PIL's colours are computed from a JPEG's components, for both JPEG decoders: libjpeg's
+ * YCbCr and YCCK transforms (its fixed-point tables, for ImageIO's raw components), PIL's CMYK to
+ * RGB, and PIL's RGB to "L", so that decoded values equal what PIL hands to PyTorch. Sample depths
+ * are {@link PilSamples}' rules, palettes {@link PilPalette}'s.
  */
 final class PilColor {
     private static final int SCALEBITS = 16;
@@ -69,9 +71,26 @@ final class PilColor {
         px[i + 2] = clamp(255 - (y + CB_B[cb]));
     }
 
-    /** PIL's cmyk2rgb on normal (not inverted) CMYK: {@code nk - c * nk / 255}, rounded. */
-    static int cmykChannel(int c, int k) {
-        int nk = 255 - k;
+    /**
+     * Writes one CMYK pixel of a JPEG, as stored, by PIL's rules: PIL reads every CMYK JPEG as
+     * {@code "CMYK;I"} (Adobe's inverted convention), then converts with its naive
+     * {@code cmyk2rgb}, not an ICC profile. The one place this rule is written.
+     *
+     * @param out the pixels, RGB triples or one gray byte each
+     * @param p the pixel index
+     * @param mode the mode of {@code out}
+     * @param c stored cyan, 0 to 255
+     * @param m stored magenta
+     * @param y stored yellow
+     * @param k stored black
+     */
+    static void putInvertedCmyk(byte[] out, int p, ColorMode mode, int c, int m, int y, int k) {
+        // inverted: the stored value is 255 - ink, so PIL's 255 - K is the stored K itself
+        put(out, p, mode, cmyk2rgb(255 - c, k), cmyk2rgb(255 - m, k), cmyk2rgb(255 - y, k));
+    }
+
+    /** PIL's cmyk2rgb for one channel: {@code nk - c * nk / 255}, rounded, {@code nk = 255 - K}. */
+    private static int cmyk2rgb(int c, int nk) {
         int tmp = c * nk + 128;
         return clamp(nk - (((tmp >> 8) + tmp) >> 8));
     }

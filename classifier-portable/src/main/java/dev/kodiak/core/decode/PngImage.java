@@ -7,12 +7,12 @@ import dev.kodiak.core.preprocess.Pixels;
  * A PNG decoded in pure Java, by PIL's rules, in two steps so that the inflating can be done by
  * whoever does it best: {@link #read(byte[])} parses the chunks and hands out the compressed
  * image data ({@link #compressed()}, a zlib stream), and {@link #pixels(byte[], ColorMode)} turns
- * the inflated bytes into {@link Pixels}. The browser widget runs this class compiled by TeaVM,
- * with the browser's own {@code DecompressionStream("deflate")} in between, for the PNGs a
- * browser cannot hand over as PIL sees them: with alpha (the canvas premultiplies it, losing the
- * colour under transparent pixels) and with 16 bits per sample (browsers scale them down, PIL
- * keeps the high byte or clips). On the JVM, classifier-core's {@code ImageDecoder} decodes PNGs through ImageIO;
- * both give PIL's pixels.
+ * the inflated bytes into {@link Pixels}. It is Kodiak's one PNG decoder: classifier-core's
+ * {@code ImageDecoder} runs it with the JDK's inflater, and the browser widget runs it compiled
+ * by TeaVM, with the browser's own {@code DecompressionStream("deflate")} in between, for the
+ * PNGs a browser cannot hand over as PIL sees them (with alpha, which the canvas premultiplies,
+ * losing the colour under transparent pixels; with 16 bits per sample, which browsers scale
+ * down; with an orientation a browser does not read).
  *
  * <pre>{@code
  * PngImage png = PngImage.read(bytes);
@@ -20,11 +20,13 @@ import dev.kodiak.core.preprocess.Pixels;
  * Pixels pixels = png.pixels(raw, ColorMode.RGB);
  * }</pre>
  *
- * <p>PIL's rules, as {@code ImageDecoder} applies them: alpha and {@code tRNS} are dropped, not
- * composited; palette entries give RGB; 1, 2 and 4-bit gray scale to 0..255; 16-bit samples keep
- * their high byte, except 16-bit gray without an alpha channel, which PIL reads as mode "I" and
- * clips at 255; the {@code eXIf} orientation is applied ({@code ImageOps.exif_transpose}). Both
- * interlace methods are read. Chunk CRCs are not checked (ImageIO does not either).
+ * <p>PIL's rules ({@link PilSamples}, {@link PilPalette}, {@link PngMetadata}): alpha and
+ * {@code tRNS} are dropped, not composited; palette entries give RGB, and indexes past the
+ * palette gray; 1, 2 and 4-bit gray scale to 0..255; 16-bit samples keep their high byte, except
+ * 16-bit gray without an alpha channel (with or without {@code tRNS}), which PIL reads as mode
+ * "I" and clips at 255; the orientation {@code ImageOps.exif_transpose} finds is applied (an
+ * {@code eXIf} chunk, ImageMagick's raw EXIF profile, or XMP). Both interlace methods are read.
+ * Chunk CRCs are not checked (PIL checks those before the image data; Kodiak reads such files).
  *
  * <p>Immutable and thread-safe.
  */
@@ -38,13 +40,13 @@ public final class PngImage {
     private final int bitDepth;
     private final int colorType;
     private final boolean interlaced;
-    private final byte[] palette;
+    private final PilPalette palette;
     private final boolean transparency;
     private final int orientation;
     private final byte[] compressed;
 
     private PngImage(int width, int height, int bitDepth, int colorType, boolean interlaced,
-            byte[] palette, boolean transparency, int orientation, byte[] compressed) {
+            PilPalette palette, boolean transparency, int orientation, byte[] compressed) {
         this.width = width;
         this.height = height;
         this.bitDepth = bitDepth;
@@ -165,8 +167,9 @@ public final class PngImage {
         if (colorType == 3 && (palette == null || palette.length < 3)) {
             throw corrupt("it is a palette image without a palette (PLTE)");
         }
-        return new PngImage(width, height, bitDepth, colorType, interlaced, palette,
-                transparency, Headers.orientation(Headers.pngExif(file)),
+        return new PngImage(width, height, bitDepth, colorType, interlaced,
+                colorType == 3 ? PilPalette.of(palette, 3, palette.length / 3, false) : null,
+                transparency, PngMetadata.orientation(file),
                 java.util.Arrays.copyOf(data, dataLength));
     }
 
@@ -234,7 +237,8 @@ public final class PngImage {
     }
 
     /**
-     * Returns the EXIF orientation from the {@code eXIf} chunk.
+     * Returns the orientation PIL's {@code exif_transpose} applies: from the {@code eXIf}
+     * chunk, or ImageMagick's raw EXIF profile, or XMP ({@link PngMetadata}).
      *
      * @return 1 (upright, also when absent) to 8
      */
@@ -404,26 +408,22 @@ public final class PngImage {
             case 0 -> {
                 int v;
                 if (bitDepth == 16) {
-                    v = Math.min(255, (row[x * 2] & 0xFF) << 8 | row[x * 2 + 1] & 0xFF);
+                    v = PilSamples.grayModeI((row[x * 2] & 0xFF) << 8 | row[x * 2 + 1] & 0xFF);
                 } else if (bitDepth == 8) {
                     v = row[x] & 0xFF;
                 } else {
-                    v = sample(row, x) * 255 / ((1 << bitDepth) - 1);
+                    v = PilSamples.scale(sample(row, x), (1 << bitDepth) - 1);
                 }
                 PilColor.put(out, p, mode, v, v, v);
             }
-            case 3 -> {
-                int index = bitDepth == 8 ? row[x] & 0xFF : sample(row, x);
-                int entries = palette.length / 3;
-                int i = Math.min(index, entries - 1) * 3;
-                PilColor.put(out, p, mode, palette[i] & 0xFF, palette[i + 1] & 0xFF,
-                        palette[i + 2] & 0xFF);
-            }
+            case 3 -> palette.put(out, p, mode, bitDepth == 8 ? row[x] & 0xFF : sample(row, x));
             case 4 -> {
+                // 16 bits: the first byte of each sample is the high byte PIL keeps
                 int v = row[x * 2 * (bitDepth / 8)] & 0xFF;
                 PilColor.put(out, p, mode, v, v, v);
             }
             default -> {
+                // 16 bits: the high bytes, as for gray with alpha
                 int step = channels() * (bitDepth / 8);
                 int at = x * step;
                 int next = bitDepth / 8;

@@ -49,7 +49,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The built blog ({@code site/target/_site}) on a plain static file server, with no Kodiak
  * process anywhere: the widget runs the bundles' {@code model.onnx} in headless Chromium and
  * answers as the JVM does, for every input-spec form (squish, crop, pad; RGB and L) and the
- * hard images (16-bit, transparent, EXIF-rotated).
+ * hard images (16-bit, transparent PNG, GIF and WebP, EXIF-rotated, RLE bitmaps).
  */
 class StaticSiteTest {
     static final String LIVE_POST = BlogTest.LIVE_POST;
@@ -59,12 +59,16 @@ class StaticSiteTest {
     /** Every image form the fixtures hold that the JVM decodes exactly as PIL. */
     static final List<String> PHOTOS = List.of("png-rgb8.png", "png-rgba-half.png",
             "png-rgba16-adam7.png", "png-gray16.png", "png-rgb16.png", "png-la8.png",
-            "png-palette.png", "png-gray1.png", "png-exif-6.png", "jpeg-exif-6.jpg",
-            "jpeg-baseline.jpg", "jpeg-gray.jpg", "jpeg-progressive.jpg", "gif-palette.gif",
-            "webp-lossless.webp", "bmp-rgb24.bmp");
+            "png-palette.png", "png-gray1.png", "png-exif-6.png", "png-xmp-8.png",
+            "png-raw-exif-3.png", "jpeg-exif-6.jpg", "jpeg-baseline.jpg", "jpeg-gray.jpg",
+            "jpeg-progressive.jpg", "gif-palette.gif", "gif-transparent.gif",
+            "gif-offset-transparent.gif", "webp-lossless.webp", "webp-lossy-alpha.webp",
+            "webp-animated-offset.webp", "webp-exif-6.webp", "bmp-rgb24.bmp", "bmp-rle8.bmp",
+            "bmp-rle4.bmp");
     /** For the tiny bundles: the images that prove the hard parts. */
     static final List<String> HARD_PHOTOS = List.of("png-rgba-half.png", "png-rgba16-adam7.png",
-            "png-gray16.png", "png-la8.png", "jpeg-exif-6.jpg", "png-rgb8.png");
+            "png-gray16.png", "png-la8.png", "jpeg-exif-6.jpg", "png-rgb8.png",
+            "gif-transparent.gif", "webp-lossy-alpha.webp");
 
     @TempDir
     static Path temp;
@@ -270,11 +274,12 @@ class StaticSiteTest {
     }
 
     /**
-     * The page decodes every fixture to PIL's pixels: PNGs with alpha or 16 bits by core's
-     * decoder compiled by TeaVM, the rest by the browser with colour management and
-     * premultiplication off. Every fixture, lossy WebP included (the browser's libwebp is
-     * PIL's); one exception, measured: Chromium's YCCK JPEGs (Adobe CMYK saved as YCC) differ
-     * from PIL's by at most 1 (mean 0.49).
+     * The page decodes every fixture to PIL's pixels: GIFs, BMPs and the PNGs a browser would
+     * get wrong by the JVM's decoders compiled by TeaVM, WebPs by the browser's libwebp read
+     * back through WebGL (no premultiplication), the rest by the browser with colour management
+     * and premultiplication off. Every fixture, lossy WebP with alpha included (the browser's
+     * libwebp is PIL's); one exception, measured: Chromium's YCCK JPEGs (Adobe CMYK saved as
+     * YCC) differ from PIL's by at most 1 (mean 0.49).
      */
     @Test
     void thePageDecodesImagesToPilsPixels() {
