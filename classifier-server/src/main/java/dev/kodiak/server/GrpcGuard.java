@@ -276,6 +276,14 @@ final class GrpcGuard implements ServerInterceptor {
             }
             return sre;
         }
+        if (e instanceof io.helidon.webserver.ServerConnectionException
+                || e.getCause() instanceof java.io.UncheckedIOException) {
+            // the connection closed under the call: nobody is left to read the answer
+            LOG.log(System.Logger.Level.WARNING, "a gRPC answer could not be sent: {0}",
+                    e.getMessage());
+            return Status.UNAVAILABLE.withDescription("The connection closed").withCause(e)
+                    .asRuntimeException();
+        }
         LOG.log(System.Logger.Level.ERROR, "a gRPC call failed: a bug of Kodiak's", e);
         return Status.INTERNAL.withDescription("Kodiak failed to answer (" + e
                 + "); the server's log has the details").asRuntimeException(code("INTERNAL"));
