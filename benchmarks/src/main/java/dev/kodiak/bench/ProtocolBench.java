@@ -83,13 +83,13 @@ public final class ProtocolBench {
      */
     private record Run(String model, int labels, int rounds,
             Map<Integer, Map<Protocol, Tally>> tallies,
-            Map<Integer, Map<Protocol, List<Double>>> ratios) {
+            Map<Integer, Map<Protocol, List<Double>>> ratios, Map<Protocol, String> failures) {
     }
 
-    /** Sends request number {@code i}; true when it was answered with success. */
+    /** Sends request number {@code i}; says why it failed, or returns null when it did not. */
     @FunctionalInterface
     private interface Caller {
-        boolean call(int i) throws Exception;
+        String call(int i) throws Exception;
     }
 
     private ProtocolBench() {
@@ -144,13 +144,16 @@ public final class ProtocolBench {
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(httpPool).connectTimeout(Duration.ofSeconds(5)).build()) {
             Map<Protocol, Caller> callers = callers(http, channel, server.port(), model, images);
-            for (Caller c : callers.values()) {
+            for (Map.Entry<Protocol, Caller> c : callers.entrySet()) {
                 for (int i = 0; i < warmUp; i++) {
-                    if (!c.call(i)) {
-                        throw new IllegalStateException("a warm-up request failed");
+                    String failed = c.getValue().call(i);
+                    if (failed != null) {
+                        throw new IllegalStateException("a warm-up request of " + c.getKey().label
+                                + " failed: " + failed);
                     }
                 }
             }
+            Map<Protocol, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
             Map<Integer, Map<Protocol, Tally>> tallies = new LinkedHashMap<>();
             Map<Integer, Map<Protocol, List<Double>>> ratios = new LinkedHashMap<>();
             for (int clients : CONCURRENCY) {
@@ -167,7 +170,7 @@ public final class ProtocolBench {
                     Map<Protocol, Double> throughput = new LinkedHashMap<>();
                     for (Protocol p : order) {
                         throughput.put(p, load(callers.get(p), clients, clients == 1 ? single
-                                : many, byProtocol.get(p)));
+                                : many, byProtocol.get(p), why -> failures.putIfAbsent(p, why)));
                     }
                     throughput.forEach((p, t) -> roundRatios.get(p).add(t
                             / throughput.get(Protocol.API_V1)));
@@ -176,7 +179,7 @@ public final class ProtocolBench {
                 tallies.put(clients, byProtocol);
                 ratios.put(clients, roundRatios);
             }
-            return new Run(model, labels(channel, model), rounds, tallies, ratios);
+            return new Run(model, labels(channel, model), rounds, tallies, ratios, failures);
         } finally {
             channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
             httpPool.shutdownNow();
@@ -227,13 +230,17 @@ public final class ProtocolBench {
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
                 GRPCInferenceServiceGrpc.newBlockingStub(channel);
         Map<Protocol, Caller> callers = new LinkedHashMap<>();
-        callers.put(Protocol.API_V1, i -> ok(http, api.get(i % api.size())));
-        callers.put(Protocol.OIP_JSON, i -> ok(http, json.get(i % json.size())));
-        callers.put(Protocol.OIP_BINARY, i -> ok(http, binary.get(i % binary.size())));
+        callers.put(Protocol.API_V1, i -> failure(http, api.get(i % api.size())));
+        callers.put(Protocol.OIP_JSON, i -> failure(http, json.get(i % json.size())));
+        callers.put(Protocol.OIP_BINARY, i -> failure(http, binary.get(i % binary.size())));
         callers.put(Protocol.OIP_GRPC, i -> {
-            ModelInferResponse r = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .modelInfer(grpc.get(i % grpc.size()));
-            return r.getRawOutputContentsCount() == 1;
+            try {
+                ModelInferResponse r = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .modelInfer(grpc.get(i % grpc.size()));
+                return r.getRawOutputContentsCount() == 1 ? null : "no raw output";
+            } catch (io.grpc.StatusRuntimeException e) {
+                return e.getStatus().toString();
+            }
         });
         return callers;
     }
@@ -244,9 +251,14 @@ public final class ProtocolBench {
                 .putInt(element.length).put(element).array();
     }
 
-    private static boolean ok(HttpClient http, HttpRequest request) throws Exception {
-        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        return r.statusCode() == 200;
+    private static String failure(HttpClient http, HttpRequest request) {
+        try {
+            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 ? null : "HTTP " + r.statusCode() + ": "
+                    + new String(r.body(), StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     /**
@@ -254,8 +266,8 @@ public final class ProtocolBench {
      *
      * @return this round's throughput, requests per second
      */
-    private static double load(Caller caller, int clients, int requests, Tally tally)
-            throws Exception {
+    private static double load(Caller caller, int clients, int requests, Tally tally,
+            java.util.function.Consumer<String> failed) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         AtomicInteger next = new AtomicInteger();
         long deadline = System.nanoTime() + CASE_LIMIT.toNanos();
@@ -267,14 +279,15 @@ public final class ProtocolBench {
                     for (int i; (i = next.getAndIncrement()) < requests
                             && System.nanoTime() < deadline; ) {
                         long t = System.nanoTime();
-                        boolean ok;
+                        String why;
                         try {
-                            ok = caller.call(i);
+                            why = caller.call(i);
                         } catch (Exception e) {
-                            ok = false;
+                            why = e.toString();
                         }
-                        if (!ok) {
+                        if (why != null) {
                             tally.failures.incrementAndGet();
+                            failed.accept(why);
                         }
                         tally.latencies.add((System.nanoTime() - t) / 1e6);
                     }
@@ -350,6 +363,9 @@ public final class ProtocolBench {
                 }
             }
             md.append('\n');
+            run.failures().forEach((p, why) -> md.append("First failure of ").append(p.label)
+                    .append(": `").append(why.length() > 300 ? why.substring(0, 300) + "…" : why)
+                    .append("`.\n\n"));
         }
         if (smoke) {
             md.append("Smoke mode: a check that every protocol answers; the figures mean "
