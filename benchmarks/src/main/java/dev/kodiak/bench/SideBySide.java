@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,32 +159,6 @@ public final class SideBySide {
         return String.format(Locale.ROOT, "| %s | %d | %d | %.1f req/s | %.1f ms | %.1f ms | %d |",
                 who, t.clients, t.latencies.size(), t.throughput(), t.percentile(0.50),
                 t.percentile(0.99), t.failures.get());
-    }
-
-    /** One server's requests over every round at one concurrency. */
-    private static final class Tally {
-        final int clients;
-        final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
-        final AtomicInteger failures = new AtomicInteger();
-        double seconds;
-
-        Tally(int clients) {
-            this.clients = clients;
-        }
-
-        double throughput() {
-            return latencies.size() / seconds;
-        }
-
-        double percentile(double p) {
-            List<Double> sorted = new ArrayList<>(latencies);
-            if (sorted.isEmpty()) {
-                return Double.NaN;
-            }
-            sorted.sort(null);
-            return sorted.get(Math.min(sorted.size() - 1,
-                    (int) Math.ceil(p * sorted.size()) - 1));
-        }
     }
 
     /** Sends {@code requests} requests from {@code clients} threads; adds what it saw. */

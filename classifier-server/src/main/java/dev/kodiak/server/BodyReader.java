@@ -118,6 +118,21 @@ final class BodyReader {
     }
 
     /**
+     * Reserves memory for a request that is already in memory (a gRPC message, which the
+     * server buffers and parses before any handler sees it): it shares the bodies' budget, so
+     * that gRPC and HTTP requests together stay within {@code kodiak.limits.body-memory}.
+     *
+     * @param bytes what the request and the copies made of it take
+     * @return the reservation; close it when the request is done
+     * @throws ApiException 503 when the budget has no room within a quarter second
+     */
+    Reservation hold(long bytes) {
+        Reservation reservation = new Reservation(budget);
+        reservation.grow(bytes);
+        return reservation;
+    }
+
+    /**
      * A body that did not arrive in time: the handler answers 408, then {@link #abort()}s the
      * reader, which closes the connection.
      */

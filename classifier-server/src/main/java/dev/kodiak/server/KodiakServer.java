@@ -7,6 +7,8 @@ import io.helidon.http.PathMatchers;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
+import io.helidon.webserver.grpc.GrpcConfig;
+import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http1.Http1Config;
@@ -23,8 +25,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The running server: models, the JSON API, health and metrics under {@code /observe}, CORS,
- * and the blog at {@code /}.
+ * The running server: models, the JSON API, the Open Inference Protocol over REST and gRPC (on
+ * the same port), health and metrics under {@code /observe}, CORS, and the blog at {@code /}.
  *
  * <pre>{@code
  * KodiakServer server = KodiakServer.start(settings, Throwable::printStackTrace);
@@ -110,16 +112,21 @@ public final class KodiakServer {
         if (admin) {
             extensions.add("model_repository");
         }
-        OipService oip = new OipService(models, new OipInference(models, shadows, settings),
-                bodies, extensions);
-        AdminService adminRoutes = admin ? AdminService.open(models, shadows,
-                settings.get(ServerSettings.ADMIN_TOKEN)) : null;
-        AdminService onMainPort = !admin ? AdminService.closed("The model repository and "
-                + "management routes are closed; set kodiak.admin.enabled (with "
-                + "kodiak.admin.token, or kodiak.admin.port for a port of 127.0.0.1)")
-                : adminPort == -1 ? adminRoutes : AdminService.closed("The model repository and "
-                + "management routes listen on 127.0.0.1 port " + adminPort + " "
-                + "(kodiak.admin.port), not here");
+        OipInference inference = new OipInference(models, shadows, settings);
+        OipService oip = new OipService(models, inference, bodies, extensions);
+        String token = settings.get(ServerSettings.ADMIN_TOKEN);
+        AdminService adminRoutes = admin ? AdminService.open(models, shadows, token) : null;
+        String closed = !admin ? "The model repository and management routes are closed; set "
+                + "kodiak.admin.enabled (with kodiak.admin.token, or kodiak.admin.port for a "
+                + "port of 127.0.0.1)"
+                : adminPort == -1 ? null : "The model repository and management routes listen "
+                + "on 127.0.0.1 port " + adminPort + " (kodiak.admin.port), not here";
+        AdminService onMainPort = closed == null ? adminRoutes : AdminService.closed(closed);
+        // the same protocol over gRPC, on the same port: HTTP/2 streams whose content type is
+        // application/grpc go to it (h2c, as gRPC clients connect in plain text)
+        long maxMessage = settings.maxBodyBytes();
+        OipGrpcService grpc = OipGrpcService.main(models, inference, bodies, extensions,
+                settings.requestTimeout(), closed, token);
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -135,6 +142,8 @@ public final class KodiakServer {
                 .idleConnectionTimeout(settings.get(ServerSettings.IDLE_TIMEOUT))
                 .idleConnectionPeriod(checkPeriod(settings.get(ServerSettings.IDLE_TIMEOUT)))
                 .addProtocol(Http1Config.builder().addReceiveListener(headerWatch).build())
+                // Helidon's own gRPC message limit, above Kodiak's (GrpcGuard says why)
+                .addProtocol(grpcConfig(maxMessage))
                 .shutdownGracePeriod(settings.shutdownGrace())
                 // TCP_NODELAY, and a read timeout Helidon does not set itself; reads honour it
                 // through the socket's stream, not through an NIO channel read
@@ -153,10 +162,16 @@ public final class KodiakServer {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build())
-                .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort));
+                .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort))
+                .addRouting(GrpcRouting.builder().service(grpc.definition(maxMessage,
+                        metrics)));
         if (admin && adminPort != -1) {
+            OipGrpcService adminGrpc = OipGrpcService.admin(models, token);
             builder.putSocket(ADMIN_SOCKET, socket -> socket.host("127.0.0.1").port(adminPort)
-                    .routing(routing -> routing(routing, metrics, ADMIN_PATHS, adminRoutes)));
+                    .addProtocol(grpcConfig(maxMessage))
+                    .routing(routing -> routing(routing, metrics, ADMIN_PATHS, adminRoutes))
+                    .addRouting(GrpcRouting.builder().service(adminGrpc.definition(maxMessage,
+                            metrics))));
         }
         StaticContentFeature site = site(settings);
         if (site != null) {
@@ -172,7 +187,8 @@ public final class KodiakServer {
             throw e;
         }
         models.startLoading();
-        LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ with models "
+        LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ (and gRPC, "
+                + "inference.GRPCInferenceService, on the same port) with models "
                 + "{1}{2}; the default model (/api/v1/classify, /predict) is {3}: {4}",
                 Integer.toString(server.port()), settings.models().keySet(),
                 settings.modelRepository().map(r -> " and the repository " + r).orElse(""),
@@ -183,6 +199,11 @@ public final class KodiakServer {
                     : "http://127.0.0.1:" + server.port(ADMIN_SOCKET) + "/");
         }
         return new KodiakServer(models, metrics, decodes, headerWatch, shadows, server);
+    }
+
+    private static GrpcConfig grpcConfig(long maxMessageBytes) {
+        return GrpcConfig.builder().maxReadBufferSize(GrpcGuard.helidonLimit(maxMessageBytes))
+                .build();
     }
 
     /** The API routes, their error handling and the request metrics. */

@@ -134,8 +134,20 @@ final class OipInference {
      *     busy
      */
     Response infer(Request request) {
-        long start = System.nanoTime();
-        long deadline = start + settings.requestTimeout().toNanos();
+        return infer(request, System.nanoTime() + settings.requestTimeout().toNanos());
+    }
+
+    /**
+     * Runs a request within a deadline of the caller's (a gRPC client's, when it is shorter
+     * than the server's request timeout).
+     *
+     * @param request the request
+     * @param deadline the {@link System#nanoTime()} by which the answer must be ready
+     * @return the answer
+     * @throws ApiException as {@link #infer(Request)}; 503 {@code DEADLINE_EXCEEDED} once the
+     *     deadline has passed
+     */
+    Response infer(Request request, long deadline) {
         ServedModel model = models.require(request.model());
         Tensor input = input(request);
         List<Wanted> wanted = request.outputs().isEmpty()

@@ -406,9 +406,11 @@ final class OipJson {
                     }
                     int size = (int) in.binarySize;
                     if (type.equals("BYTES")) {
-                        in.bytes = OipTensors.elements(in.name, body, at, size, reserve);
+                        in.bytes = OipTensors.elements(in.name,
+                                java.nio.ByteBuffer.wrap(body, at, size), reserve);
                     } else if (type.equals("FP32")) {
-                        in.floats = OipTensors.floats(in.name, body, at, size, reserve);
+                        in.floats = OipTensors.floats(in.name,
+                                java.nio.ByteBuffer.wrap(body, at, size), reserve);
                         in.floatCount = in.floats.length;
                     } else {
                         throw unsupported(in);

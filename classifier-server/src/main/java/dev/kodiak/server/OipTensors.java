@@ -48,34 +48,30 @@ final class OipTensors {
      * Reads {@code BYTES} elements.
      *
      * @param name the tensor's name, for messages
-     * @param data the bytes holding them
-     * @param from where they start
-     * @param size how many bytes they take
+     * @param data the bytes holding them, from its position to its limit (not changed)
      * @param reserve called with each element's size before it is copied (may refuse: 503)
      * @return the elements
      * @throws ApiException 400 when a length runs past the data
      */
-    static List<byte[]> elements(String name, byte[] data, int from, int size,
+    static List<byte[]> elements(String name, ByteBuffer data,
             java.util.function.LongConsumer reserve) {
+        ByteBuffer in = data.slice().order(ByteOrder.LITTLE_ENDIAN);
         List<byte[]> out = new java.util.ArrayList<>();
-        int at = from;
-        int end = from + size;
-        while (at < end) {
-            if (end - at < 4) {
+        while (in.hasRemaining()) {
+            if (in.remaining() < 4) {
                 throw ApiException.badRequest("INVALID_INPUT", "Input '" + name + "' ends "
                         + "inside an element's 4-byte length");
             }
-            long n = ByteBuffer.wrap(data, at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()
-                    & 0xFFFFFFFFL;
-            at += 4;
-            if (n > end - at) {
+            long n = in.getInt() & 0xFFFFFFFFL;
+            if (n > in.remaining()) {
                 throw ApiException.badRequest("INVALID_INPUT", "Input '" + name + "' element "
-                        + (out.size() + 1) + " claims " + n + " bytes but " + (end - at)
+                        + (out.size() + 1) + " claims " + n + " bytes but " + in.remaining()
                         + " are left");
             }
             reserve.accept(n);
-            out.add(java.util.Arrays.copyOfRange(data, at, at + (int) n));
-            at += (int) n;
+            byte[] element = new byte[(int) n];
+            in.get(element);
+            out.add(element);
         }
         return out;
     }
@@ -84,23 +80,33 @@ final class OipTensors {
      * Reads {@code FP32} values.
      *
      * @param name the tensor's name, for messages
-     * @param data the bytes holding them
-     * @param from where they start
-     * @param size how many bytes they take
+     * @param data the bytes holding them, from its position to its limit (not changed)
      * @param reserve called with the values' size before they are copied (may refuse: 503)
      * @return the values
      * @throws ApiException 400 when the size is not a multiple of 4 or a value is not finite
      */
-    static float[] floats(String name, byte[] data, int from, int size,
+    static float[] floats(String name, ByteBuffer data,
             java.util.function.LongConsumer reserve) {
+        int size = data.remaining();
         if (size % 4 != 0) {
             throw ApiException.badRequest("INVALID_INPUT", "Input '" + name + "' has " + size
                     + " bytes of FP32 data, not a multiple of 4");
         }
         reserve.accept(size);
         float[] values = new float[size / 4];
-        ByteBuffer.wrap(data, from, size).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-                .get(values);
+        data.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return finite(name, values);
+    }
+
+    /**
+     * Checks that values are finite, as a model's input must be.
+     *
+     * @param name the tensor's name, for messages
+     * @param values the values
+     * @return the values
+     * @throws ApiException 400 naming the first value that is not
+     */
+    static float[] finite(String name, float[] values) {
         for (float v : values) {
             if (!Float.isFinite(v)) {
                 throw ApiException.badRequest("INVALID_INPUT", "Input '" + name + "' holds a "

@@ -55,6 +55,23 @@ final class ServerMetrics implements Batcher.Listener {
     }
 
     /**
+     * A gRPC call finished with a status.
+     *
+     * @param method the method's full name, such as
+     *     {@code inference.GRPCInferenceService/ModelInfer}
+     * @param code the status code, such as {@code OK} or {@code INVALID_ARGUMENT}
+     * @param nanos how long the call took
+     */
+    void grpc(String method, String code, long nanos) {
+        counters.computeIfAbsent("grpc|" + method + "|" + code, k -> registry.getOrCreate(
+                Counter.builder("kodiak.grpc.requests").description("gRPC calls by method and "
+                        + "status code").tags(List.of(Tag.create("method", method),
+                                Tag.create("code", code))))).increment();
+        timer("kodiak.grpc.request.duration", "gRPC call latency by method", "method", method)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
      * A model version's queue depth, read when Prometheus scrapes; removed by the returned
      * handle (when the version is unloaded) or by {@link #close()}, so that nobody reads a
      * stopped version's queue.
