@@ -51,17 +51,41 @@ public final class ModelCheck {
 
     private final Manifest manifest;
     private final Preprocessor preprocessor;
+    private final Int8Model int8;
 
     /**
-     * Prepares the check of one bundle.
+     * Prepares the check of one bundle's fp32 model.
      *
      * @param manifest the bundle's manifest
      * @param preprocessor the preprocessor of its input spec (the probe's images go through its
      *     tensor step)
      */
     public ModelCheck(Manifest manifest, Preprocessor preprocessor) {
+        this(manifest, preprocessor, Precision.FP32);
+    }
+
+    /**
+     * Prepares the check of the model of one precision: the fp32 rule (every score within the
+     * probe's tolerance of PyTorch's), or for {@link Precision#INT8} the int8 rule (the same
+     * top-1 on every probe image, every score within {@link Int8Model#steps()} output steps of
+     * PyTorch's int8 scores).
+     *
+     * @param manifest the bundle's manifest
+     * @param preprocessor the preprocessor of its input spec
+     * @param precision {@link Precision#FP32} or {@link Precision#INT8}: the model that runs
+     * @throws IllegalArgumentException for {@code INT8} when the bundle has no int8 model, or for
+     *     {@code AUTO} (decide first)
+     */
+    public ModelCheck(Manifest manifest, Preprocessor preprocessor, Precision precision) {
         this.manifest = manifest;
         this.preprocessor = preprocessor;
+        if (precision == Precision.AUTO) {
+            throw new IllegalArgumentException("decide the precision before the check: fp32 or "
+                    + "int8, not auto");
+        }
+        this.int8 = precision == Precision.INT8 ? manifest.int8().orElseThrow(
+                () -> new IllegalArgumentException("bundle '" + manifest.name() + "' has no "
+                        + "int8 model")) : null;
     }
 
     /**
@@ -132,6 +156,9 @@ public final class ModelCheck {
                     + " gives " + scores.length + " of " + classes + "; re-export the bundle",
                     null);
         }
+        if (int8 != null) {
+            return judgeInt8(runtime, modelFile, scores);
+        }
         Probe.Difference d = probe.compare(scores);
         if (!d.within()) {
             return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch on the bundle's "
@@ -144,6 +171,58 @@ public final class ModelCheck {
         return new Verdict(null, runtime + " matches the probe of " + manifest.name()
                 + ": largest difference " + format(d.largest()) + " (allowed "
                 + format(d.allowed()) + ")", d);
+    }
+
+    /** The int8 rule: the same top-1 on every probe image, every score within the steps. */
+    private Verdict judgeInt8(String runtime, String modelFile, float[][] scores) {
+        float[][] expected = int8.outputs();
+        double largest = 0;
+        int atImage = 0;
+        int atIndex = 0;
+        for (int i = 0; i < scores.length; i++) {
+            int top = argmax(scores[i]);
+            int wanted = argmax(expected[i]);
+            if (top != wanted) {
+                return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch's int8 "
+                        + "model on the bundle's probe: its top score for probe image " + (i + 1)
+                        + " is score " + top + ", PyTorch's is score " + wanted + ". "
+                        + modelFile + " does not compute what was exported, or the input spec "
+                        + "in " + Manifest.FILE_NAME + " was changed since; re-export the "
+                        + "bundle with tools/export_bundle.py --quantize int8, or choose "
+                        + "precision fp32", null);
+            }
+            for (int j = 0; j < scores[i].length; j++) {
+                double d = Math.abs((double) scores[i][j] - expected[i][j]);
+                if (!(d <= largest)) { // NaN counts as the largest
+                    largest = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+                    atImage = i;
+                    atIndex = j;
+                }
+            }
+        }
+        Probe.Difference d = new Probe.Difference(largest, int8.allowed(), atImage, atIndex);
+        String steps = format(largest / int8.step()) + " output steps of " + format(int8.step())
+                + " (allowed " + int8.steps() + ")";
+        if (!d.within()) {
+            return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch's int8 model "
+                    + "on the bundle's probe: score " + atIndex + " of probe image "
+                    + (atImage + 1) + " differs by " + steps + ". " + modelFile + " does not "
+                    + "compute what was exported, or the input spec in " + Manifest.FILE_NAME
+                    + " was changed since; re-export the bundle with tools/export_bundle.py "
+                    + "--quantize int8, or choose precision fp32", d);
+        }
+        return new Verdict(null, runtime + " matches the int8 probe of " + manifest.name()
+                + ": same top-1, largest difference " + steps, d);
+    }
+
+    private static int argmax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /**
