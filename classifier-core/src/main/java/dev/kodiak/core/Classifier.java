@@ -272,7 +272,8 @@ public final class Classifier implements AutoCloseable {
                     verdict.difference() == null ? manifestFile : file, verdict.message());
         }
         LOG.log(System.Logger.Level.DEBUG, verdict.message());
-        ModelCheck.warning(manifest).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+        ModelCheck.warning(manifest, precision).ifPresent(w -> LOG.log(System.Logger.Level.WARNING,
+                w));
         for (int i = 1; i < config.warmupRuns(); i++) {
             try {
                 model.forward(new float[spec.tensorSize()], 1, shape);

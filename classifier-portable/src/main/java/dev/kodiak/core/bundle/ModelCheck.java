@@ -235,7 +235,21 @@ public final class ModelCheck {
      *     the bundle has no probe)
      */
     public static Optional<String> warning(Manifest manifest) {
-        List<String> misses = manifest.probe().map(Probe::misses).orElse(List.of());
+        return warning(manifest, Precision.FP32);
+    }
+
+    /**
+     * What the check of the model of one precision cannot see: {@link #warning(Manifest)} for
+     * fp32, the int8 probe's {@link Int8Model#misses()} for int8.
+     *
+     * @param manifest a bundle's manifest
+     * @param precision {@code FP32} or {@code INT8}
+     * @return the warning, or empty
+     */
+    public static Optional<String> warning(Manifest manifest, Precision precision) {
+        List<String> misses = precision == Precision.INT8
+                ? manifest.int8().map(Int8Model::misses).orElse(List.of())
+                : manifest.probe().map(Probe::misses).orElse(List.of());
         if (misses.isEmpty()) {
             return Optional.empty();
         }
@@ -244,7 +258,8 @@ public final class ModelCheck {
         for (String field : misses) {
             fields.append(fields.length() == 0 ? "" : ", ").append(field);
         }
-        return Optional.of("the probe of bundle '" + manifest.name() + "' cannot detect an edit "
+        return Optional.of("the " + (precision == Precision.INT8 ? "int8 " : "") + "probe of "
+                + "bundle '" + manifest.name() + "' cannot detect an edit "
                 + "of " + fields + " in " + Manifest.FILE_NAME + ": the "
                 + "model's scores hardly change with " + (one ? "it" : "them") + " (measured by "
                 + "tools/export_bundle.py), so opening the bundle does not check "
