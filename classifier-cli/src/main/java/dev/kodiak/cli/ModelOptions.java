@@ -42,9 +42,9 @@ public final class ModelOptions {
     InferenceEngine engine;
 
     @Option(names = "--precision", paramLabel = "PRECISION",
-            defaultValue = "${env:KODIAK_PRECISION:-auto}", converter = PrecisionConverter.class,
-            description = "auto (the bundle's model.int8.onnx when it measured well and this CPU "
-                    + "has int8 dot products, else fp32), fp32 or int8; default ${DEFAULT-VALUE}")
+            defaultValue = "${env:KODIAK_PRECISION:-fp32}", converter = PrecisionConverter.class,
+            description = "fp32, int8 (the bundle's model.int8.onnx) or auto (int8 when it "
+                    + "measured well and this CPU has int8 dot products); default ${DEFAULT-VALUE}")
     Precision precision;
 
     /** Made by picocli, as a mixin of a command. */

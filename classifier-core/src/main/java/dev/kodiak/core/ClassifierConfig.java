@@ -26,7 +26,8 @@ import java.util.Set;
  * @param engine the runtime that runs the model; {@code AUTO} prefers ONNX Runtime
  * @param threads the forward pass's thread counts
  * @param warmupRuns forward passes run at open, so that the first real call is not slow
- * @param precision which of the bundle's models answers: {@code AUTO} (the default) takes
+ * @param precision which of the bundle's models answers: {@code FP32} (the default) always the
+ *     float32 model; {@code AUTO} takes
  *     {@code model.int8.onnx} only when the bundle has it, its measured top-1 agreement with
  *     fp32 is at or above the threshold it was written with, and the CPU has int8 dot-product
  *     instructions ({@link dev.kodiak.core.infer.Int8Support}); {@code FP32} never does;
@@ -70,7 +71,7 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         private int intraOpThreads;
         private int interOpThreads;
         private int warmupRuns = 2;
-        private Precision precision = Precision.AUTO;
+        private Precision precision = Precision.FP32;
 
         private Builder(Path bundle) {
             this.bundle = bundle;
@@ -179,11 +180,13 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         }
 
         /**
-         * Sets which of the bundle's models answers; default {@link Precision#AUTO}: the int8
-         * model ({@code model.int8.onnx}) only when the bundle has one whose measured agreement
-         * with fp32 is at or above its threshold and the CPU has int8 dot-product instructions
-         * (AVX-512 VNNI, AVX-VNNI, AMX, Arm dot product); {@link Precision#FP32} never;
-         * {@link Precision#INT8} always (the bundle must have it; it runs on ONNX Runtime).
+         * Sets which of the bundle's models answers; default {@link Precision#FP32}, the float32
+         * model, so that a bundle which gains {@code model.int8.onnx} answers as before until
+         * asked. {@link Precision#AUTO} takes the int8 model only when the bundle has one whose
+         * measured agreement with fp32 is at or above its threshold and the CPU has int8
+         * dot-product instructions (AVX-512 VNNI, AVX-VNNI, AMX, Arm dot product), and logs why
+         * either way; {@link Precision#INT8} always (the bundle must have it; it runs on ONNX
+         * Runtime).
          *
          * @param precision the precision
          * @return this builder

@@ -256,15 +256,18 @@ class Int8Test {
         assertThat(forced.err(), forced.exit(), is(0));
         assertThat(forced.err(), containsString("precision auto will not choose it"));
         try (Bundle b = Bundle.open(tmp.resolve("ruined"))) {
-            assertThat(Classifier.precision(ClassifierConfig.builder(b.directory()).build(), b,
-                    FAST), is(Precision.FP32));
+            assertThat(Classifier.precision(ClassifierConfig.builder(b.directory())
+                    .precision(Precision.AUTO).build(), b, FAST), is(Precision.FP32));
         }
     }
 
     @Test
     void autoTakesInt8OnlyWhenItHasMeasuredWellAndTheCpuPays() throws Exception {
-        try (Bundle b = Bundle.open(bundle); Bundle none = Bundle.open(Fixtures.defaultBundle())) {
-            ClassifierConfig auto = ClassifierConfig.builder(b.directory()).build();
+        try (Bundle b = Bundle.open(bundle)) {
+            ClassifierConfig auto = ClassifierConfig.builder(b.directory())
+                    .precision(Precision.AUTO).build();
+            assertThat("fp32 unless asked", Classifier.precision(ClassifierConfig.builder(
+                    b.directory()).build(), b, FAST), is(Precision.FP32));
             assertThat(Classifier.precision(auto, b, FAST), is(Precision.INT8));
             assertThat(Classifier.precision(auto, b, SLOW), is(Precision.FP32));
             assertThat(Classifier.precision(ClassifierConfig.builder(b.directory())
@@ -272,18 +275,24 @@ class Int8Test {
             assertThat(Classifier.precision(ClassifierConfig.builder(b.directory())
                     .precision(Precision.INT8).build(), b, SLOW), is(Precision.INT8));
             assertThat("pytorch runs fp32", Classifier.precision(ClassifierConfig.builder(
-                    b.directory()).engine(InferenceEngine.PYTORCH).build(), b, FAST),
+                    b.directory()).engine(InferenceEngine.PYTORCH).precision(Precision.AUTO)
+                    .build(), b, FAST),
                     is(Precision.FP32));
-            if (none.manifest().int8().isEmpty()) {
-                assertThat(Classifier.precision(ClassifierConfig.builder(none.directory())
-                        .build(), none, FAST), is(Precision.FP32));
-            }
+
         }
         Path low = copy("low-agreement", m -> m.getAsJsonObject("provenance")
                 .getAsJsonObject("int8").addProperty("agree", 480));
         try (Bundle b = Bundle.open(low)) {
-            assertThat(Classifier.precision(ClassifierConfig.builder(low).build(), b, FAST),
-                    is(Precision.FP32));
+            assertThat(Classifier.precision(ClassifierConfig.builder(low)
+                    .precision(Precision.AUTO).build(), b, FAST), is(Precision.FP32));
+        }
+        Path none = copy("auto-no-int8", m -> {
+            m.getAsJsonObject("model").remove("int8");
+            m.getAsJsonObject("files").remove("model.int8.onnx");
+        });
+        try (Bundle b = Bundle.open(none)) {
+            assertThat(Classifier.precision(ClassifierConfig.builder(none)
+                    .precision(Precision.AUTO).build(), b, FAST), is(Precision.FP32));
         }
     }
 
