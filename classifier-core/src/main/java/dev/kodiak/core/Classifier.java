@@ -282,7 +282,7 @@ public final class Classifier implements AutoCloseable {
                         e.getMessage(), e);
             }
         }
-        LOG.log(System.Logger.Level.INFO, "opened {0} {1} with {2}, {3} ({4} labels, input {5})",
+        LOG.log(System.Logger.Level.DEBUG, "opened {0} {1} with {2}, {3} ({4} labels, input {5})",
                 manifest.name(), manifest.version(), model.engine(), precision,
                 manifest.labels().size(), spec);
     }
