@@ -45,6 +45,11 @@ class PrecisionTest {
                         org.hamcrest.Matchers.closeTo(expected.top().probability(), 1e-5));
                 String metrics = server.get("/observe/metrics").body();
                 assertThat(metrics, containsString("precision=\"" + precision.id() + "\""));
+                OipClient.Reply oip = new OipClient(server.port()).post(
+                        "/v2/models/fashion-mnist/infer",
+                        OipClient.imagesJson(java.util.List.of(image), null));
+                assertThat(oip.text(), oip.json().getJsonObject("parameters")
+                        .getString("precision"), is(precision.id()));
                 JsonObject model = json(server.get("/api/v1/models/fashion-mnist"));
                 assertThat(model.getJsonArray("precisions").toString(), is("[\"fp32\",\"int8\"]"));
                 assertThat(model.getJsonObject("provenance").getJsonObject("int8")
