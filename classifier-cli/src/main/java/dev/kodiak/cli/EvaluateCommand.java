@@ -89,9 +89,12 @@ final class EvaluateCommand implements Callable<Integer> {
             String json = EvaluationReport.json(evaluation, classifier.manifest(), root, losses);
             String html = EvaluationReport.html(evaluation, classifier.manifest(), root, losses,
                     112);
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json)
+                    .getAsJsonObject();
+            o.getAsJsonObject("model").addProperty("precision", classifier.precision().id());
+            json = new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+                    .serializeNulls().create().toJson(o) + "\n";
             if (comparison != null) {
-                com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json)
-                        .getAsJsonObject();
                 o.add("compare", comparison.json());
                 json = new com.google.gson.GsonBuilder().setPrettyPrinting()
                         .disableHtmlEscaping().serializeNulls().create().toJson(o) + "\n";

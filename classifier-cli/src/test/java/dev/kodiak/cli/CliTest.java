@@ -136,8 +136,10 @@ public class CliTest {
         assertThat(run.out(), containsString("Precision int8 (onnxruntime)"));
         Run fp32 = run("evaluate", folder.toString(), "--bundle",
                 Fixtures.defaultBundle().toString(), "--out", tmp.resolve("fp32").toString(), "-q");
-        JsonObject compare = JsonParser.parseString(Files.readString(out.resolve("report.json")))
-                .getAsJsonObject().getAsJsonObject("compare");
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("report.json")))
+                .getAsJsonObject();
+        assertThat(report.getAsJsonObject("model").get("precision").getAsString(), is("int8"));
+        JsonObject compare = report.getAsJsonObject("compare");
         int fp32Correct = JsonParser.parseString(Files.readString(tmp.resolve("fp32")
                 .resolve("report.json"))).getAsJsonObject().get("correct").getAsInt();
         assertThat(fp32.err(), compare.get("compared_correct").getAsInt(), is(fp32Correct));
