@@ -545,7 +545,7 @@ def check_outputs(out, labels):
 def export_bundle(model, labels, spec, out_dir, name, version, output="logits", provenance=None,
                   script=False, description="", formats=FORMATS, opset=ONNX_OPSET,
                   quantize=None, calibration=None, int8_validate=None, int8_engine="onednn",
-                  threshold=INT8_THRESHOLD, force=False):
+                  threshold=INT8_THRESHOLD, force=False, int8_last_layer="auto"):
     """Write `model` as a Kodiak bundle into `out_dir` (replaced whole, never half-written).
 
     model      a torch.nn.Module taking one (N, C, H, W) float32 tensor, returning (N, len(labels))
@@ -620,7 +620,7 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
         if quantize:
             quantized, model_entry, provenance_entry = quantize_int8(
                 model, labels, spec, calibration, manifest["probe"], int8_validate, int8_engine,
-                threshold, force)
+                threshold, force, last_layer_precision=int8_last_layer)
             manifest = write_int8(staging, quantized, model_entry, provenance_entry)
         os.chmod(staging, 0o755)
         if os.path.exists(out_dir):
@@ -929,7 +929,7 @@ def int8_probe(quantized, spec, probe, step, steps=INT8_STEPS):
 
 def quantize_int8(model, labels, spec, calibration, probe, validate_folder=None,
                   engine="onednn", threshold=INT8_THRESHOLD, force=False,
-                  max_calibration=INT8_CALIBRATION):
+                  max_calibration=INT8_CALIBRATION, last_layer_precision="auto"):
     """Quantize an eval() module to int8 and measure it against itself in fp32.
 
     calibration      a folder of images (any layout; sub-folders are read too), each through the
@@ -941,7 +941,7 @@ def quantize_int8(model, labels, spec, calibration, probe, validate_folder=None,
                      on the calibration images. Or (batches, truth, description): tensors
                      through the input spec and a tensor of label indices
     The last layer stays in float32 when that agrees better with the fp32 model (ties: the mean
-    score difference). Refuses (ExportError) when the agreement is below `threshold`, unless
+    score difference); `last_layer_precision` "int8" or "fp32" decides instead of measuring. Refuses (ExportError) when the agreement is below `threshold`, unless
     `force`. Returns (quantized module, manifest model.int8 entry, provenance int8 entry)."""
     if not 0 < threshold <= 1:
         raise ExportError(f"the agreement threshold must be above 0 and at most 1, not {threshold}")
@@ -963,9 +963,14 @@ def quantize_int8(model, labels, spec, calibration, probe, validate_folder=None,
     model = model.eval()
     with torch.no_grad():
         calibration_scores = torch.cat([model(x) for x in calibration_batches])
+    if last_layer_precision not in ("auto", "int8", "fp32"):
+        raise ExportError(f"the last layer's precision must be auto, int8 or fp32, not "
+                          f"{last_layer_precision!r}")
     last = last_layer(model)
-    candidates = [("int8", quantize_module(model, calibration_batches, engine))]
-    if last:
+    candidates = []
+    if last_layer_precision != "fp32" or not last:
+        candidates.append(("int8", quantize_module(model, calibration_batches, engine)))
+    if last and last_layer_precision != "int8":
         candidates.append(("fp32", quantize_module(model, calibration_batches, engine, last)))
     if isinstance(validate_folder, tuple):
         x, truth, split = validate_folder
@@ -1036,7 +1041,7 @@ def write_int8(bundle_dir, quantized, model_entry, provenance_entry):
 
 
 def quantize_bundle(model, bundle_dir, calibration, validate_folder=None, engine="onednn",
-                    threshold=INT8_THRESHOLD, force=False):
+                    threshold=INT8_THRESHOLD, force=False, last_layer_precision="auto"):
     """Add model.int8.onnx to an existing bundle made from `model` (an eval() torch.nn.Module:
     int8 needs the Python module, which the bundle's TorchScript file is not). The module must
     reproduce the bundle's probe, so that the int8 model is of the same weights. Returns the new
@@ -1062,7 +1067,7 @@ def quantize_bundle(model, bundle_dir, calibration, validate_folder=None, engine
                           "not the model the bundle was exported from (give the same weights)")
     quantized, model_entry, provenance_entry = quantize_int8(
         model, manifest["labels"], spec, calibration, probe, validate_folder, engine, threshold,
-        force)
+        force, last_layer_precision=last_layer_precision)
     return write_int8(bundle_dir, quantized, model_entry, provenance_entry)
 
 
@@ -1207,6 +1212,9 @@ def main(argv=None):
     parser.add_argument("--agreement", type=float, default=INT8_THRESHOLD,
                         help="the least top-1 agreement of int8 with fp32 to write it "
                         f"(default {INT8_THRESHOLD})")
+    parser.add_argument("--int8-last-layer", default="auto", choices=("auto", "int8", "fp32"),
+                        help="auto: the last layer stays fp32 when that agrees better with fp32 "
+                        "(both are measured); int8 or fp32 decide without measuring")
     parser.add_argument("--force", action="store_true",
                         help="write model.int8.onnx even below the agreement threshold")
     args = parser.parse_args(argv)
@@ -1248,7 +1256,8 @@ def run(parser, args):
         with open(os.path.join(args.upgrade, MANIFEST), encoding="utf-8") as f:
             labels = json.load(f)["labels"]
         manifest = quantize_bundle(load_model(args, labels), args.upgrade, args.calibration,
-                                   args.validate, args.int8_engine, args.agreement, args.force)
+                                   args.validate, args.int8_engine, args.agreement, args.force,
+                                   args.int8_last_layer)
         return summary(manifest, args.upgrade, verb="upgraded")
     if args.upgrade:
         manifest = upgrade_bundle(args.upgrade, args.opset)
@@ -1287,7 +1296,7 @@ def run(parser, args):
                              opset=args.opset, quantize=args.quantize,
                              calibration=args.calibration, int8_validate=args.validate,
                              int8_engine=args.int8_engine, threshold=args.agreement,
-                             force=args.force)
+                             force=args.force, int8_last_layer=args.int8_last_layer)
     return summary(manifest, args.out, labels_file=args.labels, unreadable=unreadable)
 
 

@@ -10,8 +10,9 @@ the 4000x3000 JPEG again with EXIF orientation 6, as a phone held upright stores
 
 Weights are random (seeded), the models are in eval mode and traced; only their speed matters.
 Each bundle also gets model.int8.onnx (tools/export_bundle.py's post-training static
-quantization, calibrated on the benchmark photos, written with force: random weights agree with
-nothing), so that ForwardBench measures int8 against fp32. A bundle made before int8 gets it
+quantization, calibrated on the 224x224 and 640x480 photos, every layer int8 as in issue 22's
+spike, written with force: random weights agree with nothing), so that Int8ForwardBench measures
+int8 against fp32. A bundle made before int8 gets it
 added in place (the seeded weights are made again; quantize_bundle checks they are the same).
 They are too large for git (45 MB and 36 MB), so the benchmarks call this script when the
 bundles are missing. Needs Debian's python3-torch and python3-torchvision.
@@ -88,7 +89,12 @@ def main():
                           description=f"torchvision {name} with random weights (benchmarks "
                                       "only)")
         if not os.path.exists(os.path.join(out, "model.int8.onnx")):
-            quantize_bundle(model, out, images, force=True)
+            from export_bundle import preprocess
+            photos = [os.path.join(images, f) for f in ("photo-224x224.jpg", "photo-640x480.jpg",
+                                                        "photo-640x480.png", "photo-640x480.webp")]
+            batch = torch.cat([preprocess(p, spec) for p in photos])
+            quantize_bundle(model, out, ([batch], "4 benchmark photos"), force=True,
+                            last_layer_precision="int8")
         print(f"wrote {out}")
 
 
