@@ -13,6 +13,8 @@ import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelCheck;
 import dev.kodiak.core.infer.InferenceEngine;
+import dev.kodiak.core.infer.OnnxModel;
+import dev.kodiak.core.infer.Threads;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.testing.Fixtures;
 import java.nio.file.Files;
@@ -96,6 +98,52 @@ class ForwardPassTest {
             assertTrue(verdict.ok(), verdict.message());
             assertThat(verdict.message(), startsWith("kodiak matches the probe of " + name));
         }
+    }
+
+    /**
+     * An int8 model in QDQ form ({@code tools/make_qdq_fixture.py}: the default model through
+     * PyTorch's eager quantization, opset 13): QuantizeLinear, DequantizeLinear and the shape
+     * operators the export adds. This runtime computes each QDQ pair in float as ONNX defines
+     * it; ONNX Runtime may fuse them into integer kernels, and still the scores agree to float
+     * rounding (measured: identical on every fixture image).
+     */
+    @Test
+    void anInt8QdqModelAnswersAsOnnxRuntime() throws Exception {
+        Path file = Fixtures.testdata().resolve("forward/fashion-mnist-qdq.onnx");
+        ForwardPass pass = ForwardPass.read(Files.readAllBytes(file), file.getFileName()
+                .toString());
+        assertThat(pass.operators().contains("QuantizeLinear"), is(true));
+        assertThat(pass.operators().contains("DequantizeLinear"), is(true));
+        try (Classifier c = Classifier.open(Fixtures.defaultBundle());
+                OnnxModel ort = OnnxModel.load(file, Threads.defaults())) {
+            InputSpec spec = c.manifest().input();
+            double largest = 0;
+            int images = 0;
+            for (Fixtures.Image image : Fixtures.decodable()) {
+                float[] tensor = c.stages().preprocessor().apply(
+                        c.stages().decoder().decode(image.bytes(), spec.color()));
+                float[] theirs = ort.forward(tensor, 1, shape(spec))[0];
+                float[] mine = pass.forward(tensor, 1, shape(spec));
+                assertThat(image.name() + ": top-1", argmax(mine), is(argmax(theirs)));
+                float[] p = softmax(mine);
+                float[] q = softmax(theirs);
+                for (int k = 0; k < mine.length; k++) {
+                    largest = Math.max(largest, Math.abs(p[k] - q[k]));
+                }
+                images++;
+            }
+            System.out.println("fashion-mnist-qdq: " + images + " images, largest probability "
+                    + "difference from ONNX Runtime " + largest);
+            assertThat(largest, lessThan(1e-5));
+        }
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            best = x[i] > x[best] ? i : best;
+        }
+        return best;
     }
 
     @Test

@@ -26,8 +26,8 @@ final class Operators {
             "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "MaxPool", "AveragePool",
             "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "Flatten", "Reshape",
             "Transpose", "Squeeze", "Unsqueeze", "Shape", "Gather", "Concat", "Softmax",
-            "LogSoftmax", "Identity", "Dropout", "Constant", "QuantizeLinear",
-            "DequantizeLinear");
+            "LogSoftmax", "Identity", "Dropout", "Constant", "ConstantOfShape", "Cast",
+            "QuantizeLinear", "DequantizeLinear");
 
     private Operators() {
     }
@@ -128,6 +128,8 @@ final class Operators {
             case "Identity" -> in -> new Tensor[] {in[0]};
             case "Dropout" -> dropout(node, a);
             case "Constant" -> constant(node, a);
+            case "ConstantOfShape" -> constantOfShape(node, a);
+            case "Cast" -> cast(node, a);
             case "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Shape", "Gather",
                     "Concat" -> Shapes.create(node, a, opset);
             case "QuantizeLinear", "DequantizeLinear" -> quantize(node, a);
@@ -501,6 +503,48 @@ final class Operators {
         }
         Tensor result = t;
         return in -> new Tensor[] {result};
+    }
+
+    private static Step constantOfShape(OnnxGraph.Node node, Attributes a)
+            throws ForwardException {
+        OnnxGraph.Attribute value = a.raw("value");
+        Tensor fill = value == null || value.t == null
+                ? new Tensor(new int[] {1}, new float[] {0}) : value.t;
+        if (fill.data.length != 1) {
+            throw unsupported(node, "a value of " + fill.data.length + " elements");
+        }
+        return in -> {
+            int[] shape = in[0].ints();
+            float[] out = new float[Tensor.size(shape)];
+            java.util.Arrays.fill(out, fill.data[0]);
+            return new Tensor[] {new Tensor(shape, out, fill.type)};
+        };
+    }
+
+    private static Step cast(OnnxGraph.Node node, Attributes a) throws ForwardException {
+        int to = a.i("to", 0);
+        a.i("saturate", 1);
+        if (to != Tensor.FLOAT && to != Tensor.DOUBLE && to != Tensor.INT32
+                && to != Tensor.INT64 && to != Tensor.BOOL && to != Tensor.UINT8
+                && to != Tensor.INT8) {
+            throw unsupported(node, "to " + Tensor.typeName(to));
+        }
+        return in -> {
+            Tensor x = in[0];
+            float[] out = new float[x.data.length];
+            for (int i = 0; i < out.length; i++) {
+                float v = x.data[i];
+                out[i] = switch (to) {
+                    case Tensor.FLOAT, Tensor.DOUBLE -> v;
+                    case Tensor.BOOL -> v != 0 ? 1 : 0;
+                    case Tensor.UINT8 -> ((int) v) & 0xff;
+                    case Tensor.INT8 -> (byte) (int) v;
+                    default -> (float) (long) v; // toward zero, as C casts
+                };
+            }
+            return new Tensor[] {new Tensor(x.shape, out, to == Tensor.DOUBLE ? Tensor.FLOAT
+                    : to)};
+        };
     }
 
     private static Step quantize(OnnxGraph.Node node, Attributes a) throws ForwardException {
