@@ -101,7 +101,7 @@ class ForwardPassTest {
     }
 
     /**
-     * An int8 model in QDQ form ({@code tools/make_qdq_fixture.py}: the default model through
+     * An int8 model in QDQ form ({@code tools/make_forward_fixtures.py}: the default model through
      * PyTorch's eager quantization, opset 13): QuantizeLinear, DequantizeLinear and the shape
      * operators the export adds. This runtime computes each QDQ pair in float as ONNX defines
      * it; ONNX Runtime may fuse them into integer kernels, and still the scores agree to float
@@ -135,6 +135,44 @@ class ForwardPassTest {
             System.out.println("fashion-mnist-qdq: " + images + " images, largest probability "
                     + "difference from ONNX Runtime " + largest);
             assertThat(largest, lessThan(1e-5));
+        }
+    }
+
+    /**
+     * The operators and attributes the bundles do not use, in one random network
+     * ({@code tools/make_forward_fixtures.py}: unfused BatchNormalization, grouped, dilated and
+     * strided Conv, ceil-mode pools with pads, Concat, MatMul, Transpose, the shape operators
+     * of a view, Softmax and LogSoftmax, and more), against ONNX Runtime on a batch of four.
+     */
+    @Test
+    void everyOtherOperatorComputesWhatOnnxRuntimeComputes() throws Exception {
+        Path file = Fixtures.testdata().resolve("forward/operators.onnx");
+        ForwardPass pass = ForwardPass.read(Files.readAllBytes(file), "operators.onnx");
+        for (String op : List.of("BatchNormalization", "LeakyRelu", "Sigmoid", "Tanh",
+                "Concat", "AveragePool", "MaxPool", "Clip", "Sub", "Div", "Mul", "Transpose",
+                "MatMul", "Shape", "Gather", "Unsqueeze", "Reshape", "Softmax", "LogSoftmax")) {
+            assertThat(op, pass.operators().contains(op), is(true));
+        }
+        int[] shape = {3, 16, 16};
+        int n = 4;
+        float[] batch = new float[n * 3 * 16 * 16];
+        java.util.Random random = new java.util.Random(20261203);
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = (float) random.nextGaussian();
+        }
+        try (OnnxModel ort = OnnxModel.load(file, Threads.defaults())) {
+            float[][] theirs = ort.forward(batch, n, shape);
+            float[] mine = pass.forward(batch, n, shape);
+            int classes = theirs[0].length;
+            assertThat(mine.length, is(n * classes));
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < classes; k++) {
+                    float expected = theirs[i][k];
+                    assertThat("image " + i + ", score " + k,
+                            (double) Math.abs(mine[i * classes + k] - expected),
+                            lessThan(1e-5 * Math.max(1, Math.abs(expected))));
+                }
+            }
         }
     }
 
