@@ -224,6 +224,34 @@ class ForwardPassTest {
         assertThat(e.problem(), is(ForwardException.Problem.MALFORMED));
     }
 
+    /**
+     * Damaged files (bytes changed at random places of a real model) are refused with a
+     * {@link ForwardException} or run; nothing else escapes, and nothing allocates what the
+     * file cannot hold.
+     */
+    @Test
+    void damagedFilesAreRefusedInWords() throws Exception {
+        byte[] model = onnx(Fixtures.bundle("tiny-rgb"));
+        java.util.Random random = new java.util.Random(20261203);
+        int refused = 0;
+        for (int i = 0; i < 2000; i++) {
+            byte[] damaged = model.clone();
+            for (int k = 0; k < 1 + i % 4; k++) {
+                damaged[random.nextInt(damaged.length)] = (byte) random.nextInt(256);
+            }
+            try {
+                ForwardPass pass = ForwardPass.read(damaged, "model.onnx");
+                pass.forward(new float[3 * 32 * 32], 1, new int[] {3, 32, 32});
+            } catch (ForwardException e) {
+                assertThat(e.getMessage(), startsWith(e.problem()
+                        == ForwardException.Problem.INPUT ? "Model model.onnx" : "This runtime "
+                        + "cannot run model model.onnx: "));
+                refused++;
+            }
+        }
+        assertThat("some damage must be noticed", refused > 100, is(true));
+    }
+
     @Test
     void anInputOfAnotherSizeIsRefused() throws Exception {
         ForwardPass pass = ForwardPass.read(onnx(Fixtures.defaultBundle()), "model.onnx");

@@ -66,6 +66,9 @@ public final class ForwardPass {
             graph = OnnxGraph.read(onnx);
         } catch (ForwardException e) {
             throw new ForwardException(e.problem(), cannot(modelName) + e.getMessage(), e);
+        } catch (RuntimeException e) { // a value the reader's checks did not foresee
+            throw new ForwardException(ForwardException.Problem.MALFORMED, cannot(modelName)
+                    + "the file is damaged (" + e + ")", e);
         }
         List<Operators.Step> steps = new ArrayList<>();
         List<String> missing = new ArrayList<>();

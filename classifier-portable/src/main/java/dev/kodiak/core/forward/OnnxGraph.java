@@ -212,12 +212,25 @@ final class OnnxGraph {
         int[] shape = new int[dims.size];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = (int) dims.values[i];
-            count *= dims.values[i];
+            long d = dims.values[i];
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new ForwardException(ForwardException.Problem.MALFORMED, label
+                        + " has dimension " + d, null);
+            }
+            shape[i] = (int) d;
+            count = count > Integer.MAX_VALUE ? count : count * d;
         }
-        if (count > Integer.MAX_VALUE / 8) {
-            throw new ForwardException(ForwardException.Problem.UNSUPPORTED, label + " has "
-                    + count + " values", null);
+        if (type != Tensor.FLOAT && type != Tensor.DOUBLE && type != Tensor.UINT8
+                && type != Tensor.INT8 && type != Tensor.INT32 && type != Tensor.INT64
+                && type != Tensor.BOOL) {
+            throw unsupportedType(label, type);
+        }
+        // every value must be in the file, so no count is allocated that the file cannot fill
+        long stored = rawAt >= 0 ? rawLength : Math.max(floats.size, ints.size);
+        if (count > stored) {
+            throw new ForwardException(ForwardException.Problem.MALFORMED, label + " has "
+                    + "shape " + Tensor.shapeText(shape) + " but " + stored + " values or bytes "
+                    + "of data", null);
         }
         int n = (int) count;
         float[] data = new float[n];

@@ -211,7 +211,8 @@ final class Wire {
             for (int k = 0; k < extra && i < stop; k++) {
                 cp = cp << 6 | (b[i++] & 0x3f);
             }
-            s.appendCodePoint(cp);
+            // a damaged sequence becomes U+FFFD, as decoders do
+            s.appendCodePoint(cp > 0x10ffff || cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
         }
         return s.toString();
     }
