@@ -24,7 +24,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * {@code Network.emulateNetworkConditions}), against the built blog served as GitHub Pages
  * serves it (gzip for text and WebAssembly, not for {@code .onnx}; {@code max-age=600}). For
  * each site and model: the first answer with a cold cache (a fresh profile), and the first
- * answer after revisiting the page (files in the browser's cache), medians of {@link #RUNS}.
+ * answer after revisiting the page (files in the browser's cache), medians of {@link #RUNS};
+ * and {@link #LATER} later answers on the cold page (decode, preprocess, one forward pass).
  *
  * <p>Sites: the one built here ({@code site/target/_site}) and, with {@code --baseline DIR},
  * an earlier build (before Kodiak's own forward pass: onnxruntime-web for every model). Models:
@@ -39,6 +40,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  */
 public final class PhoneFirstAnswer {
     static final int RUNS = 3;
+    static final int LATER = 4;
     /** 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up (Lighthouse's "slow 4G"). */
     static final Map<String, Object> LINK = Map.of("offline", false, "latency", 150,
             "downloadThroughput", 200_000, "uploadThroughput", 93_750);
@@ -46,7 +48,7 @@ public final class PhoneFirstAnswer {
 
     /** One fresh profile: the cold first answer, its bytes, and the revisit's first answer. */
     record Run(double coldMillis, long coldTransferred, boolean ort, String engine,
-            double cachedMillis) {
+            double cachedMillis, List<Double> laterMillis) {
     }
 
     private PhoneFirstAnswer() {
@@ -157,11 +159,15 @@ public final class PhoneFirstAnswer {
         boolean ort = bytes.stream().anyMatch(r -> r.name().contains("/ort/"));
         Object engine = browser.executeScript("var d = window.benchAnswers[0].detail;"
                 + " return d.engine || d.runtime;");
+        List<Double> later = new ArrayList<>();
+        for (int i = 1; i <= LATER; i++) {
+            later.add(WidgetCosts.answer(browser, widget, photo, i));
+        }
         browser.get(host.url(page));
         widget = WidgetCosts.awaitWidget(browser);
         WidgetCosts.awaitQuiet(browser);
         double cached = WidgetCosts.answer(browser, widget, photo, 0);
-        return new Run(cold, transferred, ort, String.valueOf(engine), cached);
+        return new Run(cold, transferred, ort, String.valueOf(engine), cached, later);
     }
 
     static String report(Map<String, List<Run>> results, String chromium) {
@@ -177,7 +183,8 @@ public final class PhoneFirstAnswer {
                 .append(RUNS).append(" fresh profiles (fastest–slowest).\n\n")
                 .append("Machine: ").append(Machine.describe()).append(".\n\n")
                 .append("| site | model | first answer, cold | transferred for it | engine | ")
-                .append("first answer, cached (revisit) |\n|---|---|---:|---:|---|---:|\n");
+                .append("first answer, cached (revisit) | later answers, same page |\n")
+                .append("|---|---|---:|---:|---|---:|---:|\n");
         for (Map.Entry<String, List<Run>> e : results.entrySet()) {
             List<Run> runs = e.getValue();
             Run first = runs.get(0);
@@ -187,7 +194,9 @@ public final class PhoneFirstAnswer {
                     .append(" | ").append(first.engine())
                     .append(first.ort() ? " (fetched onnxruntime-web)" : "")
                     .append(" | ").append(WidgetCosts.spread(runs.stream()
-                            .map(Run::cachedMillis).toList())).append(" |\n");
+                            .map(Run::cachedMillis).toList())).append(" | ")
+                    .append(WidgetCosts.spread(runs.stream().flatMap(r -> r.laterMillis()
+                            .stream()).toList())).append(" |\n");
         }
         md.append("\nThe int8 row serves the QDQ fixture as the bundle's `model.onnx` without ")
                 .append("a probe (its scores are not the float model's), so it measures what ")
