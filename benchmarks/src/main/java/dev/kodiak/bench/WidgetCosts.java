@@ -42,6 +42,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  *
  * <pre>
  * ./kodiak bench-widget [--smoke] [--baseline path/to/older/_site]
+ * ./kodiak bench-widget --phone [--baseline path/to/older/_site]   (PhoneFirstAnswer)
  * </pre>
  */
 public final class WidgetCosts {
@@ -83,6 +84,10 @@ public final class WidgetCosts {
     public static void main(String[] given) throws Exception {
         // Maven passes ${widget.args} as one argument
         String[] args = String.join(" ", given).trim().split("\\s+");
+        if (List.of(args).contains("--phone")) {
+            PhoneFirstAnswer.main(args);
+            return;
+        }
         boolean smoke = List.of(args).contains("--smoke");
         Path baseline = null;
         for (int i = 0; i + 1 < args.length; i++) {

@@ -16,11 +16,13 @@ import org.teavm.jso.JSObject;
  * @param predictions the best labels, most probable first
  * @param unsure whether the top probability is below the widget's threshold
  * @param runtime {@code browser} or {@code server}
+ * @param engine what ran the model in the browser: {@code kodiak} (Kodiak's own forward pass)
+ *     or {@code onnxruntime-web}; null for a server's answer
  * @param timings milliseconds: queue_wait, decode, preprocess, inference, total; the decode
  *     and total of a browser answer are filled in by {@link #detail}
  */
 record Answer(String model, String version, String sha256, List<Scored> predictions,
-        boolean unsure, String runtime, double[] timings) {
+        boolean unsure, String runtime, String engine, double[] timings) {
     /**
      * One label and its probability.
      *
@@ -40,12 +42,12 @@ record Answer(String model, String version, String sha256, List<Scored> predicti
 
     /** An answer computed in the page. */
     static Answer of(String model, String version, String sha256, TopK top, String runtime,
-            double preprocessMillis, double inferenceMillis) {
+            String engine, double preprocessMillis, double inferenceMillis) {
         List<Scored> scored = new ArrayList<>();
         for (Prediction p : top.predictions()) {
             scored.add(new Scored(p.label(), p.probability()));
         }
-        return new Answer(model, version, sha256, scored, top.unsure(), runtime,
+        return new Answer(model, version, sha256, scored, top.unsure(), runtime, engine,
                 new double[] {0, Double.NaN, preprocessMillis, inferenceMillis, Double.NaN});
     }
 
@@ -65,12 +67,12 @@ record Answer(String model, String version, String sha256, List<Scored> predicti
         }
         return new Answer(Browser.string(model, "name"), Browser.string(model, "version"),
                 Browser.string(model, "sha256"), scored, Browser.isTrue(Browser.get(json,
-                "unsure")), "server", timings);
+                "unsure")), "server", null, timings);
     }
 
     /**
      * The event detail: the API's JSON shape (model, predictions, unsure, image, batch_size,
-     * timings_ms), plus {@code runtime} and {@code elapsed_ms}, the time from the reader's
+     * timings_ms), plus {@code runtime}, {@code engine} (in the browser) and {@code elapsed_ms}, the time from the reader's
      * choice to the answer on the page (the widget's script sets it again from its own start,
      * which includes loading this engine).
      *
@@ -113,6 +115,9 @@ record Answer(String model, String version, String sha256, List<Scored> predicti
         }
         Browser.put(detail, "timings_ms", times);
         Browser.put(detail, "runtime", runtime);
+        if (engine != null) {
+            Browser.put(detail, "engine", engine);
+        }
         Browser.put(detail, "elapsed_ms", round(elapsedMillis));
         return detail;
     }

@@ -7,8 +7,9 @@ import dev.kodiak.core.topk.TopKOptions;
 import java.util.List;
 
 /**
- * Runs the bundle's {@code model.onnx} in the reader's browser with onnxruntime-web: nothing is
- * uploaded. Every step around the model is classifier-core's Java compiled by TeaVM, the same
+ * Runs the bundle's {@code model.onnx} in the reader's browser, with Kodiak's own forward pass
+ * when it can run the model and with onnxruntime-web otherwise (the answer's {@code engine} says
+ * which): nothing is uploaded. Every step around the model is classifier-core's Java compiled by TeaVM, the same
  * code the server runs: the resize (Preprocessor.resize), the tensor (invert, rescale,
  * mean/std: Preprocessor.toTensor), softmax, top-k and unsure (TopKRanker).
  */
@@ -98,7 +99,7 @@ final class BrowserRuntime implements ModelRuntime {
         double prepared = Browser.now();
         model.session().run(tensor, model.shape(1), (scores, error) -> {
             if (scores == null) {
-                Browser.warn("onnxruntime-web failed: " + error);
+                Browser.warn(model.session().engine() + " failed: " + error);
                 listener.failure("The model failed in this browser. Please try again.", 0);
                 return;
             }
@@ -113,7 +114,7 @@ final class BrowserRuntime implements ModelRuntime {
             }
             Manifest m = model.manifest();
             listener.answer(Answer.of(m.name(), m.version(), m.modelSha256(), top, name(),
-                    prepared - start, inferred - prepared));
+                    model.session().engine(), prepared - start, inferred - prepared));
         });
     }
 }

@@ -14,10 +14,12 @@ import org.teavm.jso.JSObject;
 /**
  * Loads one bundle into the page, once, for every widget that shows it: {@code kodiak.json}
  * (read by core's ManifestReader, so the page accepts and refuses bundles in the JVM's words),
- * then {@code model.onnx} and onnxruntime-web side by side with their progress, then the checks
- * before first use: the file's sha256 against the manifest's ({@code files}) by SubtleCrypto,
- * and core's {@link ModelCheck} (one score per label; the bundle's {@link Probe}, PyTorch's
- * scores on two noise images, within tolerance) run once.
+ * then {@code model.onnx} with its progress, then the checks before first use: the file's sha256
+ * against the manifest's ({@code files}) by SubtleCrypto, and core's {@link ModelCheck} (one
+ * score per label; the bundle's {@link Probe}, PyTorch's scores on two noise images, within
+ * tolerance) run once. The model runs on Kodiak's own forward pass ({@link KodiakSession}) when
+ * that can read it and passes the probe; only otherwise is onnxruntime-web (3.6 MB of
+ * WebAssembly, gzipped) downloaded, and the same checks run on it.
  * The browser's HTTP cache keeps the files for later visits.
  */
 final class BundleLoader {
@@ -126,6 +128,27 @@ final class BundleLoader {
                     + "tools/export_bundle.py"));
             return;
         }
+        totals[0] = 0; // no onnxruntime-web to download unless the model needs it
+        Download.start(folder + file, limit, (bytes, total) -> {
+            loaded[1] = bytes;
+            totals[1] = total;
+            progressChanged();
+        }, (bytes, status, reason) -> {
+            if (bytes == null) {
+                fail(status == Download.TOO_BIG ? new LoadFailure(LoadFailure.Kind.TOO_BIG,
+                        "This model is too large to download into the page.", reason)
+                        : status == 0 ? network(reason)
+                        : new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier's model "
+                        + "file could not be found (HTTP " + status + ").", reason));
+                return;
+            }
+            checkSha256(file, bytes);
+        });
+    }
+
+    /** Loads onnxruntime-web for a model Kodiak's own forward pass cannot run. */
+    private void loadOrt() {
+        totals[0] = -1;
         runtime.load(new OrtRuntime.Listener() {
             @Override
             public void progress(double bytes, double total) {
@@ -144,21 +167,6 @@ final class BundleLoader {
             public void failed(LoadFailure reason) {
                 fail(reason);
             }
-        });
-        Download.start(folder + file, limit, (bytes, total) -> {
-            loaded[1] = bytes;
-            totals[1] = total;
-            progressChanged();
-        }, (bytes, status, reason) -> {
-            if (bytes == null) {
-                fail(status == Download.TOO_BIG ? new LoadFailure(LoadFailure.Kind.TOO_BIG,
-                        "This model is too large to download into the page.", reason)
-                        : status == 0 ? network(reason)
-                        : new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier's model "
-                        + "file could not be found (HTTP " + status + ").", reason));
-                return;
-            }
-            checkSha256(file, bytes);
         });
     }
 
@@ -196,7 +204,14 @@ final class BundleLoader {
 
     private void downloaded(JSObject bytes) {
         onnx = bytes;
-        createSession();
+        String file = modelFile;
+        status("Checking the model…");
+        KodiakSession own = KodiakSession.of(bytes, file);
+        if (own == null) {
+            loadOrt();
+        } else {
+            check(BrowserModel.of(manifest, own, Download.length(bytes)));
+        }
     }
 
     private void createSession() {
@@ -224,15 +239,24 @@ final class BundleLoader {
     private void check(BrowserModel candidate) {
         ModelCheck check = new ModelCheck(manifest, candidate.preprocessor(), chosen);
         int n = check.batchSize();
+        String engine = candidate.session().engine();
+        boolean own = engine.equals(KodiakSession.ENGINE);
         candidate.session().run(check.input(), candidate.shape(n), (scores, error) -> {
-            if (scores == null) {
-                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "The model fails in this "
-                        + "browser.", "onnxruntime-web: " + error));
+            String file = modelFile;
+            ModelCheck.Verdict verdict = scores == null ? null
+                    : check.judge(own ? "Kodiak's own forward pass" : engine, file, scores);
+            if (own && (verdict == null || !verdict.ok())) {
+                // a model the own forward pass reads but gets wrong: onnxruntime-web decides
+                Browser.warn(file + " runs on " + OrtSession.ENGINE + ": " + (verdict == null
+                        ? error : verdict.message()));
+                loadOrt();
                 return;
             }
-            String file = modelFile;
-            ModelCheck.Verdict verdict = check.judge(Manifest.RUNTIME_ONNXRUNTIME_WEB, file,
-                    scores);
+            if (scores == null) {
+                fail(new LoadFailure(LoadFailure.Kind.BROKEN, "The model fails in this "
+                        + "browser.", engine + ": " + error));
+                return;
+            }
             if (verdict.failure() == ModelCheck.Failure.LABEL_COUNT) {
                 fail(new LoadFailure(LoadFailure.Kind.BROKEN, "This model does not fit its "
                         + "description (it gives " + scores.length / n + " scores for "
@@ -248,6 +272,7 @@ final class BundleLoader {
             // what the probe cannot see, said as the JVM logs it when it opens the bundle
             ModelCheck.warning(manifest, chosen).ifPresent(Browser::warn);
             model = candidate;
+            onnx = null;
             loading = false;
             List<Listener> ready = List.copyOf(waiting);
             waiting.clear();

@@ -12,11 +12,9 @@ import org.teavm.jso.JSObject;
  * input name and returns its first output. Runs are queued, one at a time, because a session
  * serves every widget of the page that shows this model.
  */
-final class OrtSession {
-    /** Receives the scores, n rows one after another, or null with the runtime's reason. */
-    interface Scores {
-        void accept(float[] scores, String error);
-    }
+final class OrtSession implements ModelSession {
+    /** The engine's name in answers and messages. */
+    static final String ENGINE = "onnxruntime-web";
 
     @JSFunctor
     interface RunCallback extends JSObject {
@@ -43,9 +41,16 @@ final class OrtSession {
      * @param shape {@code {n, c, h, w}}
      * @param callback receives the scores
      */
-    void run(float[] batch, int[] shape, Scores callback) {
+    @Override
+    public void run(float[] batch, int[] shape, Scores callback) {
         queue.add(new Run(batch, shape, callback));
         next();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String engine() {
+        return ENGINE;
     }
 
     private void next() {

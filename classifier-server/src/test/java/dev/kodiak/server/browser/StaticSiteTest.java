@@ -49,7 +49,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The built blog ({@code site/target/_site}) on a plain static file server, with no Kodiak
  * process anywhere: the widget runs the bundles' {@code model.onnx} in headless Chromium and
  * answers as the JVM does, for every input-spec form (squish, crop, pad; RGB and L) and the
- * hard images (16-bit, transparent PNG, GIF and WebP, EXIF-rotated, RLE bitmaps).
+ * hard images (16-bit, transparent PNG, GIF and WebP, EXIF-rotated, RLE bitmaps). Every one of
+ * those bundles runs on Kodiak's own forward pass; a model with operators it lacks runs on
+ * onnxruntime-web.
  */
 class StaticSiteTest {
     static final String LIVE_POST = BlogTest.LIVE_POST;
@@ -100,6 +102,11 @@ class StaticSiteTest {
         JVM_INT8 = Classifier.open(dev.kodiak.core.ClassifierConfig.builder(
                 Fixtures.defaultBundle()).precision(dev.kodiak.core.bundle.Precision.INT8)
                 .build());
+        // operators Kodiak's own forward pass lacks (ReduceMean, Sqrt): onnxruntime-web runs it
+        copyBundle(Fixtures.bundle("tiny-nan"), test.resolve("bundles/tiny-nan"));
+        widgets.put("b-tiny-nan", Map.of("runtime", "browser", "bundle",
+                "/kodiak-test/bundles/tiny-nan/"));
+        JVM.put("tiny-nan", Classifier.open(Fixtures.bundle("tiny-nan")));
         // a model file damaged on its way: the manifest's sha256 no longer matches
         Path broken = test.resolve("bundles/broken");
         copyBundle(Fixtures.defaultBundle(), broken);
@@ -236,8 +243,8 @@ class StaticSiteTest {
                 widget.getAttribute("data-kodiak-state")));
         assertThat(fetched(browser), hasItem(containsString("/assets/models/fashion-mnist/"
                 + "model.onnx")));
-        assertThat(fetched(browser), hasItem(containsString("/assets/kodiak/ort/"
-                + "ort-wasm-simd-threaded.wasm")));
+        // Kodiak's own forward pass runs it: onnxruntime-web is never downloaded
+        assertThat(fetched(browser), not(hasItem(containsString("/assets/kodiak/ort/"))));
 
         // an example, answered in the page as on the JVM
         WebElement example = widget.findElements(By.cssSelector(".kodiak-example")).get(7);
@@ -249,6 +256,8 @@ class StaticSiteTest {
         Path file = Fixtures.root().resolve("site" + src.substring(host.origin().length()));
         assertSameAnswer(detail, jvmAnswer("fashion-mnist", file, new TopKOptions(3, 0.6f,
                 Set.of())), src);
+        assertThat(detail.getString("engine"), is("kodiak"));
+        assertThat(fetched(browser), not(hasItem(containsString("/assets/kodiak/ort/"))));
         assertThat(widget.findElement(By.cssSelector(".kodiak-status")).getText(),
                 containsString("on this device"));
         assertThat(severeConsoleMessages(browser), is(empty()));
@@ -278,6 +287,7 @@ class StaticSiteTest {
                     JsonObject detail = answer(classify(browser, widget, file), what);
                     assertSameAnswer(detail, jvmAnswer(bundle, file, new TopKOptions(10, 0f,
                             Set.of())), what);
+                    assertThat(what + ": engine", detail.getString("engine"), is("kodiak"));
                 } catch (AssertionError e) {
                     failures.add(e.getMessage());
                 }
@@ -286,6 +296,25 @@ class StaticSiteTest {
         assertThat("answers that differ from the JVM's", failures, is(empty()));
         assertThat(severeConsoleMessages(browser), is(empty()));
         assertThat("requests to other origins", otherOrigins(), is(empty()));
+    }
+
+    /**
+     * A model whose operators Kodiak's own forward pass lacks loads onnxruntime-web, which
+     * answers as the JVM does; the answer says which engine ran it.
+     */
+    @Test
+    void aModelTheOwnForwardPassCannotRunRunsOnOnnxRuntime() {
+        openWidgets();
+        WebElement widget = browser.findElement(By.id("b-tiny-nan"));
+        Path file = Fixtures.image("png-rgb8.png").path();
+        JsonObject detail = answer(classify(browser, widget, file), "tiny-nan");
+        assertSameAnswer(detail, jvmAnswer("tiny-nan", file, new TopKOptions(3, 0f,
+                Set.of())), "tiny-nan");
+        assertThat(detail.getString("runtime"), is("browser"));
+        assertThat(detail.getString("engine"), is("onnxruntime-web"));
+        assertThat(fetched(browser), hasItem(containsString("/assets/kodiak/ort/"
+                + "ort-wasm-simd-threaded.wasm")));
+        assertThat(severeConsoleMessages(browser), is(empty()));
     }
 
     /**
