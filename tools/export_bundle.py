@@ -102,6 +102,23 @@ PROBE_NOISE_MARGIN = 100
 PROBE_PARITY = 1e-5
 PROBE_MIN_TOLERANCE = 1e-20
 
+# int8: post-training static quantization (torch.ao FX graph mode, per-channel weights) exported
+# as ONNX Quantize/Dequantize pairs, which ONNX Runtime fuses into QLinearConv, QGemm, ... The
+# int8 model is an addition to the bundle: model.onnx and model.pt stay, and `precision` chooses.
+INT8_FILE = "model.int8.onnx"
+INT8_OPSET = 13  # torch 1.13 exports quantized operators at opset 13
+INT8_ENGINES = ("onednn", "qnnpack")  # Debian's torch 1.13 has no fbgemm
+INT8_THRESHOLD = 0.99  # the least top-1 agreement with fp32 an int8 model is written with
+INT8_CALIBRATION = 256  # the most calibration images used (evenly spread over the folder)
+# The int8 probe's rule: top-1 equal and every score within INT8_STEPS output steps of PyTorch's
+# int8 scores. ONNX Runtime rounds requantization differently from torch's onednn kernels: an
+# int8 output differs by up to 2 steps (measured in the spike of issue 22), so 3 leave a margin.
+# A float32 last layer's scores are not rounded to steps; they differ by the rounding of its
+# int8 input, less than one step (0.42 measured on the default model), so they get 1. A broken
+# model or an edited input spec moves the scores by more (the exporter lists edits it misses).
+INT8_STEPS = 3
+INT8_STEPS_FP32_LAST = 1
+
 STATS = {
     # torchvision / fastai imagenet_stats
     "imagenet": ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
@@ -526,7 +543,9 @@ def check_outputs(out, labels):
 
 
 def export_bundle(model, labels, spec, out_dir, name, version, output="logits", provenance=None,
-                  script=False, description="", formats=FORMATS, opset=ONNX_OPSET):
+                  script=False, description="", formats=FORMATS, opset=ONNX_OPSET,
+                  quantize=None, calibration=None, int8_validate=None, int8_engine="onednn",
+                  threshold=INT8_THRESHOLD, force=False, int8_last_layer="auto"):
     """Write `model` as a Kodiak bundle into `out_dir` (replaced whole, never half-written).
 
     model      a torch.nn.Module taking one (N, C, H, W) float32 tensor, returning (N, len(labels))
@@ -537,6 +556,9 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
     script     torch.jit.script instead of torch.jit.trace (for models with control flow)
     formats    which model files to write: "torchscript" (model.pt), "onnx" (model.onnx), or both
     opset      the ONNX opset (14 or later)
+    quantize   "int8" to add model.int8.onnx (see quantize_int8): needs `calibration`, a folder
+               of images; `int8_validate` (a labelled folder) measures fp32 and int8 accuracy
+               and agreement on it; below `threshold` agreement nothing is written unless `force`
     Returns the manifest as a dict.
     """
     formats = tuple(formats)
@@ -546,6 +568,12 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
         raise ExportError("opset must be 14 or later")
     if output not in ("logits", "probabilities"):
         raise ExportError(f"output must be logits or probabilities, not {output!r}")
+    if quantize not in (None, "int8"):
+        raise ExportError(f"quantize must be int8 (or None), not {quantize!r}")
+    if quantize and "onnx" not in formats:
+        raise ExportError("int8 is an ONNX model: formats must include onnx")
+    if quantize and not calibration:
+        raise ExportError("int8 needs calibration images: give --calibration FOLDER")
     labels = [str(label) for label in labels]
     if len(set(labels)) != len(labels) or not labels:
         raise ExportError("labels must be non-empty and unique")
@@ -589,6 +617,11 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
             "probe": make_probe(model, spec),
         }
         write_manifest(staging, manifest)
+        if quantize:
+            quantized, model_entry, provenance_entry = quantize_int8(
+                model, labels, spec, calibration, manifest["probe"], int8_validate, int8_engine,
+                threshold, force, last_layer_precision=int8_last_layer)
+            manifest = write_int8(staging, quantized, model_entry, provenance_entry)
         os.chmod(staging, 0o755)
         if os.path.exists(out_dir):
             shutil.rmtree(out_dir)
@@ -602,7 +635,8 @@ def export_bundle(model, labels, spec, out_dir, name, version, output="logits", 
 def write_manifest(directory, manifest):
     """Checksum every model file listed in the manifest and write kodiak.json atomically."""
     files = [m for m in (manifest["model"].get("file"),
-                         manifest["model"].get("onnx", {}).get("file")) if m]
+                         manifest["model"].get("onnx", {}).get("file"),
+                         manifest["model"].get("int8", {}).get("file")) if m]
     manifest.pop("files", None)  # last, after everything it checksums
     manifest["files"] = {f: sha256_of(os.path.join(directory, f)) for f in files}
     tmp = os.path.join(directory, MANIFEST + ".tmp")
@@ -622,6 +656,9 @@ def upgrade_bundle(bundle_dir, opset=ONNX_OPSET):
     ts = manifest["model"].get("file")
     if not ts:
         raise ExportError(f"{bundle_dir} has no TorchScript file to export ONNX from")
+    if "int8" in manifest["model"]:
+        raise ExportError(f"{bundle_dir} already has {manifest['model']['int8']['file']}, made "
+                          "by this exporter; there is nothing to upgrade")
     expected = manifest.get("files", {}).get(ts)
     if expected and sha256_of(os.path.join(bundle_dir, ts)) != expected:
         raise ExportError(f"{ts} does not match its sha256 in {MANIFEST}; refusing to upgrade "
@@ -691,13 +728,11 @@ def slug(label):
     return re.sub(r"[\W_]+", "-", label.lower()).strip("-")
 
 
-def validate(model, labels, spec, folder, batch=32):
-    """Top-1 accuracy of the eval() module on a labelled folder, each image through preprocess()
-    (the Python reference of the input spec): one sub-folder per label, named after it exactly or
-    as its slug, as `kodiak evaluate` reads it. Returns the provenance's accuracy entry and the
-    number of files PIL could not read (left out of the count)."""
+def labelled_items(labels, folder, option="--validate"):
+    """The images of a labelled folder as (path, label index): one sub-folder per label, named
+    after it exactly or as its slug, as `kodiak evaluate` reads it."""
     if not os.path.isdir(folder):
-        raise ExportError(f"--validate {folder} is not a folder")
+        raise ExportError(f"{option} {folder} is not a folder")
     by_name = {label: i for i, label in enumerate(labels)}
     by_slug = {}
     for i, label in enumerate(labels):
@@ -711,34 +746,329 @@ def validate(model, labels, spec, folder, batch=32):
         if index is None:
             unknown.append(name)
             continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            items += [(os.path.join(root, f), index) for f in sorted(files)
-                      if f.lower().endswith(IMAGE_SUFFIXES)]
+        items += [(f, index) for f in image_files(path)]
     if unknown:
-        raise ExportError(f"--validate {folder} has folders that are no label: {unknown}; the "
+        raise ExportError(f"{option} {folder} has folders that are no label: {unknown}; the "
                           f"labels are {labels[:5]}{' ...' if len(labels) > 5 else ''} "
                           f"(a folder is named after its label, or e.g. {slug(labels[0])!r} "
                           f"for {labels[0]!r})")
+    return items
+
+
+def image_files(folder):
+    """Every image file under a folder, in a stable order (hidden folders left out)."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in sorted(files)
+                  if f.lower().endswith(IMAGE_SUFFIXES)]
+    return found
+
+
+def tensor_batches(items, spec, batch=32):
+    """(tensor batch, the items it holds) through preprocess(), and the number of files PIL
+    could not read (left out), counted in the list `unreadable` holds at index 0."""
+    unreadable = [0]
+
+    def batches():
+        for start in range(0, len(items), batch):
+            tensors, kept = [], []
+            for item in items[start:start + batch]:
+                try:
+                    tensors.append(preprocess(item[0] if isinstance(item, tuple) else item, spec))
+                    kept.append(item)
+                except Exception:  # noqa: BLE001 - PIL raises many kinds for a file it cannot read
+                    unreadable[0] += 1
+            if tensors:
+                yield torch.cat(tensors), kept
+    return batches(), unreadable
+
+
+def validate(model, labels, spec, folder, batch=32):
+    """Top-1 accuracy of the eval() module on a labelled folder, each image through preprocess()
+    (the Python reference of the input spec): one sub-folder per label, named after it exactly or
+    as its slug, as `kodiak evaluate` reads it. Returns the provenance's accuracy entry and the
+    number of files PIL could not read (left out of the count)."""
+    items = labelled_items(labels, folder)
     model = model.eval()
-    correct = total = unreadable = 0
-    for start in range(0, len(items), batch):
-        tensors, truth = [], []
-        for path, index in items[start:start + batch]:
-            try:
-                tensors.append(preprocess(path, spec))
-                truth.append(index)
-            except Exception:  # noqa: BLE001 - PIL raises many kinds for a file it cannot read
-                unreadable += 1
-        if tensors:
-            with torch.no_grad():
-                top = model(torch.cat(tensors)).argmax(dim=1)
-            correct += int((top == torch.tensor(truth)).sum())
-            total += len(truth)
+    correct = total = 0
+    batches, unreadable = tensor_batches(items, spec, batch)
+    for x, kept in batches:
+        with torch.no_grad():
+            top = model(x).argmax(dim=1)
+        truth = torch.tensor([index for _, index in kept])
+        correct += int((top == truth).sum())
+        total += len(kept)
     if total == 0:
         raise ExportError(f"--validate {folder} has no readable images in its label folders")
     split = f"folder {os.path.basename(os.path.abspath(folder))}"
-    return {"metric": "top-1", "split": split, "correct": correct, "total": total}, unreadable
+    return {"metric": "top-1", "split": split, "correct": correct, "total": total}, unreadable[0]
+
+
+
+
+def onnx_backend_config():
+    """The native backend config without the fused Linear+ReLU pattern, which torch 1.13 cannot
+    export to ONNX (quantized::linear_relu): Linear and ReLU are quantized one after the other."""
+    from torch.ao.quantization.backend_config import BackendConfig, get_native_backend_config
+    config = BackendConfig("kodiak-onnx")
+    for pattern_config in get_native_backend_config().configs.values():
+        pattern = str(pattern_config.pattern) + str(getattr(pattern_config, "fused_module", ""))
+        if "inear" in pattern and "relu" in pattern.lower():
+            continue
+        config.set_backend_pattern_config(pattern_config)
+    return config
+
+
+def last_layer(model):
+    """The name of the model's last Linear or Conv layer: the one that makes the scores."""
+    name = None
+    for n, module in model.named_modules():
+        if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d, torch.nn.Conv1d)):
+            name = n
+    return name
+
+
+def quantize_module(model, calibration, engine="onednn", keep_fp32=None):
+    """Post-training static quantization of an eval() module through torch.fx: per-channel
+    weights and per-tensor activations as the engine's default qconfig says, observers fed the
+    calibration batches, `keep_fp32` (a module name) left in float32. Returns the converted
+    module, whose torch.onnx.export gives QuantizeLinear/DequantizeLinear pairs."""
+    import copy
+    import warnings
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    if engine not in INT8_ENGINES:
+        raise ExportError(f"the int8 engine must be one of {INT8_ENGINES} (Debian's torch has "
+                          f"no fbgemm), not {engine!r}")
+    if engine not in torch.backends.quantized.supported_engines:
+        raise ExportError(f"this torch ({torch.__version__}) has no quantized engine {engine!r}; "
+                          f"it has {torch.backends.quantized.supported_engines}")
+    torch.backends.quantized.engine = engine
+    mapping = get_default_qconfig_mapping(engine)
+    if keep_fp32:
+        mapping.set_module_name(keep_fp32, None)
+    backend = onnx_backend_config()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            prepared = prepare_fx(copy.deepcopy(model).eval(), mapping,
+                                  (calibration[0][:1],), backend_config=backend)
+        except Exception as e:  # torch.fx tracing errors come in many kinds
+            raise ExportError(f"int8 needs a module torch.fx can trace (no data-dependent "
+                              f"control flow in forward()); tracing failed: "
+                              f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        with torch.no_grad():
+            for x in calibration:
+                prepared(x)
+        return convert_fx(prepared, backend_config=backend)
+
+
+def output_step(quantized, name, calibration_scores):
+    """One output step of the int8 model: the scale of the last layer's int8 output when it is
+    quantized, else the scale an int8 output of the calibration scores' range would have (the
+    same rule as torch's MinMax observer: the range, zero included, over 255)."""
+    if name:
+        try:
+            scale = getattr(quantized.get_submodule(name), "scale", None)
+        except AttributeError:
+            scale = None
+        if scale is not None:
+            return float(scale)
+    low = min(0.0, float(calibration_scores.min()))
+    high = max(0.0, float(calibration_scores.max()))
+    return max(high - low, 1e-8) / 255.0
+
+
+def agreement(model, candidates, batches):
+    """Top-1 of the fp32 model against each candidate's on the same batches: per candidate
+    (agreeing images, summed |score difference|), the truth indices if labelled, the fp32
+    top-1 and each candidate's top-1."""
+    fp32_top, tops, errors, truth = [], [[] for _ in candidates], [0.0] * len(candidates), []
+    with torch.no_grad():
+        for x, kept in batches:
+            expected = model(x)
+            fp32_top.append(expected.argmax(dim=1))
+            for i, candidate in enumerate(candidates):
+                scores = candidate(x)
+                tops[i].append(scores.argmax(dim=1))
+                errors[i] += float((scores - expected).abs().mean(dim=1).sum())
+            truth += [item[1] if isinstance(item, tuple) and item[1] is not None else -1
+                      for item in kept]
+    fp32_top = torch.cat(fp32_top) if fp32_top else torch.zeros(0, dtype=torch.long)
+    tops = [torch.cat(t) if t else torch.zeros(0, dtype=torch.long) for t in tops]
+    return fp32_top, tops, errors, torch.tensor(truth, dtype=torch.long)
+
+
+def int8_probe(quantized, spec, probe, step, steps=INT8_STEPS):
+    """The int8 model's probe: PyTorch's int8 scores on the fp32 probe's noise images, the output
+    step and the tolerance in steps, and the spec fields whose edit the int8 rule (top-1 equal,
+    every score within steps x step) would not notice."""
+    source = probe.get("source")
+    source = (source["width"], source["height"]) if source else None
+    with torch.no_grad():
+        expected = quantized(probe_tensor(spec, probe["seeds"], source))
+    misses = []
+    for field, _, edited in spec_edits(spec):
+        if source is None and field in ("resize", "interpolation", "resize_shorter", "pad_fill"):
+            continue  # generator lcg32-pixels: the images are of the model's size, not resized
+        try:
+            with torch.no_grad():
+                out = quantized(probe_tensor(edited, probe["seeds"], source))
+        except Exception:  # noqa: BLE001 - the model refuses the edited input: noticed
+            continue
+        if out.shape != expected.shape:
+            continue
+        same_top = bool((out.argmax(dim=1) == expected.argmax(dim=1)).all())
+        if same_top and float((out - expected).abs().max()) <= steps * step:
+            misses.append(field)
+    return {"step": step, "steps": steps,
+            "outputs": [[float(v) for v in row] for row in expected],
+            "misses": list(dict.fromkeys(misses))}
+
+
+def quantize_int8(model, labels, spec, calibration, probe, validate_folder=None,
+                  engine="onednn", threshold=INT8_THRESHOLD, force=False,
+                  max_calibration=INT8_CALIBRATION, last_layer_precision="auto"):
+    """Quantize an eval() module to int8 and measure it against itself in fp32.
+
+    calibration      a folder of images (any layout; sub-folders are read too), each through the
+                     input spec as preprocess() takes it; at most `max_calibration`, evenly
+                     spread. Or (batches, description): tensors already through the input spec
+    probe            the fp32 bundle's probe entry: the int8 probe uses the same noise images
+    validate_folder  a labelled folder (as --validate reads it): fp32 and int8 accuracy and their
+                     top-1 agreement are measured on it; without one, the agreement is measured
+                     on the calibration images. Or (batches, truth, description): tensors
+                     through the input spec and a tensor of label indices
+    The last layer stays in float32 when that agrees better with the fp32 model (ties: the mean
+    score difference); `last_layer_precision` "int8" or "fp32" decides instead of measuring. Refuses (ExportError) when the agreement is below `threshold`, unless
+    `force`. Returns (quantized module, manifest model.int8 entry, provenance int8 entry)."""
+    if not 0 < threshold <= 1:
+        raise ExportError(f"the agreement threshold must be above 0 and at most 1, not {threshold}")
+    if isinstance(calibration, tuple):
+        calibration_batches, calibration_name = list(calibration[0]), calibration[1]
+        files = [(x, None) for x in calibration_batches]
+    else:
+        if not calibration or not os.path.isdir(calibration):
+            raise ExportError(f"--calibration {calibration} is not a folder of images")
+        files = image_files(calibration)
+        if len(files) > max_calibration:
+            files = [files[i * len(files) // max_calibration] for i in range(max_calibration)]
+        batches, unreadable = tensor_batches(files, spec, batch=16)
+        calibration_batches = [x for x, _ in batches]
+        calibration_name = f"folder {os.path.basename(os.path.abspath(calibration))}"
+        if not calibration_batches:
+            raise ExportError(f"--calibration {calibration} has no images PIL can read")
+    calibrated = sum(len(x) for x in calibration_batches)
+    model = model.eval()
+    with torch.no_grad():
+        calibration_scores = torch.cat([model(x) for x in calibration_batches])
+    if last_layer_precision not in ("auto", "int8", "fp32"):
+        raise ExportError(f"the last layer's precision must be auto, int8 or fp32, not "
+                          f"{last_layer_precision!r}")
+    last = last_layer(model)
+    candidates = []
+    if last_layer_precision != "fp32" or not last:
+        candidates.append(("int8", quantize_module(model, calibration_batches, engine)))
+    if last and last_layer_precision != "int8":
+        candidates.append(("fp32", quantize_module(model, calibration_batches, engine, last)))
+    if isinstance(validate_folder, tuple):
+        x, truth, split = validate_folder
+        batches = [(x[i:i + 256], [(None, int(t)) for t in truth[i:i + 256]])
+                   for i in range(0, len(x), 256)]
+    elif validate_folder:
+        items = labelled_items(labels, validate_folder)
+        split = f"folder {os.path.basename(os.path.abspath(validate_folder))}"
+        batches, _ = tensor_batches(items, spec)
+    elif isinstance(calibration, tuple):
+        batches = [(x, [None] * len(x)) for x in calibration_batches]
+        split = f"the {calibrated} calibration images ({calibration_name}; no validation set)"
+    else:
+        split = (f"the {calibrated} calibration images ({calibration_name}; no --validate "
+                 f"folder)")
+        batches, _ = tensor_batches(files, spec)
+    fp32_top, tops, errors, truth = agreement(model, [q for _, q in candidates], batches)
+    total = len(fp32_top)
+    if total == 0:
+        raise ExportError(f"{validate_folder or calibration} has no readable images to measure "
+                          "the int8 model on")
+    ranked = sorted(range(len(candidates)),
+                    key=lambda i: (-int((tops[i] == fp32_top).sum()), errors[i]))
+    best = ranked[0]
+    last_kind, quantized = candidates[best]
+    agree = int((tops[best] == fp32_top).sum())
+    entry = {"split": split, "total": total, "agree": agree,
+             "agreement": round(agree / total, 6)}
+    if validate_folder:
+        entry["fp32_correct"] = int((fp32_top == truth).sum())
+        entry["int8_correct"] = int((tops[best] == truth).sum())
+    entry.update({"engine": engine, "calibration": f"{calibrated} images of {calibration_name}",
+                  "last_layer": last_kind if last else "int8"})
+    if len(candidates) > 1:
+        other = 1 - best
+        entry["other_last_layer_agree"] = int((tops[other] == fp32_top).sum())
+    if agree / total < threshold and not force:
+        raise ExportError(f"the int8 model agrees with fp32 on {agree} of {total} images "
+                          f"({100 * agree / total:.2f}%), below the threshold "
+                          f"{100 * threshold:g}%; not writing {INT8_FILE} (calibrate with more "
+                          f"or more typical images, or pass --force to write it anyway)")
+    step = output_step(quantized, last if last_kind == "int8" else None, calibration_scores)
+    model_entry = {"file": INT8_FILE, "opset": INT8_OPSET, "threshold": threshold,
+                   "probe": int8_probe(quantized, spec, probe, step,
+                                       INT8_STEPS if last_kind == "int8" else INT8_STEPS_FP32_LAST)}
+    return quantized, model_entry, entry
+
+
+def write_int8(bundle_dir, quantized, model_entry, provenance_entry):
+    """Add model.int8.onnx and its manifest entries to a written bundle, in place: the file first,
+    the manifest last, so a failure leaves the bundle as it was."""
+    with open(os.path.join(bundle_dir, MANIFEST), encoding="utf-8") as f:
+        manifest = json.load(f)
+    spec = manifest["input"]
+    tmp = os.path.join(bundle_dir, INT8_FILE + ".tmp")
+    try:
+        export_onnx(quantized, blank_input(spec), tmp, INT8_OPSET)
+        os.replace(tmp, os.path.join(bundle_dir, INT8_FILE))
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    output = manifest["model"].pop("output")
+    manifest["model"]["int8"] = model_entry
+    manifest["model"]["output"] = output
+    manifest["provenance"]["int8"] = provenance_entry
+    write_manifest(bundle_dir, manifest)
+    return manifest
+
+
+def quantize_bundle(model, bundle_dir, calibration, validate_folder=None, engine="onednn",
+                    threshold=INT8_THRESHOLD, force=False, last_layer_precision="auto"):
+    """Add model.int8.onnx to an existing bundle made from `model` (an eval() torch.nn.Module:
+    int8 needs the Python module, which the bundle's TorchScript file is not). The module must
+    reproduce the bundle's probe, so that the int8 model is of the same weights. Returns the new
+    manifest."""
+    with open(os.path.join(bundle_dir, MANIFEST), encoding="utf-8") as f:
+        manifest = json.load(f)
+    if "onnx" not in manifest["model"]:
+        raise ExportError(f"{bundle_dir} has no model.onnx; run --upgrade {bundle_dir} first")
+    probe = manifest.get("probe")
+    if not probe:
+        raise ExportError(f"{bundle_dir} has no probe; run --upgrade {bundle_dir} first")
+    if "int8" in manifest["model"]:
+        raise ExportError(f"{bundle_dir} already has {manifest['model']['int8']['file']}")
+    spec = manifest["input"]
+    model = model.eval()
+    source = (probe["source"]["width"], probe["source"]["height"]) if "source" in probe else None
+    with torch.no_grad():
+        out = model(probe_tensor(spec, probe["seeds"], source))
+    expected = torch.tensor(probe["outputs"])
+    allowed = probe["tolerance"] * max(1.0, float(expected.abs().max()))
+    if out.shape != expected.shape or float((out - expected).abs().max()) > allowed:
+        raise ExportError(f"the module given does not reproduce the probe of {bundle_dir}: it is "
+                          "not the model the bundle was exported from (give the same weights)")
+    quantized, model_entry, provenance_entry = quantize_int8(
+        model, manifest["labels"], spec, calibration, probe, validate_folder, engine, threshold,
+        force, last_layer_precision=last_layer_precision)
+    return write_int8(bundle_dir, quantized, model_entry, provenance_entry)
 
 
 def human_size(size):
@@ -803,6 +1133,29 @@ def summary(manifest, out_dir, verb="wrote", labels_file=None, unreadable=0):
                      + (f"; {unreadable} file{'s' * (unreadable > 1)} PIL cannot read left out"
                         if unreadable else ""))
     warnings = []
+    int8 = manifest["model"].get("int8")
+    if int8:
+        measured = manifest["provenance"].get("int8", {})
+        fp32_file = manifest["model"]["onnx"]["file"]
+        line = (f"  int8      {int8['file']} {human_size(sizes[int8['file']])} "
+                f"({sizes[int8['file']] / sizes[fp32_file]:.2f}x {fp32_file}), last layer "
+                f"{measured.get('last_layer', 'int8')}: agrees with fp32 on "
+                f"{measured.get('agree')} of {measured.get('total')} images "
+                f"({100 * measured.get('agreement', 0):.2f}%) of {measured.get('split')}")
+        if "int8_correct" in measured:
+            line += (f"; accuracy fp32 {100 * measured['fp32_correct'] / measured['total']:.2f}%"
+                     f", int8 {100 * measured['int8_correct'] / measured['total']:.2f}%")
+        probe = int8["probe"]
+        line += (f"; probe: top-1 equal and within {probe['steps']} steps of "
+                 f"{probe['step']:.3g}")
+        if probe.get("misses"):
+            line += f"; MISSES an edit of {', '.join(probe['misses'])}"
+        lines.append(line)
+        if measured.get("agreement", 1) < int8.get("threshold", INT8_THRESHOLD):
+            warnings.append(f"WARNING: {int8['file']} agrees with fp32 on only "
+                            f"{100 * measured['agreement']:.2f}% of the images, below the "
+                            f"threshold {100 * int8.get('threshold', INT8_THRESHOLD):g}% "
+                            "(written with --force); precision auto will not choose it")
     onnx = manifest["model"].get("onnx", {}).get("file")
     if onnx and sizes[onnx] > WIDGET_AUTO_LIMIT:
         warnings.append(f"WARNING: {onnx} is {human_size(sizes[onnx])}, over the blog widget's "
@@ -816,13 +1169,15 @@ def summary(manifest, out_dir, verb="wrote", labels_file=None, unreadable=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Export a torchvision model or a saved "
                                      "torch.nn.Module to a Kodiak bundle.")
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--torchvision", metavar="ARCH",
                         help="a torchvision.models constructor, e.g. resnet18, efficientnet_b2")
     source.add_argument("--module", metavar="FILE",
                         help="a whole module saved with torch.save(model, FILE)")
-    source.add_argument("--upgrade", metavar="BUNDLE",
-                        help="add model.onnx and the probe to an existing bundle, in place")
+    parser.add_argument("--upgrade", metavar="BUNDLE",
+                        help="add model.onnx and the probe to an existing bundle, in place; "
+                        "with --quantize int8, add model.int8.onnx (then give the bundle's "
+                        "model as --module or --torchvision with --state-dict)")
     parser.add_argument("--state-dict", help="weights for --torchvision (default: random weights)")
     parser.add_argument("--labels", help="text file, one label per line, in output order")
     parser.add_argument("--out", help="bundle directory to write")
@@ -846,6 +1201,22 @@ def main(argv=None):
     parser.add_argument("--formats", default=",".join(FORMATS),
                         help="model files to write: torchscript, onnx or both (default)")
     parser.add_argument("--opset", type=int, default=ONNX_OPSET, help="ONNX opset (14 or later)")
+    parser.add_argument("--quantize", choices=("int8",),
+                        help="also write model.int8.onnx: post-training static quantization, "
+                        "measured against the fp32 model (needs --calibration)")
+    parser.add_argument("--calibration", metavar="FOLDER",
+                        help="images that calibrate the int8 model's activation ranges (at most "
+                        f"{INT8_CALIBRATION}, evenly spread; sub-folders are read too)")
+    parser.add_argument("--int8-engine", default="onednn", choices=INT8_ENGINES,
+                        help="torch's quantized engine (default onednn)")
+    parser.add_argument("--agreement", type=float, default=INT8_THRESHOLD,
+                        help="the least top-1 agreement of int8 with fp32 to write it "
+                        f"(default {INT8_THRESHOLD})")
+    parser.add_argument("--int8-last-layer", default="auto", choices=("auto", "int8", "fp32"),
+                        help="auto: the last layer stays fp32 when that agrees better with fp32 "
+                        "(both are measured); int8 or fp32 decide without measuring")
+    parser.add_argument("--force", action="store_true",
+                        help="write model.int8.onnx even below the agreement threshold")
     args = parser.parse_args(argv)
     try:
         lines, warnings = run(parser, args)
@@ -860,24 +1231,45 @@ def main(argv=None):
         print(warning, file=sys.stderr)
 
 
+def load_model(args, labels):
+    """The module --torchvision (with --state-dict) or --module names."""
+    if args.torchvision:
+        return load_torchvision(args.torchvision, labels, args.state_dict)
+    model = torch.load(args.module, map_location="cpu")
+    if not isinstance(model, torch.nn.Module):
+        raise ExportError(f"{args.module} holds {type(model).__name__!r}, not a module saved "
+                          "with torch.save(model, FILE); for a state dict give "
+                          "--torchvision ARCH --state-dict FILE")
+    return model
+
+
 def run(parser, args):
     """The command line's work: (summary lines, warnings)."""
+    if args.quantize and not args.calibration:
+        parser.error("--quantize int8 needs --calibration FOLDER (images like those the model "
+                     "will see)")
+    if args.upgrade and args.quantize:
+        if not (args.module or args.torchvision):
+            parser.error("--upgrade --quantize int8 needs the bundle's model as --module FILE "
+                         "or --torchvision ARCH --state-dict FILE: torch quantizes the Python "
+                         "module, not the TorchScript file")
+        with open(os.path.join(args.upgrade, MANIFEST), encoding="utf-8") as f:
+            labels = json.load(f)["labels"]
+        manifest = quantize_bundle(load_model(args, labels), args.upgrade, args.calibration,
+                                   args.validate, args.int8_engine, args.agreement, args.force,
+                                   args.int8_last_layer)
+        return summary(manifest, args.upgrade, verb="upgraded")
     if args.upgrade:
         manifest = upgrade_bundle(args.upgrade, args.opset)
         return summary(manifest, args.upgrade, verb="upgraded")
+    if not (args.module or args.torchvision):
+        parser.error("one of --torchvision, --module or --upgrade is required")
     if not args.labels or not args.out:
         parser.error("--labels and --out are required unless --upgrade")
 
     with open(args.labels, encoding="utf-8") as f:
         labels = [line.strip() for line in f if line.strip()]
-    if args.torchvision:
-        model = load_torchvision(args.torchvision, labels, args.state_dict)
-    else:
-        model = torch.load(args.module, map_location="cpu")
-        if not isinstance(model, torch.nn.Module):
-            raise ExportError(f"{args.module} holds {type(model).__name__!r}, not a module saved "
-                              "with torch.save(model, FILE); for a state dict give "
-                              "--torchvision ARCH --state-dict FILE")
+    model = load_model(args, labels)
     width, height = (args.size * 2)[:2]
     mean, std = args.mean, None
     if mean not in STATS:
@@ -901,7 +1293,10 @@ def run(parser, args):
     manifest = export_bundle(model, labels, spec, args.out, name, args.version,
                              output=args.output, provenance=provenance, script=args.script,
                              formats=[f.strip() for f in args.formats.split(",") if f.strip()],
-                             opset=args.opset)
+                             opset=args.opset, quantize=args.quantize,
+                             calibration=args.calibration, int8_validate=args.validate,
+                             int8_engine=args.int8_engine, threshold=args.agreement,
+                             force=args.force, int8_last_layer=args.int8_last_layer)
     return summary(manifest, args.out, labels_file=args.labels, unreadable=unreadable)
 
 

@@ -9,6 +9,11 @@ the 4000x3000 JPEG again with EXIF orientation 6, as a phone held upright stores
 --images-only writes the photos and skips the models.
 
 Weights are random (seeded), the models are in eval mode and traced; only their speed matters.
+Each bundle also gets model.int8.onnx (tools/export_bundle.py's post-training static
+quantization, calibrated on the 224x224 and 640x480 photos, every layer int8 as in issue 22's
+spike, written with force: random weights agree with nothing), so that Int8ForwardBench measures
+int8 against fp32. A bundle made before int8 gets it
+added in place (the seeded weights are made again; quantize_bundle checks they are the same).
 They are too large for git (45 MB and 36 MB), so the benchmarks call this script when the
 bundles are missing. Needs Debian's python3-torch and python3-torchvision.
 
@@ -25,7 +30,7 @@ import torchvision
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
-from export_bundle import export_bundle, input_spec  # noqa: E402
+from export_bundle import export_bundle, input_spec, quantize_bundle  # noqa: E402
 
 LABELS = [f"class-{i:03d}" for i in range(1000)]
 MODELS = {
@@ -71,15 +76,25 @@ def main():
     make_images(os.path.join(os.path.dirname(os.path.abspath(args.out)), "images"))
     if args.images_only:
         return
+    images = os.path.join(os.path.dirname(os.path.abspath(args.out)), "images")
     for name in args.models:
         factory, spec = MODELS[name]
         torch.manual_seed(0)
         model = factory(num_classes=len(LABELS)).eval()
         out = os.path.join(args.out, name)
-        export_bundle(model, LABELS, spec, out, name.replace("_", "-"), "0.0.0-random",
-                      provenance={"dataset": "none: random weights, for benchmarks only",
-                                  "architecture": f"torchvision.models.{name}"},
-                      description=f"torchvision {name} with random weights (benchmarks only)")
+        if not os.path.exists(os.path.join(out, "model.onnx")):
+            export_bundle(model, LABELS, spec, out, name.replace("_", "-"), "0.0.0-random",
+                          provenance={"dataset": "none: random weights, for benchmarks only",
+                                      "architecture": f"torchvision.models.{name}"},
+                          description=f"torchvision {name} with random weights (benchmarks "
+                                      "only)")
+        if not os.path.exists(os.path.join(out, "model.int8.onnx")):
+            from export_bundle import preprocess
+            photos = [os.path.join(images, f) for f in ("photo-224x224.jpg", "photo-640x480.jpg",
+                                                        "photo-640x480.png", "photo-640x480.webp")]
+            batch = torch.cat([preprocess(p, spec) for p in photos])
+            quantize_bundle(model, out, ([batch], "4 benchmark photos"), force=True,
+                            last_layer_precision="int8")
         print(f"wrote {out}")
 
 

@@ -35,6 +35,7 @@ final class Inputs {
         Path bundle = root().resolve("benchmarks/models").resolve(name.replace('-', '_'));
         ensure(bundle.resolve("kodiak.json"), false);
         ensure(bundle.resolve("model.onnx"), false); // bundles made before ONNX was exported
+        ensure(bundle.resolve("model.int8.onnx"), false); // and before int8
         return bundle;
     }
 

@@ -18,6 +18,9 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
 
     /** The ratios Kodiak tracks; those with a budget are enforced by {@link Guard}. */
     static final List<Ratio> ALL = List.of(
+            int8("resnet18", 1, "ResNet-18"), int8("resnet18", 8, "ResNet-18"),
+            int8("efficientnet-b2", 1, "EfficientNet-B2"),
+            int8("efficientnet-b2", 8, "EfficientNet-B2"),
             new Ratio("in-server-over-standalone-forward.resnet18.onnxruntime",
                     "Forward pass in the server / standalone (ResNet-18, ONNX Runtime; paired)",
                     "InServerForwardBench.measureInServerThenStandalone"
@@ -118,5 +121,14 @@ record Ratio(String key, String title, String numerator, double numeratorDivisor
             return Optional.empty();
         }
         return Optional.of(top / numeratorDivisor / bottom);
+    }
+
+    /** int8 forward over fp32 forward of one bundle, paired in {@link Int8ForwardBench}. */
+    private static Ratio int8(String model, int batch, String name) {
+        String id = "Int8ForwardBench.measureInt8ThenFp32[batch=" + batch + ",model=" + model
+                + "]";
+        return new Ratio("int8-over-fp32-forward." + model + ".batch" + batch, "int8 forward / "
+                + "fp32 forward (" + name + ", batch " + batch + ", ONNX Runtime; paired)",
+                id + ":int8", 1, id + ":fp32");
     }
 }

@@ -45,6 +45,11 @@ public final class SideBySide {
         // the defaults (engine auto: ONNX Runtime), then the alternatives they were chosen from
         KODIAK.put("defaults", Map.of());
         KODIAK.put("libtorch", Map.of("KODIAK_ENGINE", "pytorch"));
+        // the bundle's model.int8.onnx (issue 22), with the defaults and with the best fp32 row's
+        KODIAK.put("int8", Map.of("KODIAK_PRECISION", "int8"));
+        KODIAK.put("int8, 2 workers x 1 thread, batches of 1", Map.of("KODIAK_PRECISION",
+                "int8", "KODIAK_BATCHING_WORKERS", "2", "KODIAK_THREADS_INTRA_OP", "1",
+                "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
         KODIAK.put("1 worker x 2 threads, batches of 1", Map.of("KODIAK_BATCHING_WORKERS", "1",
                 "KODIAK_THREADS_INTRA_OP", "2", "KODIAK_BATCHING_MAX_BATCH_SIZE", "1"));
         KODIAK.put("2 workers x 1 thread, batches of 1", Map.of("KODIAK_BATCHING_WORKERS", "2",
@@ -218,8 +223,10 @@ public final class SideBySide {
                 + "alternating a 640x480 and a 224x224 JPEG. Python: `tools/python_endpoint.py` "
                 + "(PIL preprocessing, torch " + "1.13 from Debian, `http.server`, "
                 + Engine.THREADS + " torch threads). Kodiak: the server with its defaults "
-                + "(engine auto, which is ONNX Runtime for this bundle), with engine libtorch, "
-                + "and with the thread and batching choices the defaults were picked from. Each "
+                + "(engine auto, which is ONNX Runtime for this bundle, and precision fp32), "
+                + "with engine libtorch, with the bundle's int8 model (`model.int8.onnx`, "
+                + "`kodiak.precision: int8`; Python runs fp32), and with the thread and batching "
+                + "choices the defaults were picked from. Each "
                 + "server first answers " + WARM_UP + " requests unmeasured (steady state is "
                 + "compared). The servers take turns, " + ROUNDS + " rounds each, and each row pools its "
                 + "rounds; the load client shares the machine. "

@@ -1,6 +1,7 @@
 package dev.kodiak.cli;
 
 import dev.kodiak.core.Classifier;
+import dev.kodiak.core.bundle.Precision;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,6 +45,12 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "how many top losses to show; default ${DEFAULT-VALUE}")
     int topLosses;
 
+    @Option(names = "--compare", paramLabel = "PRECISION",
+            converter = ModelOptions.PrecisionConverter.class,
+            description = "also classify with the bundle's model of this precision (fp32 or "
+                    + "int8) and report both accuracies and the images they disagree on")
+    Precision compare;
+
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;
 
@@ -74,13 +81,55 @@ final class EvaluateCommand implements Callable<Integer> {
                     (file, bytes) -> classifier.stages().prepare(bytes));
             List<Evaluation.Sample> losses = evaluation.topLosses(topLosses);
             print(evaluation);
+            stdout.println("Precision " + classifier.precision() + " (" + classifier.engine()
+                    + ")");
+            Comparison comparison = compare == null ? null
+                    : compare(classifier, files, evaluation);
             Files.createDirectories(out);
-            write(out.resolve("report.json"), EvaluationReport.json(evaluation,
-                    classifier.manifest(), root, losses));
-            write(out.resolve("report.html"), EvaluationReport.html(evaluation,
-                    classifier.manifest(), root, losses, 112));
+            String json = EvaluationReport.json(evaluation, classifier.manifest(), root, losses);
+            String html = EvaluationReport.html(evaluation, classifier.manifest(), root, losses,
+                    112);
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json)
+                    .getAsJsonObject();
+            o.getAsJsonObject("model").addProperty("precision", classifier.precision().id());
+            json = new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+                    .serializeNulls().create().toJson(o) + "\n";
+            if (comparison != null) {
+                o.add("compare", comparison.json());
+                json = new com.google.gson.GsonBuilder().setPrettyPrinting()
+                        .disableHtmlEscaping().serializeNulls().create().toJson(o) + "\n";
+                html = html.replace("<h2>Confusion matrix</h2>", comparison.html(root, 112)
+                        + "<h2>Confusion matrix</h2>");
+            }
+            write(out.resolve("report.json"), json);
+            write(out.resolve("report.html"), html);
             stdout.println("Wrote " + out.resolve("report.html") + " and report.json");
             return Exit.OK;
+        }
+    }
+
+    /** {@code --compare}: the same files through the bundle's model of the other precision. */
+    private Comparison compare(Classifier first, Map<Path, Integer> files, Evaluation main)
+            throws Exception {
+        Precision mine = first.precision();
+        if (compare == Precision.AUTO || compare == mine) {
+            throw new CommandException(Exit.USAGE, "--compare needs the other precision than "
+                    + "the one evaluated (" + mine + "): "
+                    + (mine == Precision.INT8 ? "fp32" : "int8"));
+        }
+        try (Classifier other = model.open(compare)) {
+            Evaluation compared = Scoring.score(other, files, model.batch,
+                    Progress.forPeople(stderr, "compare", files.size(), quiet),
+                    (file, bytes) -> other.stages().prepare(bytes));
+            Comparison c = Comparison.of(mine, compare, main, compared);
+            stdout.println(c.line());
+            for (Comparison.Disagreement d : c.disagreements()) {
+                stdout.println("  " + d.path() + ": " + mine + " "
+                        + main.labels().get(d.mine()) + ", " + compare + " "
+                        + main.labels().get(d.theirs()) + " (actual "
+                        + main.labels().get(d.actual()) + ")");
+            }
+            return c;
         }
     }
 

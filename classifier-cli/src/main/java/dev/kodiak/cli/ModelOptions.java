@@ -3,6 +3,7 @@ package dev.kodiak.cli;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.infer.InferenceEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,12 @@ public final class ModelOptions {
                     + "onnxruntime or pytorch; default ${DEFAULT-VALUE}")
     InferenceEngine engine;
 
+    @Option(names = "--precision", paramLabel = "PRECISION",
+            defaultValue = "${env:KODIAK_PRECISION:-fp32}", converter = PrecisionConverter.class,
+            description = "fp32, int8 (the bundle's model.int8.onnx) or auto (int8 when it "
+                    + "measured well and this CPU has int8 dot products); default ${DEFAULT-VALUE}")
+    Precision precision;
+
     /** Made by picocli, as a mixin of a command. */
     public ModelOptions() {
     }
@@ -47,6 +54,19 @@ public final class ModelOptions {
     /** @return images per forward pass ({@code --batch}) */
     public int batch() {
         return batch;
+    }
+
+    /** @return the precision asked for ({@code --precision}) */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Reads {@code --precision} with core's rules and message. */
+    static final class PrecisionConverter implements CommandLine.ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            return Precision.parse(value);
+        }
     }
 
     /** Reads {@code --engine} with core's rules and message. */
@@ -65,13 +85,25 @@ public final class ModelOptions {
      *     {@link Exit#BUNDLE} when the bundle cannot be used
      */
     public Classifier open() {
+        return open(precision);
+    }
+
+    /**
+     * Opens the bundle with another precision than {@code --precision} (evaluate's
+     * {@code --compare}).
+     *
+     * @param wanted the precision
+     * @return a ready classifier; the caller closes it
+     * @throws CommandException as {@link #open()}
+     */
+    public Classifier open(Precision wanted) {
         if (batch < 1) {
             throw new CommandException(Exit.USAGE, "--batch must be at least 1, not " + batch);
         }
         Path chosen = bundle != null ? bundle : installed();
         try {
             return Classifier.open(ClassifierConfig.builder(chosen).maxBatchSize(batch)
-                    .engine(engine).build());
+                    .engine(engine).precision(wanted).build());
         } catch (BundleException e) {
             if (bundle != null && !Files.exists(bundle)) {
                 Path cwd = Path.of("").toAbsolutePath();

@@ -121,6 +121,58 @@ public class CliTest {
         }
     }
 
+    /**
+     * {@code --precision int8 --compare fp32}: both accuracies, and each image they disagree on
+     * is one the two models really label differently.
+     */
+    @Test
+    void evaluateComparesPrecisionsAndListsTheirDisagreements() throws Exception {
+        Path folder = TestFolders.fashion(tmp.resolve("data"), 2000);
+        Path out = tmp.resolve("report");
+        Run run = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--precision", "int8", "--compare", "fp32",
+                "--out", out.toString(), "-q");
+        assertThat(run.err(), run.exit(), is(Exit.OK));
+        assertThat(run.out(), containsString("Precision int8 (onnxruntime)"));
+        Run fp32 = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--out", tmp.resolve("fp32").toString(), "-q");
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("report.json")))
+                .getAsJsonObject();
+        assertThat(report.getAsJsonObject("model").get("precision").getAsString(), is("int8"));
+        JsonObject compare = report.getAsJsonObject("compare");
+        int fp32Correct = JsonParser.parseString(Files.readString(tmp.resolve("fp32")
+                .resolve("report.json"))).getAsJsonObject().get("correct").getAsInt();
+        assertThat(fp32.err(), compare.get("compared_correct").getAsInt(), is(fp32Correct));
+        JsonArray disagreements = compare.getAsJsonArray("disagreements");
+        assertThat(compare.get("agree").getAsInt() + disagreements.size(), is(2000));
+        assertThat(run.out(), containsString("same top-1 on " + compare.get("agree").getAsInt()
+                + " of 2000 images"));
+        try (dev.kodiak.core.Classifier int8 = dev.kodiak.core.Classifier.open(
+                dev.kodiak.core.ClassifierConfig.builder(Fixtures.defaultBundle()).precision(
+                        dev.kodiak.core.bundle.Precision.INT8).build());
+                dev.kodiak.core.Classifier full = dev.kodiak.core.Classifier.open(
+                        Fixtures.defaultBundle())) {
+            for (var d : disagreements) {
+                byte[] image = Files.readAllBytes(Path.of(d.getAsJsonObject().get("path")
+                        .getAsString()));
+                assertThat(int8.classify(image).top().label(),
+                        is(d.getAsJsonObject().get("int8").getAsString()));
+                assertThat(full.classify(image).top().label(),
+                        is(d.getAsJsonObject().get("fp32").getAsString()));
+            }
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        String section = html.substring(html.indexOf("id=\"disagreements\""));
+        section = section.substring(0, section.indexOf("</div>"));
+        assertThat(section.split("<img ", -1).length - 1, is(disagreements.size()));
+        Run same = run("evaluate", folder.toString(), "--bundle",
+                Fixtures.defaultBundle().toString(), "--compare", "fp32", "--out",
+                tmp.resolve("same").toString(), "-q");
+        assertThat(same.exit(), is(Exit.USAGE));
+        assertThat(same.err(), containsString("--compare needs the other precision than the one "
+                + "evaluated (fp32): int8"));
+    }
+
     /** Dress has no image in the folder and none is taken for one: its figures are undefined. */
     @Test
     void evaluateShowsADashForWhatAClassWithoutImagesCannotHave() throws Exception {

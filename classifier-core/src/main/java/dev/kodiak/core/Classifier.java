@@ -2,16 +2,19 @@ package dev.kodiak.core;
 
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Int8Model;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelCheck;
 import dev.kodiak.core.bundle.ModelFormat;
 import dev.kodiak.core.bundle.ModelOutput;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.bundle.Probe;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.infer.InferenceEngine;
 import dev.kodiak.core.infer.InferenceException;
 import dev.kodiak.core.infer.InferenceModel;
+import dev.kodiak.core.infer.Int8Support;
 import dev.kodiak.core.infer.OnnxModel;
 import dev.kodiak.core.infer.TorchModel;
 import dev.kodiak.core.preprocess.InputSpec;
@@ -51,11 +54,14 @@ public final class Classifier implements AutoCloseable {
     private final ClassifierConfig config;
     private final Stages stages;
     private final int[] shape;
+    private final Precision precision;
 
-    private Classifier(Bundle bundle, InferenceModel model, ClassifierConfig config) {
+    private Classifier(Bundle bundle, InferenceModel model, ClassifierConfig config,
+            Precision precision) {
         this.bundle = bundle;
         this.model = model;
         this.config = config;
+        this.precision = precision;
         Manifest manifest = bundle.manifest();
         InputSpec spec = manifest.input();
         this.stages = new Stages(manifest.name(), model, config.maxBatchSize(),
@@ -94,15 +100,20 @@ public final class Classifier implements AutoCloseable {
         boolean opened = false;
         InferenceEngine engine = InferenceEngine.AUTO;
         try {
-            engine = engine(config.engine(), bundle);
-            if (engine == InferenceEngine.ONNXRUNTIME) {
+            Precision precision = precision(config, bundle, Int8Support.detect());
+            engine = precision == Precision.INT8 ? InferenceEngine.ONNXRUNTIME
+                    : engine(config.engine(), bundle);
+            if (precision == Precision.INT8) {
+                file = bundle.directory().resolve(bundle.manifest().int8().orElseThrow().file());
+                model = OnnxModel.load(file, config.threads());
+            } else if (engine == InferenceEngine.ONNXRUNTIME) {
                 file = bundle.modelFile(ModelFormat.ONNX).orElseThrow();
                 model = OnnxModel.load(file, config.threads());
             } else {
                 file = bundle.modelFile(ModelFormat.TORCHSCRIPT).orElseThrow();
                 model = TorchModel.load(file, config.threads());
             }
-            Classifier classifier = new Classifier(bundle, model, config);
+            Classifier classifier = new Classifier(bundle, model, config, precision);
             classifier.stages.validate(config.defaults());
             classifier.checkModel(file);
             opened = true;
@@ -122,6 +133,75 @@ public final class Classifier implements AutoCloseable {
                 close(model, bundle);
             }
         }
+    }
+
+    /**
+     * The precision to open: {@code INT8} when asked for (the bundle must have it, and the
+     * engine must be ONNX Runtime), {@code FP32} when asked for, and for {@code AUTO} int8 only
+     * when the bundle has it, its stored agreement is at or above its threshold, the engine may
+     * be ONNX Runtime and the CPU runs int8 fast. Logs the choice and its reason.
+     *
+     * @param config the configuration
+     * @param bundle the opened bundle
+     * @param cpu what the CPU offers
+     * @return {@code FP32} or {@code INT8}
+     * @throws BundleException {@code RUNTIME_NOT_SERVED} for int8 on a bundle without it, or
+     *     with engine pytorch
+     */
+    static Precision precision(ClassifierConfig config, Bundle bundle, Int8Support cpu)
+            throws BundleException {
+        Manifest manifest = bundle.manifest();
+        Int8Model int8 = manifest.int8().orElse(null);
+        Path manifestFile = bundle.directory().resolve(Manifest.FILE_NAME);
+        Precision wanted = config.precision();
+        String why;
+        Precision chosen;
+        if (wanted == Precision.INT8) {
+            if (int8 == null) {
+                throw new BundleException(BundleException.Problem.RUNTIME_NOT_SERVED,
+                        manifestFile, "Bundle '" + manifest.name() + "' has no int8 model; "
+                        + "choose precision fp32 or auto, or add model.int8.onnx with "
+                        + "tools/export_bundle.py --upgrade BUNDLE --quantize int8 "
+                        + "--calibration FOLDER");
+            }
+            if (config.engine() == InferenceEngine.PYTORCH) {
+                throw new BundleException(BundleException.Problem.RUNTIME_NOT_SERVED,
+                        manifestFile, "The int8 model of bundle '" + manifest.name() + "' is "
+                        + "ONNX and runs on ONNX Runtime only, not on engine pytorch; choose "
+                        + "engine auto or onnxruntime, or precision fp32");
+            }
+            chosen = Precision.INT8;
+            why = "asked for";
+        } else if (wanted == Precision.FP32) {
+            chosen = Precision.FP32;
+            why = "asked for";
+        } else if (int8 == null) {
+            chosen = Precision.FP32;
+            why = "the bundle has no int8 model";
+        } else if (config.engine() == InferenceEngine.PYTORCH
+                || !manifest.serves(Manifest.RUNTIME_ONNXRUNTIME)) {
+            chosen = Precision.FP32;
+            why = "the int8 model runs on ONNX Runtime only and the engine is pytorch";
+        } else if (int8.agreement().isEmpty()) {
+            chosen = Precision.FP32;
+            why = "the int8 model's agreement with fp32 was never measured";
+        } else if (int8.agreement().get().value() < int8.threshold()) {
+            Int8Model.Agreement a = int8.agreement().get();
+            chosen = Precision.FP32;
+            why = "the int8 model agrees with fp32 on " + a.agree() + " of " + a.total()
+                    + " images, below its threshold " + int8.threshold();
+        } else if (!cpu.fast()) {
+            chosen = Precision.FP32;
+            why = cpu.reason();
+        } else {
+            Int8Model.Agreement a = int8.agreement().get();
+            chosen = Precision.INT8;
+            why = "it agrees with fp32 on " + a.agree() + " of " + a.total() + " images and "
+                    + cpu.reason();
+        }
+        LOG.log(System.Logger.Level.INFO, "{0}: precision {1} ({2}: {3})", manifest.name(),
+                chosen, wanted, why);
+        return chosen;
     }
 
     /** The engine to use: the configured one if the bundle serves it, ONNX Runtime for auto. */
@@ -170,7 +250,7 @@ public final class Classifier implements AutoCloseable {
                     + "height to what the model was traced with. Engine said: "
                     + e.getMessage(), e);
         }
-        ModelCheck check = new ModelCheck(manifest, stages.preprocessor());
+        ModelCheck check = new ModelCheck(manifest, stages.preprocessor(), precision);
         String runtime = model.engine().toString();
         try {
             if (manifest.probe().isPresent()) { // else the check's input is the blank tensor
@@ -192,7 +272,8 @@ public final class Classifier implements AutoCloseable {
                     verdict.difference() == null ? manifestFile : file, verdict.message());
         }
         LOG.log(System.Logger.Level.DEBUG, verdict.message());
-        ModelCheck.warning(manifest).ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+        ModelCheck.warning(manifest, precision).ifPresent(w -> LOG.log(System.Logger.Level.WARNING,
+                w));
         for (int i = 1; i < config.warmupRuns(); i++) {
             try {
                 model.forward(new float[spec.tensorSize()], 1, shape);
@@ -201,9 +282,9 @@ public final class Classifier implements AutoCloseable {
                         e.getMessage(), e);
             }
         }
-        LOG.log(System.Logger.Level.DEBUG, "opened {0} {1} with {2} ({3} labels, input {4})",
-                manifest.name(), manifest.version(), model.engine(), manifest.labels().size(),
-                spec);
+        LOG.log(System.Logger.Level.DEBUG, "opened {0} {1} with {2}, {3} ({4} labels, input {5})",
+                manifest.name(), manifest.version(), model.engine(), precision,
+                manifest.labels().size(), spec);
     }
 
     /**
@@ -213,6 +294,16 @@ public final class Classifier implements AutoCloseable {
      */
     public InferenceEngine engine() {
         return model.engine();
+    }
+
+    /**
+     * Returns which of the bundle's models answers.
+     *
+     * @return {@link Precision#FP32} or {@link Precision#INT8} (never {@code AUTO}: decided at
+     *     open)
+     */
+    public Precision precision() {
+        return precision;
     }
 
     /**

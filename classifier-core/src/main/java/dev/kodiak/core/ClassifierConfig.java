@@ -1,5 +1,6 @@
 package dev.kodiak.core;
 
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
 import dev.kodiak.core.infer.Threads;
@@ -25,14 +26,22 @@ import java.util.Set;
  * @param engine the runtime that runs the model; {@code AUTO} prefers ONNX Runtime
  * @param threads the forward pass's thread counts
  * @param warmupRuns forward passes run at open, so that the first real call is not slow
+ * @param precision which of the bundle's models answers: {@code FP32} (the default) always the
+ *     float32 model; {@code AUTO} takes
+ *     {@code model.int8.onnx} only when the bundle has it, its measured top-1 agreement with
+ *     fp32 is at or above the threshold it was written with, and the CPU has int8 dot-product
+ *     instructions ({@link dev.kodiak.core.infer.Int8Support}); {@code FP32} never does;
+ *     {@code INT8} always does, and opening a bundle without one fails
  */
 public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels,
-        int maxBatchSize, InferenceEngine engine, Threads threads, int warmupRuns) {
+        int maxBatchSize, InferenceEngine engine, Threads threads, int warmupRuns,
+        Precision precision) {
     /** Checks the values; use {@link #builder(Path)} to get one message for every problem. */
     public ClassifierConfig {
-        if (bundle == null || defaults == null || engine == null || threads == null) {
-            throw new IllegalArgumentException("bundle, defaults, engine and threads are "
-                    + "required");
+        if (bundle == null || defaults == null || engine == null || threads == null
+                || precision == null) {
+            throw new IllegalArgumentException("bundle, defaults, engine, threads and "
+                    + "precision are required");
         }
         if (maxPixels < 1 || maxBatchSize < 1 || warmupRuns < 0) {
             throw new IllegalArgumentException("Invalid limits: maxPixels " + maxPixels
@@ -62,6 +71,7 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         private int intraOpThreads;
         private int interOpThreads;
         private int warmupRuns = 2;
+        private Precision precision = Precision.FP32;
 
         private Builder(Path bundle) {
             this.bundle = bundle;
@@ -170,6 +180,23 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
         }
 
         /**
+         * Sets which of the bundle's models answers; default {@link Precision#FP32}, the float32
+         * model, so that a bundle which gains {@code model.int8.onnx} answers as before until
+         * asked. {@link Precision#AUTO} takes the int8 model only when the bundle has one whose
+         * measured agreement with fp32 is at or above its threshold and the CPU has int8
+         * dot-product instructions (AVX-512 VNNI, AVX-VNNI, AMX, Arm dot product), and logs why
+         * either way; {@link Precision#INT8} always (the bundle must have it; it runs on ONNX
+         * Runtime).
+         *
+         * @param precision the precision
+         * @return this builder
+         */
+        public Builder precision(Precision precision) {
+            this.precision = precision;
+            return this;
+        }
+
+        /**
          * Checks every value and builds the config.
          *
          * @return the config
@@ -199,6 +226,9 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
             if (engine == null) {
                 problems.add("engine is required (auto, onnxruntime or pytorch)");
             }
+            if (precision == null) {
+                problems.add("precision is required (auto, fp32 or int8)");
+            }
             if (warmupRuns < 0) {
                 problems.add("warmupRuns must be 0 or more, not " + warmupRuns);
             }
@@ -208,7 +238,7 @@ public record ClassifierConfig(Path bundle, TopKOptions defaults, long maxPixels
             }
             return new ClassifierConfig(bundle, new TopKOptions(topK, threshold,
                     allowedLabels), maxPixels, maxBatchSize, engine,
-                    new Threads(intraOpThreads, interOpThreads), warmupRuns);
+                    new Threads(intraOpThreads, interOpThreads), warmupRuns, precision);
         }
     }
 }

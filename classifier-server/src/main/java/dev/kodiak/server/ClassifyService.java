@@ -161,7 +161,7 @@ final class ClassifyService implements HttpService {
                 }
             }
             res.send(Responses.classification(pipeline.manifest(), answer.model().version(),
-                    answer.classification(), answer.width(), answer.height(),
+                    pipeline.classifier().precision(), answer.classification(), answer.width(), answer.height(),
                     answer.queueWaitNanos(), System.nanoTime() - start));
         }
     }

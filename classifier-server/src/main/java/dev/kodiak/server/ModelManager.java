@@ -294,7 +294,8 @@ final class ModelManager implements AutoCloseable {
                 classifier.close();
                 throw e;
             }
-            version.ready(pipeline, metrics.queueDepth(id, pipeline::queueDepth));
+            version.ready(pipeline, metrics.queueDepth(id, pipeline::queueDepth,
+                    pipeline.classifier().precision()));
             LOG.log(System.Logger.Level.INFO, "{0} ({1} {2}) ready in {3} ms", id,
                     classifier.manifest().name(), classifier.manifest().version(),
                     (System.nanoTime() - start) / 1_000_000);

@@ -395,7 +395,9 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
                 .setModelName(response.model().name())
                 .setModelVersion(response.model().versionText())
-                .setId(response.id());
+                .setId(response.id())
+                .putParameters("precision", InferParameter.newBuilder()
+                        .setStringParam(response.precision()).build());
         for (OipInference.Output o : response.outputs()) {
             ModelInferResponse.InferOutputTensor.Builder t = ModelInferResponse.InferOutputTensor
                     .newBuilder().setName(o.name()).setDatatype(o.datatype());

@@ -120,8 +120,10 @@ final class OipInference {
      * @param model the version that answered
      * @param id the request's id
      * @param outputs the outputs
+     * @param precision which of the bundle's models answered: fp32 or int8 (the response's
+     *     {@code parameters.precision})
      */
-    record Response(ModelId model, String id, List<Output> outputs) {
+    record Response(ModelId model, String id, List<Output> outputs, String precision) {
     }
 
     /**
@@ -181,7 +183,8 @@ final class OipInference {
                         ? classification(answers, manifest, w.classification(), w.binary())
                         : probabilities(answers, labels, w.binary()));
             }
-            return new Response(lease.id(), request.id(), outputs);
+            return new Response(lease.id(), request.id(), outputs,
+                    pipeline.classifier().precision().id());
         }
     }
 

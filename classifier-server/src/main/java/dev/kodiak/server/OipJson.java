@@ -494,6 +494,8 @@ final class OipJson {
         if (!response.id().isEmpty()) {
             root.add("id", response.id());
         }
+        root.add("parameters", JSON.createObjectBuilder().add("precision",
+                response.precision()));
         JsonArrayBuilder outputs = JSON.createArrayBuilder();
         List<byte[]> blobs = new ArrayList<>();
         boolean binary = false;

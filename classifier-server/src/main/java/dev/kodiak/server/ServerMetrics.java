@@ -79,8 +79,37 @@ final class ServerMetrics implements Batcher.Listener {
      * @return removes the gauge
      */
     Runnable queueDepth(ModelId model, Supplier<Integer> depth) {
-        Gauge<Integer> gauge = registry.getOrCreate(Gauge.builder("kodiak.queue.depth", depth)
-                .description("Requests waiting for a forward pass").tags(tags(model)));
+        return queueDepth(model, depth, null);
+    }
+
+    /**
+     * A model version's queue depth and, as {@code kodiak.model.precision} (1, tagged with the
+     * precision: fp32 or int8), which of its bundle's models answers; both removed by the
+     * returned handle.
+     *
+     * @return removes the gauges
+     */
+    Runnable queueDepth(ModelId model, Supplier<Integer> depth,
+            dev.kodiak.core.bundle.Precision precision) {
+        Runnable queue = queueDepth(model, depth, "kodiak.queue.depth",
+                "Requests waiting for a forward pass", tags(model));
+        if (precision == null) {
+            return queue;
+        }
+        List<Tag> tags = new java.util.ArrayList<>(tags(model));
+        tags.add(Tag.create("precision", precision.id()));
+        Runnable answering = queueDepth(model, () -> 1, "kodiak.model.precision",
+                "1 for the precision (fp32 or int8) of the model that answers", tags);
+        return () -> {
+            queue.run();
+            answering.run();
+        };
+    }
+
+    private Runnable queueDepth(ModelId model, Supplier<Integer> value, String name,
+            String description, List<Tag> tags) {
+        Gauge<Integer> gauge = registry.getOrCreate(Gauge.builder(name, value)
+                .description(description).tags(tags));
         gauges.add(gauge);
         return () -> {
             gauges.remove(gauge);

@@ -2,6 +2,7 @@ package dev.kodiak.server;
 
 import dev.kodiak.core.ClassifierConfig;
 import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.fields.Problems;
 import dev.kodiak.core.infer.InferenceEngine;
@@ -117,6 +118,11 @@ public final class ServerSettings {
             InferenceEngine::parse, "auto, onnxruntime or pytorch",
             "auto: ONNX Runtime when the bundle has model.onnx; onnxruntime; or pytorch "
             + "(libtorch, the bundle's model.pt)");
+    static final Setting<Precision> PRECISION = Setting.of("kodiak.precision", "fp32",
+            Precision::parse, "fp32, auto or int8",
+            "fp32: the bundle's float32 model; auto: its model.int8.onnx when the agreement with "
+            + "fp32 it measured is at or above its threshold and this CPU has int8 dot products "
+            + "(VNNI, AMX), else fp32; int8: always (a bundle without one fails to load)");
     static final Setting<Integer> INTRA_OP = Setting.of("kodiak.threads.intra-op", "0",
             Integer::parseInt, "a count", "threads per operator of a forward pass; 0: one per "
             + "core").range(v -> v >= 0, "0 (default) or more");
@@ -161,7 +167,7 @@ public final class ServerSettings {
             IDLE_TIMEOUT, DEFAULT_MODEL, MAX_BODY_BYTES, MAX_PIXELS, REQUEST_TIMEOUT,
             HEADER_TIMEOUT, UPLOAD_TIMEOUT, MAX_CONCURRENT_DECODES,
             DECODE_MEMORY, BODY_MEMORY, ADMISSION_WAIT, MAX_CONCURRENT_REQUESTS, BATCHING,
-            MAX_BATCH_SIZE, MAX_WAIT, QUEUE_CAPACITY, WORKERS, ENGINE, INTRA_OP, INTER_OP,
+            MAX_BATCH_SIZE, MAX_WAIT, QUEUE_CAPACITY, WORKERS, ENGINE, PRECISION, INTRA_OP, INTER_OP,
             CORS_ORIGINS, SITE, MODEL_REPOSITORY, MODEL_REPOSITORY_POLL, ADMIN_ENABLED,
             ADMIN_TOKEN, ADMIN_PORT);
 
@@ -449,7 +455,7 @@ public final class ServerSettings {
      */
     public ClassifierConfig classifierConfig(Path bundle) {
         return ClassifierConfig.builder(bundle).maxPixels(maxPixels())
-                .maxBatchSize(batching().maxBatchSize()).engine(engine())
+                .maxBatchSize(batching().maxBatchSize()).engine(engine()).precision(precision())
                 .intraOpThreads(intraOpThreads())
                 .interOpThreads(interOpThreads()).build();
     }
@@ -534,6 +540,11 @@ public final class ServerSettings {
     /** @return the runtime that runs the models; auto prefers ONNX Runtime */
     public InferenceEngine engine() {
         return get(ENGINE);
+    }
+
+    /** @return which of a bundle's models answers; auto takes int8 where it pays */
+    public Precision precision() {
+        return get(PRECISION);
     }
 
     /** @return the forward pass's intra-op threads, 0 for Kodiak's default */

@@ -100,7 +100,7 @@ final class ExecutorClassifiers {
      */
     static synchronized Lease acquire(Path bundle, ScoringOptions options) {
         String place = bundle.toAbsolutePath() + "|" + options.batchSize() + "|"
-                + options.maxPixels() + "|" + options.engine();
+                + options.maxPixels() + "|" + options.engine() + "|" + options.precision();
         String fingerprint = fingerprint(bundle);
         Entry entry = OPEN.get(place);
         if (entry != null && !entry.fingerprint.equals(fingerprint)) {
@@ -128,7 +128,7 @@ final class ExecutorClassifiers {
         try {
             return Classifier.open(ClassifierConfig.builder(bundle)
                     .maxBatchSize(options.batchSize()).maxPixels(options.maxPixels())
-                    .engine(options.engine()).build());
+                    .engine(options.engine()).precision(options.precision()).build());
         } catch (BundleException e) {
             throw new IllegalStateException("The model bundle cannot be opened on this "
                     + "executor: " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.kodiak.spark;
 
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
 import java.nio.file.Path;
@@ -77,6 +78,21 @@ public final class ScoreImages implements Callable<Integer> {
                     + "pytorch; default ${DEFAULT-VALUE}")
     InferenceEngine engine;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "PRECISION",
+            converter = PrecisionConverter.class,
+            description = "fp32, int8 (the bundle's model.int8.onnx) or auto (int8 where it "
+                    + "measured well and the executor's CPU has int8 dot products); default "
+                    + "${DEFAULT-VALUE}")
+    Precision precision;
+
+    /** picocli's reading of {@code --precision}, with core's message for a wrong name. */
+    static final class PrecisionConverter implements CommandLine.ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            return Precision.parse(value);
+        }
+    }
+
     /** picocli's reading of {@code --engine}, with core's message for a wrong name. */
     static final class EngineConverter implements CommandLine.ITypeConverter<InferenceEngine> {
         @Override
@@ -103,14 +119,20 @@ public final class ScoreImages implements Callable<Integer> {
         ScoringOptions options;
         try {
             options = new ScoringOptions(input, output, bundle, !noShip, topK, threshold,
-                    batch, glob, format, maxPixels, engine);
+                    batch, glob, format, maxPixels, engine, precision);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         // checked before Spark starts, so a bad bundle costs a cluster no application;
         // ImageScoring.score checks it again, as it is when the job starts
-        try {
-            Bundle.open(Path.of(bundle)).close();
+        try (Bundle opened = Bundle.open(Path.of(bundle))) {
+            if (precision == Precision.INT8 && opened.manifest().int8().isEmpty()) {
+                spec.commandLine().getErr().println("score-images: bundle '"
+                        + opened.manifest().name() + "' has no int8 model; choose --precision "
+                        + "fp32 or auto, or add model.int8.onnx with tools/export_bundle.py "
+                        + "--upgrade BUNDLE --quantize int8 --calibration FOLDER");
+                return 3;
+            }
         } catch (BundleException e) {
             spec.commandLine().getErr().println("score-images: " + e.getMessage());
             return 3;

@@ -1,5 +1,6 @@
 package dev.kodiak.spark;
 
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.decode.ImageLimits;
 import dev.kodiak.core.infer.InferenceEngine;
 import java.io.Serializable;
@@ -19,10 +20,13 @@ import java.io.Serializable;
  * @param format {@code parquet} or {@code csv}
  * @param maxPixels the decoder's pixel limit
  * @param engine the runtime that runs the model on the executors; auto prefers ONNX Runtime
+ * @param precision which of the bundle's models scores: fp32, int8 ({@code model.int8.onnx}),
+ *     or auto (int8 where the bundle's measured agreement allows and the executor's CPU has
+ *     int8 dot products; each executor decides and logs why)
  */
 public record ScoringOptions(String input, String output, String bundle, boolean shipBundle,
         int topK, float threshold, int batchSize, String glob, String format, long maxPixels,
-        InferenceEngine engine) implements Serializable {
+        InferenceEngine engine, Precision precision) implements Serializable {
 
     /** Labels per row unless asked otherwise. */
     public static final int DEFAULT_TOP_K = 5;
@@ -36,8 +40,10 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      * @throws IllegalArgumentException naming the invalid value
      */
     public ScoringOptions {
-        if (input == null || output == null || bundle == null || engine == null) {
-            throw new IllegalArgumentException("input, output, bundle and engine are required");
+        if (input == null || output == null || bundle == null || engine == null
+                || precision == null) {
+            throw new IllegalArgumentException("input, output, bundle, engine and precision are "
+                    + "required");
         }
         if (topK < 1 || batchSize < 1 || maxPixels < 1 || !(threshold >= 0 && threshold <= 1)) {
             throw new IllegalArgumentException("Invalid options: top-k " + topK + ", batch "
@@ -47,6 +53,28 @@ public record ScoringOptions(String input, String output, String bundle, boolean
             throw new IllegalArgumentException("Invalid format '" + format
                     + "'; use parquet or csv");
         }
+    }
+
+    /**
+     * Options with the fp32 model.
+     *
+     * @param input see the record
+     * @param output see the record
+     * @param bundle see the record
+     * @param shipBundle see the record
+     * @param topK see the record
+     * @param threshold see the record
+     * @param batchSize see the record
+     * @param glob see the record
+     * @param format see the record
+     * @param maxPixels see the record
+     * @param engine see the record
+     */
+    public ScoringOptions(String input, String output, String bundle, boolean shipBundle,
+            int topK, float threshold, int batchSize, String glob, String format, long maxPixels,
+            InferenceEngine engine) {
+        this(input, output, bundle, shipBundle, topK, threshold, batchSize, glob, format,
+                maxPixels, engine, Precision.FP32);
     }
 
     /**
@@ -72,6 +100,6 @@ public record ScoringOptions(String input, String output, String bundle, boolean
      */
     public ScoringOptions withBundle(String path) {
         return new ScoringOptions(input, output, path, shipBundle, topK, threshold, batchSize,
-                glob, format, maxPixels, engine);
+                glob, format, maxPixels, engine, precision);
     }
 }

@@ -288,6 +288,17 @@ class ImageScoringTest {
         assertThat(cli.execute(input.toString(), out, "--bundle", tmp.resolve("nowhere")
                 .toString()), is(3));
         assertThat(err.toString(), containsString("nowhere"));
+        assertThat(cli.execute(input.toString(), out, "--bundle", Fixtures.tinyBundle()
+                .toString(), "--precision", "int8"), is(3));
+        assertThat(err.toString(), containsString("has no int8 model; choose --precision fp32"));
+        assertThat(cli.execute(input.toString(), out, "--bundle", bundle, "--precision", "int4"),
+                is(2));
+        assertThat(err.toString(), containsString("precision must be auto, fp32 or int8"));
+        Path int8 = tmp.resolve("int8");
+        assertThat(new CommandLine(new ScoreImages()).execute(input.resolve("fashion")
+                .toString(), int8.toString(), "--bundle", bundle, "--precision", "int8",
+                "--format", "csv"), is(0));
+        assertThat(read(int8, "csv").size(), is(300));
 
         // INPUT as a pattern, as Spark's load() takes it; --no-ship: executors read the bundle
         Path output = tmp.resolve("pattern");

@@ -16,6 +16,7 @@ import java.util.List;
 final class BrowserRuntime implements ModelRuntime {
     private final String folder;
     private final double limit;
+    private final dev.kodiak.core.bundle.Precision precision;
     private final ModelCache cache;
     private BrowserModel model;
 
@@ -24,11 +25,14 @@ final class BrowserRuntime implements ModelRuntime {
      *
      * @param folder the bundle folder's absolute URL, ending in /
      * @param limit the largest model file to download, 0 for any
+     * @param precision which of the bundle's models to download ({@code data-precision})
      * @param cache the page's models
      */
-    BrowserRuntime(String folder, double limit, ModelCache cache) {
+    BrowserRuntime(String folder, double limit, dev.kodiak.core.bundle.Precision precision,
+            ModelCache cache) {
         this.folder = folder;
         this.limit = limit;
+        this.precision = precision;
         this.cache = cache;
     }
 
@@ -41,7 +45,7 @@ final class BrowserRuntime implements ModelRuntime {
     /** {@inheritDoc} */
     @Override
     public void load(LoadListener listener) {
-        cache.load(folder, limit, new BundleLoader.Listener() {
+        cache.load(folder, limit, precision, new BundleLoader.Listener() {
             @Override
             public void progress(double loaded, double total) {
                 listener.progress(loaded, total);

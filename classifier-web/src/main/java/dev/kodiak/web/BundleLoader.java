@@ -5,6 +5,7 @@ import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ManifestReader;
 import dev.kodiak.core.bundle.ModelCheck;
 import dev.kodiak.core.bundle.ModelFormat;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.bundle.Probe;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,10 @@ final class BundleLoader {
 
     private final String folder;
     private final double limit;
+    private final Precision precision;
     private final OrtRuntime runtime;
+    private Precision chosen = Precision.FP32;
+    private String modelFile;
     private final List<Listener> waiting = new ArrayList<>();
     private BrowserModel model;
     private LoadFailure failure;
@@ -55,11 +59,13 @@ final class BundleLoader {
      *
      * @param folder the bundle folder's absolute URL, ending in /
      * @param limit the largest {@code model.onnx} to download, 0 for any
+     * @param precision which of the bundle's models to download ({@code data-precision})
      * @param runtime the page's onnxruntime-web
      */
-    BundleLoader(String folder, double limit, OrtRuntime runtime) {
+    BundleLoader(String folder, double limit, Precision precision, OrtRuntime runtime) {
         this.folder = folder;
         this.limit = limit;
+        this.precision = precision;
         this.runtime = runtime;
     }
 
@@ -109,7 +115,11 @@ final class BundleLoader {
                     e.getMessage())));
             return;
         }
-        String file = manifest.modelFile(ModelFormat.ONNX).orElse(null);
+        String fp32 = manifest.modelFile(ModelFormat.ONNX).orElse(null);
+        chosen = choose(manifest, precision, Browser::warn);
+        String file = fp32 != null && chosen == Precision.INT8
+                ? manifest.int8().orElseThrow().file() : fp32;
+        modelFile = file;
         if (file == null || !manifest.serves(Manifest.RUNTIME_ONNXRUNTIME_WEB)) {
             fail(new LoadFailure(LoadFailure.Kind.UNSUPPORTED, "This model has no version that "
                     + "runs in the browser (model.onnx); it needs a Kodiak server.",
@@ -194,7 +204,7 @@ final class BundleLoader {
 
     private void downloaded(JSObject bytes) {
         onnx = bytes;
-        String file = manifest.modelFile(ModelFormat.ONNX).orElse("model.onnx");
+        String file = modelFile;
         status("Checking the model…");
         KodiakSession own = KodiakSession.of(bytes, file);
         if (own == null) {
@@ -227,12 +237,12 @@ final class BundleLoader {
      * (one score per label, the probe's scores within its tolerance of PyTorch's).
      */
     private void check(BrowserModel candidate) {
-        ModelCheck check = new ModelCheck(manifest, candidate.preprocessor());
+        ModelCheck check = new ModelCheck(manifest, candidate.preprocessor(), chosen);
         int n = check.batchSize();
         String engine = candidate.session().engine();
         boolean own = engine.equals(KodiakSession.ENGINE);
         candidate.session().run(check.input(), candidate.shape(n), (scores, error) -> {
-            String file = manifest.modelFile(ModelFormat.ONNX).orElse("model.onnx");
+            String file = modelFile;
             ModelCheck.Verdict verdict = scores == null ? null
                     : check.judge(own ? "Kodiak's own forward pass" : engine, file, scores);
             if (own && (verdict == null || !verdict.ok())) {
@@ -260,7 +270,7 @@ final class BundleLoader {
                 return;
             }
             // what the probe cannot see, said as the JVM logs it when it opens the bundle
-            ModelCheck.warning(manifest).ifPresent(Browser::warn);
+            ModelCheck.warning(manifest, chosen).ifPresent(Browser::warn);
             model = candidate;
             onnx = null;
             loading = false;
@@ -268,6 +278,39 @@ final class BundleLoader {
             waiting.clear();
             ready.forEach(l -> l.loaded(candidate));
         });
+    }
+
+    /**
+     * Which of a bundle's models the page downloads: fp32 unless asked; int8 when asked and the
+     * bundle has one (else fp32, with a warning); auto: int8 when the bundle has one whose
+     * measured agreement with fp32 is at or above its threshold. The browser cannot see the
+     * CPU's instructions, and the gain the page is after is the download, a quarter of fp32's.
+     *
+     * @param manifest the bundle's manifest
+     * @param wanted {@code data-precision}
+     * @param warn receives why int8 was asked for and not taken
+     * @return {@code FP32} or {@code INT8}
+     */
+    static Precision choose(Manifest manifest, Precision wanted,
+            java.util.function.Consumer<String> warn) {
+        if (wanted == Precision.FP32) {
+            return Precision.FP32;
+        }
+        if (manifest.int8().isEmpty()) {
+            if (wanted == Precision.INT8) {
+                warn.accept("data-precision=\"int8\" but bundle '" + manifest.name() + "' has "
+                        + "no int8 model; using its fp32 model (add one with "
+                        + "tools/export_bundle.py --upgrade BUNDLE --quantize int8)");
+            }
+            return Precision.FP32;
+        }
+        if (wanted == Precision.INT8) {
+            return Precision.INT8;
+        }
+        var model = manifest.int8().get();
+        boolean measured = model.agreement().isPresent()
+                && model.agreement().get().value() >= model.threshold();
+        return measured ? Precision.INT8 : Precision.FP32;
     }
 
     private void status(String text) {

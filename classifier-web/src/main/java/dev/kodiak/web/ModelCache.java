@@ -26,10 +26,12 @@ final class ModelCache {
      *
      * @param folder the bundle folder's absolute URL, ending in /
      * @param limit the largest model file to accept, 0 for any
+     * @param precision which of the bundle's models to load
      * @param listener hears progress and the outcome
      */
-    void load(String folder, double limit, BundleLoader.Listener listener) {
-        bundles.computeIfAbsent(folder + " " + limit,
-                key -> new BundleLoader(folder, limit, runtime)).load(listener);
+    void load(String folder, double limit, dev.kodiak.core.bundle.Precision precision,
+            BundleLoader.Listener listener) {
+        bundles.computeIfAbsent(folder + " " + limit + " " + precision,
+                key -> new BundleLoader(folder, limit, precision, runtime)).load(listener);
     }
 }

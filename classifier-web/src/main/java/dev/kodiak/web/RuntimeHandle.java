@@ -67,7 +67,7 @@ final class RuntimeHandle {
         RuntimePlan plan = RuntimePlan.of(settings);
         switch (plan.where()) {
             case BROWSER -> runtime = new BrowserRuntime(settings.bundle(), plan.limitBytes(),
-                    cache);
+                    settings.precision(), cache);
             case SERVER -> runtime = new ServerRuntime(new ApiClient(settings.endpoint(),
                     settings.model()));
             default -> failure = new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier is "

@@ -1,5 +1,6 @@
 package dev.kodiak.web;
 
+import dev.kodiak.core.bundle.Precision;
 import org.teavm.jso.JSObject;
 import org.teavm.jso.dom.html.HTMLElement;
 
@@ -21,9 +22,14 @@ import org.teavm.jso.dom.html.HTMLElement;
  * @param examples a JSON list of {@code {"url", "label"}} ({@code data-examples})
  * @param autoLimitBytes for {@code auto}: the largest model downloaded into the page when a
  *     server could answer instead ({@code data-max-download-mb}, default 20)
+ * @param precision which of the bundle's models the browser downloads
+ *     ({@code data-precision}): fp32 (default, {@code model.onnx}), int8
+ *     ({@code model.int8.onnx} when the bundle has one) or auto (int8 when the bundle has one
+ *     whose measured agreement with fp32 is at or above its threshold)
  */
 record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String endpoint,
-        int topK, float threshold, String title, String examples, double autoLimitBytes) {
+        int topK, float threshold, String title, String examples, double autoLimitBytes,
+        Precision precision) {
     /** Where the model runs. */
     enum RuntimeChoice {
         /** In the reader's browser (onnxruntime-web): the bundle's model.onnx. */
@@ -82,11 +88,21 @@ record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String
             }
         }
         double limit = positive(value(attribute, "maxDownloadMb", ""), DEFAULT_AUTO_LIMIT_MB);
+        Precision precision = Precision.FP32;
+        String wanted = value(attribute, "precision", "");
+        if (!wanted.isEmpty()) {
+            try {
+                precision = Precision.parse(wanted);
+            } catch (IllegalArgumentException e) {
+                warn.accept("data-precision '" + wanted + "' is not fp32, int8 or auto; using "
+                        + "fp32");
+            }
+        }
         return new WidgetSettings(choice, bundle, value(attribute, "model", ""),
                 value(attribute, "endpoint", ""),
                 (int) Math.max(1, positive(value(attribute, "topK", "3"), 3)), threshold,
                 value(attribute, "title", "What is it?"), value(attribute, "examples", ""),
-                limit * 1_000_000);
+                limit * 1_000_000, precision);
     }
 
     private static String value(java.util.function.Function<String, String> attribute,
@@ -153,6 +169,7 @@ record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String
         Browser.put(o, "model", model);
         Browser.put(o, "endpoint", endpoint);
         Browser.put(o, "autoLimitBytes", autoLimitBytes);
+        Browser.put(o, "precision", precision.id());
         return o;
     }
 
@@ -162,9 +179,11 @@ record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String
         RuntimeChoice choice = "BROWSER".equals(name) ? RuntimeChoice.BROWSER
                 : "SERVER".equals(name) ? RuntimeChoice.SERVER : RuntimeChoice.AUTO;
         double limit = Browser.number(o, "autoLimitBytes");
+        String precision = text(o, "precision");
         return new WidgetSettings(choice, text(o, "bundle"), text(o, "model"),
                 text(o, "endpoint"), 3, 0, "", "", limit > 0 ? limit
-                : DEFAULT_AUTO_LIMIT_MB * 1_000_000);
+                : DEFAULT_AUTO_LIMIT_MB * 1_000_000, precision.isEmpty() ? Precision.FP32
+                : Precision.parse(precision));
     }
 
     private static String text(JSObject o, String key) {

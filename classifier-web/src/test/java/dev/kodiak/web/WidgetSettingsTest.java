@@ -35,6 +35,21 @@ class WidgetSettingsTest {
     }
 
     @Test
+    void precisionIsFp32UnlessThePageAsksForInt8OrAuto() {
+        assertThat(read(Map.of("bundle", "b")).precision(),
+                is(dev.kodiak.core.bundle.Precision.FP32));
+        assertThat(read(Map.of("bundle", "b", "precision", " INT8 ")).precision(),
+                is(dev.kodiak.core.bundle.Precision.INT8));
+        assertThat(read(Map.of("bundle", "b", "precision", "auto")).precision(),
+                is(dev.kodiak.core.bundle.Precision.AUTO));
+        assertThat(warnings, empty());
+        assertThat(read(Map.of("bundle", "b", "precision", "int4")).precision(),
+                is(dev.kodiak.core.bundle.Precision.FP32));
+        assertThat(warnings, is(List.of("data-precision 'int4' is not fp32, int8 or auto; "
+                + "using fp32")));
+    }
+
+    @Test
     void readsEveryAttributeTheGuideNames() {
         WidgetSettings s = read(Map.of("runtime", " Server ", "model", "bears", "endpoint",
                 "https://api.example", "topK", "5", "threshold", "0.25", "title", "Bear?",

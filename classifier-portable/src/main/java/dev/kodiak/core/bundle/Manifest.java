@@ -26,11 +26,12 @@ import java.util.Optional;
  * @param provenance where the model came from
  * @param files sha256 (lower-case hex) of every file of the bundle, by name
  * @param probe the self-check PyTorch's scores make, if the exporter wrote one
+ * @param int8 the int8 model ({@code model.int8.onnx}) and its probe, if the bundle has one
  */
 public record Manifest(int formatVersion, String name, String version, String description,
         Map<ModelFormat, String> models, ModelOutput output, List<String> runtimes,
         List<String> labels, InputSpec input, Provenance provenance, Map<String, String> files,
-        Optional<Probe> probe) {
+        Optional<Probe> probe, Optional<Int8Model> int8) {
     /** The bundle format version this Kodiak reads and {@code tools/export_bundle.py} writes. */
     public static final int FORMAT_VERSION = 1;
 
@@ -56,6 +57,7 @@ public record Manifest(int formatVersion, String name, String version, String de
         labels = List.copyOf(labels);
         files = Collections.unmodifiableMap(new LinkedHashMap<>(files)); // manifest order
         probe = probe == null ? Optional.empty() : probe;
+        int8 = int8 == null ? Optional.empty() : int8;
         for (String runtime : runtimes) {
             if (formatOf(runtime) == null || !models.containsKey(formatOf(runtime))) {
                 throw new IllegalArgumentException("Invalid manifest: runtime '" + runtime
@@ -113,6 +115,30 @@ public record Manifest(int formatVersion, String name, String version, String de
             }
         }
         return true;
+    }
+
+    /**
+     * Creates a manifest without an int8 model.
+     *
+     * @param formatVersion see the record
+     * @param name see the record
+     * @param version see the record
+     * @param description see the record
+     * @param models see the record
+     * @param output see the record
+     * @param runtimes see the record
+     * @param labels see the record
+     * @param input see the record
+     * @param provenance see the record
+     * @param files see the record
+     * @param probe see the record
+     */
+    public Manifest(int formatVersion, String name, String version, String description,
+            Map<ModelFormat, String> models, ModelOutput output, List<String> runtimes,
+            List<String> labels, InputSpec input, Provenance provenance, Map<String, String> files,
+            Optional<Probe> probe) {
+        this(formatVersion, name, version, description, models, output, runtimes, labels, input,
+                provenance, files, probe, Optional.empty());
     }
 
     /**

@@ -59,9 +59,14 @@ public final class ManifestReader {
         InputSpec spec = input == null ? null : InputSpecReader.read(input);
         Provenance provenance = provenance(f);
         Probe probe = probe(f);
+        Int8Model int8 = model == null || !model.has("int8") ? null : int8(f, model, probe);
         Map<String, String> files = files(f);
         if (files != null) {
-            for (String file : models.values()) {
+            List<String> all = new ArrayList<>(models.values());
+            if (int8 != null) {
+                all.add(int8.file());
+            }
+            for (String file : all) {
                 if (!files.containsKey(file)) {
                     f.problems().add("files has no sha256 for the model file '" + file + "'");
                 }
@@ -71,7 +76,94 @@ public final class ManifestReader {
             throw new InvalidManifestException(problems.all(), 0);
         }
         return new Manifest(format, name, version, description, models, output, runtimes,
-                labels, spec, provenance, files, java.util.Optional.ofNullable(probe));
+                labels, spec, provenance, files, java.util.Optional.ofNullable(probe),
+                java.util.Optional.ofNullable(int8));
+    }
+
+    /**
+     * {@code model.int8}: the int8 ONNX file, its probe (PyTorch's int8 scores on the fp32
+     * probe's images, the output step and the steps allowed) and {@code provenance.int8}, what
+     * the exporter measured against fp32.
+     */
+    private static Int8Model int8(Fields f, Fields model, Probe fp32Probe) {
+        Fields m = model.object("int8");
+        if (m == null) {
+            return null;
+        }
+        int before = f.problems().count();
+        String file = m.string("file");
+        int opset = m.has("opset") ? m.whole("opset") : 13;
+        double threshold = m.has("threshold") ? m.json().number("threshold") : 0.99;
+        Fields p = m.object("probe");
+        double step = p == null ? Double.NaN : p.json().number("step");
+        int steps = p == null ? -1 : p.whole("steps");
+        double[][] rows = p == null ? null : p.json().rows("outputs");
+        float[][] outputs = rows == null ? null : new float[rows.length][];
+        for (int i = 0; rows != null && i < rows.length; i++) {
+            if (rows[i] == null) {
+                m.problems().add("model.int8.probe.outputs[" + i + "] must be an array of numbers");
+                return null;
+            }
+            outputs[i] = new float[rows[i].length];
+            for (int j = 0; j < rows[i].length; j++) {
+                if (Double.isNaN(rows[i][j])) {
+                    m.problems().add("model.int8.probe.outputs[" + i + "][" + j + "] must be a "
+                            + "number");
+                    return null;
+                }
+                outputs[i][j] = (float) rows[i][j];
+            }
+        }
+        if (p != null && rows == null) {
+            m.problems().add("model.int8.probe.outputs must be an array with one array of scores "
+                    + "per probe image");
+        }
+        if (p != null && !(step > 0)) {
+            m.problems().add("model.int8.probe.step must be a number above 0 (one output step)");
+        }
+        if (fp32Probe == null && f.problems().count() == before) {
+            m.problems().add("model.int8 needs the bundle's probe, whose noise images its probe "
+                    + "uses; re-export the bundle with tools/export_bundle.py");
+        } else if (outputs != null && fp32Probe != null && outputs.length != fp32Probe.size()) {
+            m.problems().add("model.int8.probe.outputs has " + outputs.length + " rows but the "
+                    + "probe has " + fp32Probe.size() + " images");
+        }
+        List<String> misses = new ArrayList<>();
+        String[] names = p == null || !p.has("misses") ? new String[0]
+                : p.json().strings("misses");
+        for (int i = 0; names != null && i < names.length; i++) {
+            misses.add(names[i] == null ? "?" : names[i]);
+        }
+        Int8Model.Agreement agreement = agreement(f);
+        if (f.problems().count() > before || p == null) {
+            return null;
+        }
+        try {
+            return new Int8Model(file, opset, threshold, step, steps, outputs, misses,
+                    java.util.Optional.ofNullable(agreement));
+        } catch (IllegalArgumentException e) {
+            m.problems().add("model.int8: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code provenance.int8}: agree, total (and fp32/int8 correct when labelled). */
+    private static Int8Model.Agreement agreement(Fields f) {
+        Fields p = f.has("provenance") ? f.object("provenance") : null;
+        Fields a = p == null || !p.has("int8") ? null : p.object("int8");
+        if (a == null) {
+            return null;
+        }
+        int agree = a.whole("agree");
+        int total = a.whole("total");
+        int fp32 = a.has("fp32_correct") ? a.whole("fp32_correct") : -1;
+        int int8 = a.has("int8_correct") ? a.whole("int8_correct") : -1;
+        if (agree < 0 || total < 1 || agree > total || fp32 > total || int8 > total) {
+            f.problems().add("provenance.int8 needs 0 <= agree <= total, total >= 1, and "
+                    + "fp32_correct and int8_correct at most total");
+            return null;
+        }
+        return new Int8Model.Agreement(a.optionalString("split", ""), agree, total, fp32, int8);
     }
 
     /** {@code model.file} (TorchScript) and {@code model.onnx.file}: at least one. */
@@ -188,7 +280,7 @@ public final class ManifestReader {
         Map<String, String> other = new LinkedHashMap<>();
         for (String key : p.json().keys()) {
             switch (key) {
-                case "exporter", "torch", "created", "dataset" -> {
+                case "exporter", "torch", "created", "dataset", "int8" -> {
                     // read (and checked) by optionalString below
                 }
                 case "accuracy" -> {

@@ -51,17 +51,41 @@ public final class ModelCheck {
 
     private final Manifest manifest;
     private final Preprocessor preprocessor;
+    private final Int8Model int8;
 
     /**
-     * Prepares the check of one bundle.
+     * Prepares the check of one bundle's fp32 model.
      *
      * @param manifest the bundle's manifest
      * @param preprocessor the preprocessor of its input spec (the probe's images go through its
      *     tensor step)
      */
     public ModelCheck(Manifest manifest, Preprocessor preprocessor) {
+        this(manifest, preprocessor, Precision.FP32);
+    }
+
+    /**
+     * Prepares the check of the model of one precision: the fp32 rule (every score within the
+     * probe's tolerance of PyTorch's), or for {@link Precision#INT8} the int8 rule (the same
+     * top-1 on every probe image, every score within {@link Int8Model#steps()} output steps of
+     * PyTorch's int8 scores).
+     *
+     * @param manifest the bundle's manifest
+     * @param preprocessor the preprocessor of its input spec
+     * @param precision {@link Precision#FP32} or {@link Precision#INT8}: the model that runs
+     * @throws IllegalArgumentException for {@code INT8} when the bundle has no int8 model, or for
+     *     {@code AUTO} (decide first)
+     */
+    public ModelCheck(Manifest manifest, Preprocessor preprocessor, Precision precision) {
         this.manifest = manifest;
         this.preprocessor = preprocessor;
+        if (precision == Precision.AUTO) {
+            throw new IllegalArgumentException("decide the precision before the check: fp32 or "
+                    + "int8, not auto");
+        }
+        this.int8 = precision == Precision.INT8 ? manifest.int8().orElseThrow(
+                () -> new IllegalArgumentException("bundle '" + manifest.name() + "' has no "
+                        + "int8 model")) : null;
     }
 
     /**
@@ -132,6 +156,9 @@ public final class ModelCheck {
                     + " gives " + scores.length + " of " + classes + "; re-export the bundle",
                     null);
         }
+        if (int8 != null) {
+            return judgeInt8(runtime, modelFile, scores);
+        }
         Probe.Difference d = probe.compare(scores);
         if (!d.within()) {
             return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch on the bundle's "
@@ -146,6 +173,58 @@ public final class ModelCheck {
                 + format(d.allowed()) + ")", d);
     }
 
+    /** The int8 rule: the same top-1 on every probe image, every score within the steps. */
+    private Verdict judgeInt8(String runtime, String modelFile, float[][] scores) {
+        float[][] expected = int8.outputs();
+        double largest = 0;
+        int atImage = 0;
+        int atIndex = 0;
+        for (int i = 0; i < scores.length; i++) {
+            int top = argmax(scores[i]);
+            int wanted = argmax(expected[i]);
+            if (top != wanted) {
+                return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch's int8 "
+                        + "model on the bundle's probe: its top score for probe image " + (i + 1)
+                        + " is score " + top + ", PyTorch's is score " + wanted + ". "
+                        + modelFile + " does not compute what was exported, or the input spec "
+                        + "in " + Manifest.FILE_NAME + " was changed since; re-export the "
+                        + "bundle with tools/export_bundle.py --quantize int8, or choose "
+                        + "precision fp32", null);
+            }
+            for (int j = 0; j < scores[i].length; j++) {
+                double d = Math.abs((double) scores[i][j] - expected[i][j]);
+                if (!(d <= largest)) { // NaN counts as the largest
+                    largest = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+                    atImage = i;
+                    atIndex = j;
+                }
+            }
+        }
+        Probe.Difference d = new Probe.Difference(largest, int8.allowed(), atImage, atIndex);
+        String steps = format(largest / int8.step()) + " output steps of " + format(int8.step())
+                + " (allowed " + int8.steps() + ")";
+        if (!d.within()) {
+            return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch's int8 model "
+                    + "on the bundle's probe: score " + atIndex + " of probe image "
+                    + (atImage + 1) + " differs by " + steps + ". " + modelFile + " does not "
+                    + "compute what was exported, or the input spec in " + Manifest.FILE_NAME
+                    + " was changed since; re-export the bundle with tools/export_bundle.py "
+                    + "--quantize int8, or choose precision fp32", d);
+        }
+        return new Verdict(null, runtime + " matches the int8 probe of " + manifest.name()
+                + ": same top-1, largest difference " + steps, d);
+    }
+
+    private static int argmax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     /**
      * What the check cannot see, for a warning when a runtime opens the bundle: the input spec
      * fields whose edit the bundle's probe would not notice ({@link Probe#misses()}, found by
@@ -156,7 +235,21 @@ public final class ModelCheck {
      *     the bundle has no probe)
      */
     public static Optional<String> warning(Manifest manifest) {
-        List<String> misses = manifest.probe().map(Probe::misses).orElse(List.of());
+        return warning(manifest, Precision.FP32);
+    }
+
+    /**
+     * What the check of the model of one precision cannot see: {@link #warning(Manifest)} for
+     * fp32, the int8 probe's {@link Int8Model#misses()} for int8.
+     *
+     * @param manifest a bundle's manifest
+     * @param precision {@code FP32} or {@code INT8}
+     * @return the warning, or empty
+     */
+    public static Optional<String> warning(Manifest manifest, Precision precision) {
+        List<String> misses = precision == Precision.INT8
+                ? manifest.int8().map(Int8Model::misses).orElse(List.of())
+                : manifest.probe().map(Probe::misses).orElse(List.of());
         if (misses.isEmpty()) {
             return Optional.empty();
         }
@@ -165,7 +258,8 @@ public final class ModelCheck {
         for (String field : misses) {
             fields.append(fields.length() == 0 ? "" : ", ").append(field);
         }
-        return Optional.of("the probe of bundle '" + manifest.name() + "' cannot detect an edit "
+        return Optional.of("the " + (precision == Precision.INT8 ? "int8 " : "") + "probe of "
+                + "bundle '" + manifest.name() + "' cannot detect an edit "
                 + "of " + fields + " in " + Manifest.FILE_NAME + ": the "
                 + "model's scores hardly change with " + (one ? "it" : "them") + " (measured by "
                 + "tools/export_bundle.py), so opening the bundle does not check "

@@ -4,8 +4,10 @@ import static dev.kodiak.server.json.JsonP.JSON;
 
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.bundle.Accuracy;
+import dev.kodiak.core.bundle.Int8Model;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelOutput;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.topk.Prediction;
 import jakarta.json.JsonArrayBuilder;
@@ -109,11 +111,23 @@ public final class Responses {
                     .add("value", accuracy.value()));
         }
         manifest.provenance().other().forEach(provenance::add);
+        manifest.int8().flatMap(Int8Model::agreement).ifPresent(a -> {
+            JsonObjectBuilder int8 = JSON.createObjectBuilder().add("split", a.split())
+                    .add("agree", a.agree()).add("total", a.total())
+                    .add("agreement", a.value());
+            if (a.fp32Correct() >= 0) {
+                int8.add("fp32_correct", a.fp32Correct()).add("int8_correct", a.int8Correct());
+            }
+            provenance.add("int8", int8);
+        });
         return identity(manifest).add("name", name).add("description", manifest.description())
                 .add("ready", ready).add("versions", versions)
                 .add("output", manifest.output() == ModelOutput.LOGITS ? "logits"
                         : "probabilities")
                 .add("labels", labels).add("input", inputSpec(manifest.input()))
+                .add("precisions", manifest.int8().isPresent()
+                        ? JSON.createArrayBuilder().add("fp32").add("int8")
+                        : JSON.createArrayBuilder().add("fp32"))
                 .add("provenance", provenance).build();
     }
 
@@ -160,6 +174,26 @@ public final class Responses {
      */
     public static JsonObject classification(Manifest manifest, int servedVersion,
             Classification c, int width, int height, long queueWaitNanos, long totalNanos) {
+        return classification(manifest, servedVersion, Precision.FP32, c, width, height,
+                queueWaitNanos, totalNanos);
+    }
+
+    /**
+     * One classification's answer, saying which of the bundle's models answered.
+     *
+     * @param manifest the model's manifest
+     * @param servedVersion the version that answered, as the server numbers it
+     * @param precision the precision of the model that answered ({@code fp32} or {@code int8})
+     * @param c the classification
+     * @param width the decoded image's width
+     * @param height the decoded image's height
+     * @param queueWaitNanos time spent waiting for a batch
+     * @param totalNanos time from the request's arrival to now
+     * @return the answer
+     */
+    public static JsonObject classification(Manifest manifest, int servedVersion,
+            Precision precision, Classification c, int width, int height, long queueWaitNanos,
+            long totalNanos) {
         JsonArrayBuilder predictions = JSON.createArrayBuilder();
         for (Prediction p : c.predictions()) {
             predictions.add(JSON.createObjectBuilder().add("label", p.label())
@@ -167,7 +201,7 @@ public final class Responses {
         }
         return JSON.createObjectBuilder()
                 .add("model", identity(manifest).add("model_version",
-                        Integer.toString(servedVersion)))
+                        Integer.toString(servedVersion)).add("precision", precision.id()))
                 .add("predictions", predictions)
                 .add("unsure", c.unsure())
                 .add("image", JSON.createObjectBuilder().add("width", width).add("height", height))

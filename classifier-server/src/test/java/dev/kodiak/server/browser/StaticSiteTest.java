@@ -77,6 +77,7 @@ class StaticSiteTest {
     static StaticFiles host;
     static ChromeDriver browser;
     static final Map<String, Classifier> JVM = new TreeMap<>();
+    static Classifier JVM_INT8;
 
     @BeforeAll
     static void start() throws Exception {
@@ -91,6 +92,16 @@ class StaticSiteTest {
                     "/kodiak-test/bundles/" + bundle + "/", "top-k", "10"));
             JVM.put(bundle, Classifier.open(Fixtures.bundle(bundle)));
         }
+        // the default bundle with its int8 model, asked for by data-precision
+        Path int8 = test.resolve("bundles/fashion-int8");
+        copyBundle(Fixtures.defaultBundle(), int8);
+        Files.copy(Fixtures.defaultBundle().resolve("model.int8.onnx"),
+                int8.resolve("model.int8.onnx"));
+        widgets.put("int8", Map.of("runtime", "browser", "bundle",
+                "/kodiak-test/bundles/fashion-int8/", "top-k", "10", "precision", "int8"));
+        JVM_INT8 = Classifier.open(dev.kodiak.core.ClassifierConfig.builder(
+                Fixtures.defaultBundle()).precision(dev.kodiak.core.bundle.Precision.INT8)
+                .build());
         // operators Kodiak's own forward pass lacks (ReduceMean, Sqrt): onnxruntime-web runs it
         copyBundle(Fixtures.bundle("tiny-nan"), test.resolve("bundles/tiny-nan"));
         widgets.put("b-tiny-nan", Map.of("runtime", "browser", "bundle",
@@ -138,6 +149,57 @@ class StaticSiteTest {
             host.close();
         }
         JVM.values().forEach(Classifier::close);
+        if (JVM_INT8 != null) {
+            JVM_INT8.close();
+        }
+    }
+
+    /**
+     * {@code data-precision="int8"}: the page downloads {@code model.int8.onnx}, not
+     * {@code model.onnx}, and answers as the JVM's int8 model does: the same top-1, and every
+     * score (a log-probability relative to the top one's, which is the logit difference) within
+     * the int8 probe's steps of the JVM's.
+     */
+    @Test
+    void int8AnswersAsTheJvmsInt8Model() throws Exception {
+        openWidgets();
+        WebElement widget = browser.findElement(By.id("int8"));
+        dev.kodiak.core.bundle.Int8Model int8 = JVM_INT8.manifest().int8().orElseThrow();
+        List<String> failures = new ArrayList<>();
+        for (String photo : HARD_PHOTOS) {
+            Path file = Fixtures.image(photo).path();
+            JsonObject detail = answer(classify(browser, widget, file), photo);
+            dev.kodiak.core.Classification jvm = JVM_INT8.classify(Files.readAllBytes(file),
+                    new TopKOptions(10, 0f, Set.of()));
+            var predictions = detail.getJsonArray("predictions");
+            if (!predictions.getJsonObject(0).getString("label").equals(jvm.top().label())) {
+                failures.add(photo + ": top-1 " + predictions.getJsonObject(0)
+                        .getString("label") + " in the page, " + jvm.top().label() + " on the JVM");
+                continue;
+            }
+            double pageTop = Math.log(predictions.getJsonObject(0).getJsonNumber("probability")
+                    .doubleValue());
+            double jvmTop = Math.log(jvm.top().probability());
+            for (var element : predictions) {
+                JsonObject p = element.asJsonObject();
+                double page = Math.log(p.getJsonNumber("probability").doubleValue()) - pageTop;
+                double expected = Math.log(jvm.predictions().stream().filter(e -> e.label()
+                        .equals(p.getString("label"))).findFirst().orElseThrow()
+                        .probability()) - jvmTop;
+                // both ends of the difference may move by the allowed steps
+                if (!(Math.abs(page - expected) <= 2 * int8.allowed())) {
+                    failures.add(photo + ": " + p.getString("label") + " differs by "
+                            + Math.abs(page - expected) + " (allowed " + 2 * int8.allowed()
+                            + ")");
+                }
+            }
+        }
+        assertThat("int8 answers that differ from the JVM's", failures, is(empty()));
+        List<String> models = fetched(browser).stream().filter(u -> u.contains("fashion-int8/"))
+                .toList();
+        assertThat(models, hasItem(containsString("fashion-int8/model.int8.onnx")));
+        assertThat("the fp32 file is not downloaded", models.stream().noneMatch(u -> u
+                .endsWith("fashion-int8/model.onnx")), is(true));
     }
 
     @BeforeEach
