@@ -15,9 +15,22 @@ import org.teavm.jso.JSObject;
  * fetched here rather than by onnxruntime-web so that its megabytes show in the progress bar.
  */
 final class OrtRuntime {
+    /**
+     * The size of {@code ort-wasm-simd-threaded.wasm} of the onnxruntime-web that
+     * package-lock.json pins, so that the progress bar has a total before the first byte (a
+     * static host compresses the binary and so sends no plain Content-Length). The build checks
+     * it against the file it ships (src/build/fetch-onnxruntime-web.sh) and stops when they
+     * differ.
+     */
+    static final double WASM_BYTES = 14_239_897;
+
     /** What a caller hears while and after the runtime loads. */
     interface Listener {
-        /** Bytes of the binary so far, and its size when known (-1 otherwise). */
+        /**
+         * Bytes of the binary so far and in all, counted as they travel: compressed when the
+         * server compressed it and said how big that is (decoded bytes scaled by the ratio),
+         * else as decoded.
+         */
         void progress(double loaded, double total);
 
         /** The runtime can create sessions. */
@@ -90,11 +103,16 @@ final class OrtRuntime {
             ort = module;
             finishIfLoaded();
         });
-        Download.start(folder + "ort-wasm-simd-threaded.wasm", 0, (bytes, size) -> {
-            loaded = bytes;
-            total = size;
+        Download.start(folder + "ort-wasm-simd-threaded.wasm", 0, (bytes, size, wire) -> {
+            if (wire > 0) {
+                total = wire;
+                loaded = Math.min(wire, Math.round(bytes * wire / WASM_BYTES));
+            } else {
+                total = size > 0 ? size : WASM_BYTES;
+                loaded = bytes;
+            }
             for (Listener l : List.copyOf(waiting)) {
-                l.progress(bytes, size);
+                l.progress(loaded, total);
             }
         }, (bytes, status, reason) -> {
             if (bytes == null) {
