@@ -130,7 +130,7 @@ final class OrtRuntime {
         if (ort == null || wasm == null || failure != null) {
             return;
         }
-        configure(ort, wasm, folder + "ort-wasm-simd-threaded.js");
+        configure(ort, wasm, folder + "ort-wasm-simd-threaded.js", PROXY);
         loading = false;
         List<Listener> ready = List.copyOf(waiting);
         waiting.clear();
@@ -165,11 +165,22 @@ final class OrtRuntime {
             + " function(kodiakError) { callback(null, String(kodiakError)); });")
     private static native void importModule(String url, ModuleCallback callback);
 
-    /** One thread, no proxy worker, our binary and loader: nothing from elsewhere. */
-    @JSBody(params = {"ort", "wasm", "loader"}, script = "ort.env.wasm.numThreads = 1;"
-            + "ort.env.wasm.proxy = false; ort.env.wasm.wasmBinary = wasm;"
+    /**
+     * Whether onnxruntime-web runs in its own worker ({@code env.wasm.proxy}): compiling the
+     * binary, creating the session, the probe and every run then happen off the page's main
+     * thread. Measured by {@code ./kodiak bench-widget} (benchmarks/results/widget.md); a page
+     * can override it for such a measurement with {@code window.KODIAK_ORT_PROXY = true|false}
+     * set before the engine loads.
+     */
+    static final boolean PROXY = false;
+
+    /** One thread, our binary and loader: nothing from elsewhere; in a worker or not. */
+    @JSBody(params = {"ort", "wasm", "loader", "proxy"}, script = "ort.env.wasm.numThreads = 1;"
+            + "ort.env.wasm.proxy = typeof KODIAK_ORT_PROXY === 'boolean' ? KODIAK_ORT_PROXY"
+            + " : proxy; ort.env.wasm.wasmBinary = wasm;"
             + "ort.env.wasm.wasmPaths = {mjs: loader}; ort.env.logLevel = 'error';")
-    private static native void configure(JSObject ort, JSObject wasm, String loader);
+    private static native void configure(JSObject ort, JSObject wasm, String loader,
+            boolean proxy);
 
     @JSBody(params = {"ort", "model", "callback"}, script = "try {"
             + " ort.InferenceSession.create(model, {executionProviders: ['wasm'],"
