@@ -85,13 +85,30 @@ public final class Lighthouse {
      * @throws IOException if Lighthouse fails or writes no report
      */
     public List<Result> audit(List<String> urls, List<String> categories) throws IOException {
+        return audit(urls, categories, List.of());
+    }
+
+    /**
+     * Audits pages, with audits besides the categories' (such as
+     * {@code cumulative-layout-shift}, which needs the performance trace but not the whole
+     * category).
+     *
+     * @param urls the pages' addresses
+     * @param categories which of {@link #CATEGORIES}
+     * @param audits more audits to run
+     * @return each page's scores and what failed or threw, in the order of {@code urls}
+     * @throws IOException if Lighthouse fails or writes no report
+     */
+    public List<Result> audit(List<String> urls, List<String> categories, List<String> audits)
+            throws IOException {
         Path reports = work.resolve("reports");
         WidgetCosts.deleteTree(reports);
         Files.createDirectories(reports);
         Path profile = work.resolve("profile");
         WidgetCosts.deleteTree(profile);
         List<String> command = new ArrayList<>(List.of("node", folder.resolve("audit.mjs")
-                .toString(), reports.toString(), String.join(",", categories)));
+                .toString(), reports.toString(), String.join(",", categories)
+                + (audits.isEmpty() ? "" : "+" + String.join(",", audits))));
         command.addAll(urls);
         run(command, Map.of("CHROME_PATH", chromium(), "CHROME_FLAGS", "--headless=new"
                 + " --no-sandbox --disable-gpu --disable-dev-shm-usage"

@@ -26,9 +26,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The built blog ({@code site/target/_site}) as a phone reader gets it, served as GitHub Pages
  * serves it (gzip for text and WebAssembly, {@code model.onnx} as it is, {@code max-age=600}):
- * Lighthouse (mobile) gives every page 100 for accessibility, best practices and SEO; no page
- * shifts its layout as it loads (CLS 0, by a {@code layout-shift} PerformanceObserver in a
- * 412×823 phone with 4× CPU slowdown); and on that phone the progress line and then the answer
+ * Lighthouse (mobile) gives every page 100 for accessibility, best practices and SEO and a CLS
+ * of 0; no page shifts its layout as it loads in the page either (a {@code layout-shift}
+ * PerformanceObserver in a
+ * 412×823 phone with 4× CPU slowdown and a 150 ms, 1.6 Mbit/s link); and on that phone the progress line and then the answer
  * are scrolled into view and announced. Performance is not tested here: it is a benchmark
  * ({@code ./kodiak bench-widget}).
  */
@@ -57,12 +58,17 @@ class SiteAuditTest {
         }
     }
 
+    /** And Lighthouse's CLS is 0 (the site before issue 25 had 0.25 on the live post). */
     @Test
-    void everyPageScoresFullMarksForAccessibilityBestPracticesAndSeo() throws Exception {
+    void lighthouseGivesEveryPageFullMarksAndNoLayoutShift() throws Exception {
         List<String> problems = new ArrayList<>();
         List<Lighthouse.Result> results = lighthouse.audit(pages.stream().map(host::url)
-                .toList(), List.of("accessibility", "best-practices", "seo"));
+                .toList(), List.of("accessibility", "best-practices", "seo"),
+                List.of("cumulative-layout-shift"));
         for (Lighthouse.Result result : results) {
+            if (!(result.cls() == 0)) {
+                problems.add(result.url() + ": CLS " + result.cls());
+            }
             if (result.scores().size() != 3) {
                 problems.add(result.url() + ": scored only " + result.scores());
             }
@@ -76,10 +82,17 @@ class SiteAuditTest {
         assertThat(problems, is(empty()));
     }
 
+    /**
+     * The same in the page: no {@code layout-shift} entry. (Weaker than Lighthouse's: here the
+     * widget's script mostly runs before the first layout, so an empty div can pass; Lighthouse
+     * caught the old site's 0.25 where this did not.)
+     */
     @Test
     void noPageShiftsItsLayoutOnAPhone() throws Exception {
+        // the slow link: on loopback the widget would build itself before the first paint,
+        // where no shift counts, and an empty div would pass
         ChromeDriver phone = Phone.start(Inputs.root().resolve(
-                "benchmarks/target/site-audit/phone-shifts"), false);
+                "benchmarks/target/site-audit/phone-shifts"), true);
         try {
             List<String> problems = new ArrayList<>();
             for (String page : pages) {
