@@ -155,7 +155,7 @@ class SiteAuditTest {
             double total = (Files.size(site.resolve("assets/models/fashion-mnist/model.onnx"))
                     + gzipSize(site.resolve("assets/kodiak/ort/ort-wasm-simd-threaded.wasm")))
                     / 1e6;
-            assertThat(last, matchesPattern("Loading the model: [0-9.]+ MB of "
+            assertThat(last, matchesPattern("Loading the model: [0-9.]+ of "
                     + String.format(java.util.Locale.ROOT, "%.1f", total)
                     + " MB \\(once; your browser keeps it\\)"));
 

@@ -11,8 +11,9 @@ import org.teavm.jso.JSObject;
  * ({@code ort.wasm.min.js}, its loader {@code ort-wasm-simd-threaded.js} and the {@code .wasm}
  * binary; the build renames the modules from {@code .mjs}) from the {@code ort/} folder next to
  * the widget's script, never from a CDN. It runs single-threaded on the {@code wasm} execution
- * provider, which needs no cross-origin isolation (GitHub Pages cannot set it). The binary is
- * fetched here rather than by onnxruntime-web so that its megabytes show in the progress bar.
+ * provider, which needs no cross-origin isolation (GitHub Pages cannot set it), in its own
+ * worker ({@link #PROXY}). The binary is fetched here rather than by onnxruntime-web so that its
+ * megabytes show in the progress bar.
  */
 final class OrtRuntime {
     /**
@@ -168,11 +169,13 @@ final class OrtRuntime {
     /**
      * Whether onnxruntime-web runs in its own worker ({@code env.wasm.proxy}): compiling the
      * binary, creating the session, the probe and every run then happen off the page's main
-     * thread. Measured by {@code ./kodiak bench-widget} (benchmarks/results/widget.md); a page
-     * can override it for such a measurement with {@code window.KODIAK_ORT_PROXY = true|false}
-     * set before the engine loads.
+     * thread, so the page keeps answering taps while the model gets ready. On a phone (4× CPU)
+     * the first answer of a revisit takes about as long either way, and the page's longest task
+     * is several times shorter in the worker ({@code ./kodiak bench-widget},
+     * benchmarks/results/widget.md). A page can override it for such a measurement with
+     * {@code window.KODIAK_ORT_PROXY = true|false} set before the engine loads.
      */
-    static final boolean PROXY = false;
+    static final boolean PROXY = true;
 
     /** One thread, our binary and loader: nothing from elsewhere; in a worker or not. */
     @JSBody(params = {"ort", "wasm", "loader", "proxy"}, script = "ort.env.wasm.numThreads = 1;"

@@ -177,7 +177,8 @@ final class WidgetView {
         String text = "Loading the model: " + megabytes(loaded);
         if (total > 0) {
             progressBar.setAttribute("value", Browser.fixed(Math.min(1, loaded / total), 3));
-            text += " of " + megabytes(total);
+            text = "Loading the model: " + Browser.fixed(loaded / 1_000_000, 1) + " of "
+                    + megabytes(total);
             if (!announcedTotal) {
                 announcedTotal = true;
                 live.setInnerText("Loading the model: " + megabytes(total)
