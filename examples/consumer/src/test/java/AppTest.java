@@ -2,30 +2,35 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Runs the README's example as a user would, on the default bundle and a fixture image. */
+/**
+ * Runs the quick start's App as {@code mvn exec:exec} does (a new JVM, native access allowed, this
+ * project's class path) on the default bundle and a fixture image: it prints the top five labels,
+ * ranked, and nothing else, on either stream (issue 24: a hello-world printed seven lines of
+ * SLF4J warnings, INFO lines and native-access warnings).
+ */
 class AppTest {
     @Test
-    void classifiesAnImageWithTheDefaultBundle() throws Exception {
-        Path root = Path.of(System.getProperty("kodiak.root"));
-        Path bundle = root.resolve("models/fashion-mnist");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            App.main(new String[] {bundle.toString(),
-                root.resolve("testdata/images/png-gray8.png").toString()});
-        } finally {
-            System.setOut(saved);
-        }
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    void printsTheTopFiveAndNothingElse() throws Exception {
+        Path bundle = Path.of(System.getProperty("bundle"));
+        String classPath = System.getProperty("java.class.path");
+        Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "--enable-native-access=ALL-UNNAMED", "-classpath", classPath, "App",
+                bundle.toString(), System.getProperty("image")).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(app, true));
+        String out = read(app, false);
+        assertTrue(app.waitFor(2, TimeUnit.MINUTES), "App finished");
+        assertEquals(0, app.exitValue(), err.get());
+        assertEquals("", err.get(), "a library is quiet unless asked");
+        List<String> lines = out.lines().toList();
         assertEquals(5, lines.size(), "the top 5 labels: " + lines);
         String manifest = Files.readString(bundle.resolve("kodiak.json"));
         double previous = 1;
@@ -36,7 +41,17 @@ class AppTest {
             assertTrue(probability <= previous, "ranked: " + lines);
             previous = probability;
         }
-        assertFalse(System.getProperty("java.class.path").contains("pytorch-native"),
+        assertFalse(List.of(classPath.split(File.pathSeparator)).stream()
+                .anyMatch(entry -> entry.contains("pytorch-native")),
                 "libtorch's natives are not on a consumer's class path unless it asks");
+    }
+
+    private static String read(Process process, boolean error) {
+        try {
+            return new String((error ? process.getErrorStream() : process.getInputStream())
+                    .readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -93,9 +93,14 @@ public final class ImageFiles {
         }
     }
 
+    /** The longest file name, in bytes, that Linux, macOS and Windows file systems take. */
+    static final int MAX_NAME_BYTES = 255;
+
     /**
      * A name no file has yet: {@code target} itself, else the first free of
-     * {@code name.1.ext}, {@code name.2.ext}...
+     * {@code name.1.ext}, {@code name.2.ext}... When a numbered name would be longer than a
+     * file name may be (255 bytes), {@code name} is shortened to fit, so that a file whose
+     * name is already as long as it can be still moves.
      *
      * @param target the wanted path
      * @return a path where nothing exists (at the time of the call)
@@ -106,13 +111,39 @@ public final class ImageFiles {
         }
         String name = target.getFileName().toString();
         int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String extension = dot > 0 ? name.substring(dot) : "";
         for (int n = 1; ; n++) {
-            Path candidate = target.resolveSibling(dot > 0 ? name.substring(0, dot) + "." + n
-                    + name.substring(dot) : name + "." + n);
+            String suffix = "." + n + extension;
+            Path candidate = target.resolveSibling(fit(stem, MAX_NAME_BYTES - utf8(suffix))
+                    + suffix);
             if (!Files.exists(candidate, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return candidate;
             }
         }
+    }
+
+    /** The longest start of {@code text}, whole characters only, of at most {@code bytes}. */
+    static String fit(String text, int bytes) {
+        if (utf8(text) <= bytes) {
+            return text;
+        }
+        int end = 0;
+        int used = 0;
+        while (end < text.length()) {
+            int next = text.offsetByCodePoints(end, 1);
+            int size = utf8(text.substring(end, next));
+            if (used + size > bytes) {
+                break;
+            }
+            used += size;
+            end = next;
+        }
+        return text.substring(0, end);
+    }
+
+    private static int utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     /**

@@ -49,7 +49,8 @@ public final class Main {
                 .addSubcommand(new EvaluateCommand(out, err))
                 .addSubcommand(new VerifyCommand(out, err))
                 .addSubcommand(new DedupeCommand(out, err))
-                .addSubcommand(new CleanCommand(out, err));
+                .addSubcommand(new CleanCommand(out, err))
+                .addSubcommand(new SiteBundleCommand(out, err));
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
         // picocli answers bad usage with 2 (Exit.USAGE); failures inside a command come here

@@ -201,7 +201,7 @@ public final class Classifier implements AutoCloseable {
                         e.getMessage(), e);
             }
         }
-        LOG.log(System.Logger.Level.INFO, "opened {0} {1} with {2} ({3} labels, input {4})",
+        LOG.log(System.Logger.Level.DEBUG, "opened {0} {1} with {2} ({3} labels, input {4})",
                 manifest.name(), manifest.version(), model.engine(), manifest.labels().size(),
                 spec);
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * The README's library example is the consumer project's App.java, word for word: the project in
  * examples/consumer, built outside the reactor against the installed jar (classifier-core's
  * maven-invoker-plugin), compiles and runs it. The library guide, docs/library.md, shows the same
- * example and is held to the same file.
+ * example and is held to the same file, and shows that project's whole pom.xml, word for word.
  */
 class ReadmeSnippetTest {
     static String snippet() throws Exception {
@@ -45,5 +45,15 @@ class ReadmeSnippetTest {
     @Test
     void theLibraryGuidesExampleIsTheConsumerProjectsApp() throws Exception {
         assertThat(app(), is(snippet("docs/library.md")));
+    }
+
+    @Test
+    void theLibraryGuidesPomIsTheConsumerProjectsPom() throws Exception {
+        String text = Files.readString(Fixtures.root().resolve("docs/library.md"));
+        Matcher m = Pattern.compile("<!-- snippet:pom[^>]*-->\\s*```xml\\n(.*?)```",
+                Pattern.DOTALL).matcher(text);
+        assertThat("docs/library.md shows the whole pom", m.find(), is(true));
+        assertThat(m.group(1), is(Files.readString(Fixtures.root().resolve(
+                "examples/consumer/pom.xml"))));
     }
 }

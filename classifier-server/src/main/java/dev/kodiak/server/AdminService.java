@@ -1,5 +1,7 @@
 package dev.kodiak.server;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -7,7 +9,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
@@ -131,7 +132,7 @@ final class AdminService implements HttpService {
             return JsonValue.EMPTY_JSON_OBJECT;
         }
         JsonObject body;
-        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(bytes))) {
+        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(bytes))) {
             body = reader.readObject();
         } catch (JsonException | IllegalStateException e) {
             throw ApiException.badRequest("INVALID_JSON", "The " + what + " request's body is "
@@ -156,9 +157,9 @@ final class AdminService implements HttpService {
                 && ready.getValueType() != JsonValue.ValueType.FALSE) {
             throw ApiException.badRequest("INVALID_REQUEST", "\"ready\" must be true or false");
         }
-        JsonArrayBuilder out = Json.createArrayBuilder();
+        JsonArrayBuilder out = JSON.createArrayBuilder();
         for (ModelManager.IndexEntry e : models.index(ready == JsonValue.TRUE)) {
-            JsonObjectBuilder o = Json.createObjectBuilder().add("name", e.name());
+            JsonObjectBuilder o = JSON.createObjectBuilder().add("name", e.name());
             if (!e.version().isEmpty()) {
                 o.add("version", e.version());
             }
@@ -172,9 +173,9 @@ final class AdminService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        JsonArrayBuilder out = Json.createArrayBuilder();
+        JsonArrayBuilder out = JSON.createArrayBuilder();
         models.models().forEach(m -> out.add(describe(m)));
-        res.send(Json.createObjectBuilder().add("models", out).build());
+        res.send(JSON.createObjectBuilder().add("models", out).build());
     }
 
     private void setServing(ServerRequest req, ServerResponse res) {
@@ -191,9 +192,9 @@ final class AdminService implements HttpService {
 
     /** A model's versions, serving settings and shadow agreement. */
     private JsonObject describe(ServedModel model) {
-        JsonArrayBuilder versions = Json.createArrayBuilder();
+        JsonArrayBuilder versions = JSON.createArrayBuilder();
         model.versions().forEach((v, mv) -> {
-            JsonObjectBuilder o = Json.createObjectBuilder().add("version", Integer.toString(v))
+            JsonObjectBuilder o = JSON.createObjectBuilder().add("version", Integer.toString(v))
                     .add("state", mv.state().name()).add("requests_in_flight", mv.leases());
             if (!mv.reason().isEmpty()) {
                 o.add("reason", mv.reason());
@@ -201,7 +202,7 @@ final class AdminService implements HttpService {
             versions.add(o);
         });
         Serving serving = model.serving();
-        JsonObjectBuilder b = Json.createObjectBuilder().add("name", model.name())
+        JsonObjectBuilder b = JSON.createObjectBuilder().add("name", model.name())
                 .add("source", model.bundle() != null ? "kodiak.models" : "repository")
                 .add("versions", versions).add("serving", serving.toJson())
                 .add("default_version", Integer.toString(model.defaultVersion()));
@@ -209,11 +210,11 @@ final class AdminService implements HttpService {
             b.add("serving_problem", model.servingProblem());
         }
         if (serving.shadow() > 0) {
-            JsonObjectBuilder shadow = Json.createObjectBuilder();
+            JsonObjectBuilder shadow = JSON.createObjectBuilder();
             for (Map.Entry<Integer, ShadowTraffic.Summary> e : shadows.summary(model.name(),
                     serving.shadow()).entrySet()) {
                 ShadowTraffic.Summary s = e.getValue();
-                JsonObjectBuilder o = Json.createObjectBuilder().add("compared", s.compared())
+                JsonObjectBuilder o = JSON.createObjectBuilder().add("compared", s.compared())
                         .add("agreed", s.agreed()).add("dropped", s.dropped())
                         .add("failed", s.failed()).add("mean_ms", Math.round(s.meanMillis()
                         * 100) / 100.0);
@@ -222,7 +223,7 @@ final class AdminService implements HttpService {
                 }
                 shadow.add(Integer.toString(e.getKey()), o);
             }
-            b.add("shadow", Json.createObjectBuilder().add("version",
+            b.add("shadow", JSON.createObjectBuilder().add("version",
                     Integer.toString(serving.shadow())).add("against_live_version", shadow));
         }
         return b.build();

@@ -1,5 +1,7 @@
 package dev.kodiak.server;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.Classifier;
 import dev.kodiak.core.topk.Prediction;
@@ -10,7 +12,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,13 +85,13 @@ final class ClassifyService implements HttpService {
     }
 
     private void listModels(ServerRequest req, ServerResponse res) {
-        JsonArrayBuilder list = Json.createArrayBuilder();
+        JsonArrayBuilder list = JSON.createArrayBuilder();
         String defaultModel = models.defaultModel();
         for (ServedModel model : models.models()) {
             list.add(Responses.summary(model.name(), model.manifest(), model.isReady(),
                     model.name().equals(defaultModel), Responses.versions(states(model))));
         }
-        res.send(Json.createObjectBuilder().add("default", defaultModel)
+        res.send(JSON.createObjectBuilder().add("default", defaultModel)
                 .add("default_reason", settings.defaultModelReason())
                 .add("models", list).build());
     }

@@ -1,5 +1,7 @@
 package dev.kodiak.server;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import dev.kodiak.server.json.Responses;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.media.type.MediaTypes;
@@ -157,7 +159,7 @@ final class ErrorHandlers {
             String message) {
         res.status(status);
         res.headers().contentType(MediaTypes.APPLICATION_JSON);
-        String body = isOip(req) ? jakarta.json.Json.createObjectBuilder().add("error", message)
+        String body = isOip(req) ? JSON.createObjectBuilder().add("error", message)
                 .build().toString() : Responses.errorText(code, message);
         res.send(body.getBytes(StandardCharsets.UTF_8));
     }

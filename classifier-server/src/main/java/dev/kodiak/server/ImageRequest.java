@@ -1,9 +1,10 @@
 package dev.kodiak.server;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.stream.JsonParser;
 import java.io.ByteArrayInputStream;
@@ -249,7 +250,7 @@ record ImageRequest(byte[] image, Map<String, String> parameters, List<String> o
         Map<String, String> parameters = new LinkedHashMap<>();
         List<String> others = new ArrayList<>();
         String image = null;
-        try (JsonParser parser = Json.createParser(new ByteArrayInputStream(
+        try (JsonParser parser = JSON.createParser(new ByteArrayInputStream(
                 JsonImage.slim(body, LONGEST_PARAMETER)))) {
             if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
                 throw ApiException.badRequest("INVALID_JSON", "The JSON body must be an object "

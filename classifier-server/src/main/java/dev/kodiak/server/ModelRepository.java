@@ -1,7 +1,8 @@
 package dev.kodiak.server;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import dev.kodiak.core.bundle.Manifest;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -156,7 +157,7 @@ final class ModelRepository {
             }
             Path servingFile = folder.resolve(SERVING_FILE);
             if (Files.isRegularFile(servingFile)) {
-                try (JsonReader reader = Json.createReader(new StringReader(
+                try (JsonReader reader = JSON.createReader(new StringReader(
                         Files.readString(servingFile, StandardCharsets.UTF_8)))) {
                     JsonObject json = reader.readObject();
                     serving = Serving.read(json);

@@ -1,6 +1,7 @@
 package dev.kodiak.server;
 
-import jakarta.json.Json;
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObjectBuilder;
@@ -102,7 +103,7 @@ final class OipJson {
         Reader(byte[] body, int jsonLength, LongConsumer reserve) {
             this.body = body;
             this.reserve = reserve;
-            this.parser = Json.createParser(new ByteArrayInputStream(slim(body, jsonLength,
+            this.parser = JSON.createParser(new ByteArrayInputStream(slim(body, jsonLength,
                     longStrings)));
         }
 
@@ -487,31 +488,31 @@ final class OipJson {
      * @return the JSON header's length and the whole body
      */
     static Encoded write(OipInference.Response response) {
-        JsonObjectBuilder root = Json.createObjectBuilder()
+        JsonObjectBuilder root = JSON.createObjectBuilder()
                 .add("model_name", response.model().name())
                 .add("model_version", response.model().versionText());
         if (!response.id().isEmpty()) {
             root.add("id", response.id());
         }
-        JsonArrayBuilder outputs = Json.createArrayBuilder();
+        JsonArrayBuilder outputs = JSON.createArrayBuilder();
         List<byte[]> blobs = new ArrayList<>();
         boolean binary = false;
         for (OipInference.Output o : response.outputs()) {
-            JsonArrayBuilder shape = Json.createArrayBuilder();
+            JsonArrayBuilder shape = JSON.createArrayBuilder();
             for (long d : o.shape()) {
                 shape.add(d);
             }
-            JsonObjectBuilder out = Json.createObjectBuilder().add("name", o.name())
+            JsonObjectBuilder out = JSON.createObjectBuilder().add("name", o.name())
                     .add("datatype", o.datatype()).add("shape", shape);
             if (o.binary()) {
                 byte[] blob = o.floats() != null ? OipTensors.floats(o.floats())
                         : OipTensors.serialize(o.bytes());
-                out.add("parameters", Json.createObjectBuilder().add("binary_data_size",
+                out.add("parameters", JSON.createObjectBuilder().add("binary_data_size",
                         blob.length));
                 blobs.add(blob);
                 binary = true;
             } else {
-                JsonArrayBuilder data = Json.createArrayBuilder();
+                JsonArrayBuilder data = JSON.createArrayBuilder();
                 if (o.floats() != null) {
                     for (float f : o.floats()) {
                         data.add(dev.kodiak.server.json.Responses.number(f));

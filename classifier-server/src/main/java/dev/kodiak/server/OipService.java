@@ -1,5 +1,7 @@
 package dev.kodiak.server;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -8,7 +10,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import java.util.List;
@@ -64,7 +65,7 @@ final class OipService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get(META, this::serverMetadata)
                 .get(META + "/", this::serverMetadata)
-                .get(LIVE, (req, res) -> res.send(Json.createObjectBuilder().add("live", true)
+                .get(LIVE, (req, res) -> res.send(JSON.createObjectBuilder().add("live", true)
                         .build()))
                 .get(READY, this::serverReady)
                 .get(MODEL, (req, res) -> modelMetadata(req, res, 0))
@@ -80,9 +81,9 @@ final class OipService implements HttpService {
     }
 
     private void serverMetadata(ServerRequest req, ServerResponse res) {
-        JsonArrayBuilder ext = Json.createArrayBuilder();
+        JsonArrayBuilder ext = JSON.createArrayBuilder();
         extensions.forEach(ext::add);
-        res.send(Json.createObjectBuilder().add("name", NAME).add("version", version())
+        res.send(JSON.createObjectBuilder().add("name", NAME).add("version", version())
                 .add("extensions", ext).build());
     }
 
@@ -97,32 +98,32 @@ final class OipService implements HttpService {
             throw new ApiException(Status.SERVICE_UNAVAILABLE_503, "NOT_READY", "The server is "
                     + "loading its models: " + models.states());
         }
-        res.send(Json.createObjectBuilder().add("ready", true).build());
+        res.send(JSON.createObjectBuilder().add("ready", true).build());
     }
 
     private void modelMetadata(ServerRequest req, ServerResponse res, int version) {
         ServedModel model = models.require(req.path().pathParameters().get("name"));
         OipInference.Metadata m = inference.metadata(model, version);
-        JsonArrayBuilder versions = Json.createArrayBuilder();
+        JsonArrayBuilder versions = JSON.createArrayBuilder();
         m.versions().forEach(versions::add);
-        JsonArrayBuilder tensorShape = Json.createArrayBuilder();
+        JsonArrayBuilder tensorShape = JSON.createArrayBuilder();
         for (long d : m.tensorShape()) {
             tensorShape.add(d);
         }
-        res.send(Json.createObjectBuilder().add("name", m.name()).add("versions", versions)
+        res.send(JSON.createObjectBuilder().add("name", m.name()).add("versions", versions)
                 .add("platform", m.platform())
-                .add("inputs", Json.createArrayBuilder()
-                        .add(tensor(OipInference.IMAGE, "BYTES", Json.createArrayBuilder()
+                .add("inputs", JSON.createArrayBuilder()
+                        .add(tensor(OipInference.IMAGE, "BYTES", JSON.createArrayBuilder()
                                 .add(-1)))
                         .add(tensor(OipInference.TENSOR, "FP32", tensorShape)))
-                .add("outputs", Json.createArrayBuilder()
-                        .add(tensor(OipInference.PROBABILITIES, "FP32", Json.createArrayBuilder()
+                .add("outputs", JSON.createArrayBuilder()
+                        .add(tensor(OipInference.PROBABILITIES, "FP32", JSON.createArrayBuilder()
                                 .add(-1).add(m.labels()))))
                 .build());
     }
 
     private static JsonObjectBuilder tensor(String name, String type, JsonArrayBuilder shape) {
-        return Json.createObjectBuilder().add("name", name).add("datatype", type)
+        return JSON.createObjectBuilder().add("name", name).add("datatype", type)
                 .add("shape", shape);
     }
 
@@ -133,7 +134,7 @@ final class OipService implements HttpService {
                     + "'" + (version > 0 ? " version " + version : "") + " is not ready ("
                     + model.listing() + ")");
         }
-        res.send(Json.createObjectBuilder().add("name", model.name()).add("ready", true)
+        res.send(JSON.createObjectBuilder().add("name", model.name()).add("ready", true)
                 .build());
     }
 

@@ -1,6 +1,7 @@
 package dev.kodiak.server;
 
-import jakarta.json.Json;
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -195,7 +196,7 @@ record Serving(Policy policy, Set<Integer> specific, Map<Integer, Integer> weigh
         JsonValue t = json.get("traffic");
         if (t instanceof JsonObject o) {
             for (Map.Entry<String, JsonValue> e : o.entrySet()) {
-                int version = version(Json.createValue(e.getKey()), "traffic");
+                int version = version(JSON.createValue(e.getKey()), "traffic");
                 if (!(e.getValue() instanceof JsonNumber n) || !n.isIntegral()
                         || n.longValue() < 0 || n.longValue() > 1_000_000) {
                     throw new IllegalArgumentException("traffic." + e.getKey() + " must be a "
@@ -239,17 +240,17 @@ record Serving(Policy policy, Set<Integer> specific, Map<Integer, Integer> weigh
      * @return the object
      */
     JsonObject toJson() {
-        JsonObjectBuilder b = Json.createObjectBuilder();
+        JsonObjectBuilder b = JSON.createObjectBuilder();
         switch (policy) {
             case LATEST -> b.add("version_policy", "latest");
             case ALL -> b.add("version_policy", "all");
             case SPECIFIC -> {
-                var a = Json.createArrayBuilder();
+                var a = JSON.createArrayBuilder();
                 specific.forEach(a::add);
-                b.add("version_policy", Json.createObjectBuilder().add("specific", a));
+                b.add("version_policy", JSON.createObjectBuilder().add("specific", a));
             }
         }
-        var t = Json.createObjectBuilder();
+        var t = JSON.createObjectBuilder();
         weights.forEach((v, w) -> t.add(Integer.toString(v), w));
         b.add("traffic", t);
         if (shadow > 0) {

@@ -171,7 +171,9 @@ class ApiTest {
         assertThat(response.statusCode(), is(200));
         assertThat(response.body(), startsWith("openapi: 3.0"));
         for (String path : List.of("/api/v1/models:", "/api/v1/models/{name}:",
-                "/api/v1/models/{name}/classify:", "/api/v1/classify:", "/predict:")) {
+                "/api/v1/models/{name}/classify:",
+                "/api/v1/models/{name}/versions/{version}/classify:", "/api/v1/classify:",
+                "/predict:", "model_version:")) {
             assertThat(response.body(), containsString(path));
         }
     }

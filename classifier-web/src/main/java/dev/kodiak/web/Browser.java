@@ -256,14 +256,6 @@ final class Browser {
             + "new CustomEvent(type, {detail: detail, bubbles: true}));")
     static native void dispatch(HTMLElement element, String type, JSObject detail);
 
-    /** A number written in text, NaN when it is none (the browser's parser: small code). */
-    @JSBody(params = "text", script = "var kodiakValue = text.trim() === '' ? NaN"
-            + " : Number(text); return kodiakValue;")
-    static native double parseNumber(String text);
-
-    @JSBody(params = "text", script = "return text.toLowerCase();")
-    static native String lowerCase(String text);
-
     /** A number with a fixed count of decimals, by the browser (no Java formatting code). */
     @JSBody(params = {"value", "digits"}, script = "return value.toFixed(digits);")
     static native String fixed(double value, int digits);

@@ -237,6 +237,8 @@ final class BundleLoader {
                         + "it is not used.", verdict.message()));
                 return;
             }
+            // what the probe cannot see, said as the JVM logs it when it opens the bundle
+            ModelCheck.warning(manifest).ifPresent(Browser::warn);
             model = candidate;
             loading = false;
             List<Listener> ready = List.copyOf(waiting);

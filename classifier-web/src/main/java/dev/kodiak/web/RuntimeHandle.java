@@ -64,21 +64,14 @@ final class RuntimeHandle {
 
     RuntimeHandle(WidgetSettings settings, ModelCache cache) {
         this.settings = settings;
-        boolean browser = settings.runtime() == WidgetSettings.RuntimeChoice.BROWSER
-                || settings.runtime() == WidgetSettings.RuntimeChoice.AUTO
-                && !settings.bundle().isEmpty();
-        if (browser && !settings.bundle().isEmpty()) {
-            boolean limited = settings.runtime() == WidgetSettings.RuntimeChoice.AUTO
-                    && settings.hasServer();
-            runtime = new BrowserRuntime(settings.bundle(), limited ? settings.autoLimitBytes()
-                    : 0, cache);
-        } else if (!browser && settings.hasServer()) {
-            runtime = new ServerRuntime(new ApiClient(settings.endpoint(), settings.model()));
-        } else {
-            failure = new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier is not set up: "
-                    + "it names no model.", browser ? "data-runtime=\"browser\" needs "
-                    + "data-bundle" : "give data-bundle (a bundle folder's URL) or data-model "
-                    + "(a model on a Kodiak server)");
+        RuntimePlan plan = RuntimePlan.of(settings);
+        switch (plan.where()) {
+            case BROWSER -> runtime = new BrowserRuntime(settings.bundle(), plan.limitBytes(),
+                    cache);
+            case SERVER -> runtime = new ServerRuntime(new ApiClient(settings.endpoint(),
+                    settings.model()));
+            default -> failure = new LoadFailure(LoadFailure.Kind.BROKEN, "This classifier is "
+                    + "not set up: it names no model.", plan.problem());
         }
     }
 

@@ -39,37 +39,110 @@ record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String
 
     /** Reads the settings, warning in the console about values it cannot use. */
     static WidgetSettings read(HTMLElement root) {
-        String runtime = Browser.lowerCase(attribute(root, "runtime", "auto"));
-        RuntimeChoice choice = switch (runtime) {
-            case "browser" -> RuntimeChoice.BROWSER;
-            case "server" -> RuntimeChoice.SERVER;
-            case "auto", "" -> RuntimeChoice.AUTO;
-            default -> {
-                Browser.warn("data-runtime '" + runtime + "' is not browser, server or auto; "
+        return parse(key -> Browser.data(root, key), Browser::absolute, Browser::warn);
+    }
+
+    /**
+     * Reads the settings from attribute values: pure Java, so that it is tested on the JVM.
+     *
+     * @param attribute the value of {@code data-KEY} (camel case, as the DOM's dataset names
+     *     it), or null when the element has none
+     * @param absolute makes a URL absolute against the page
+     * @param warn receives a message for each value that cannot be used
+     * @return the settings
+     */
+    static WidgetSettings parse(java.util.function.Function<String, String> attribute,
+            java.util.function.UnaryOperator<String> absolute,
+            java.util.function.Consumer<String> warn) {
+        String runtime = value(attribute, "runtime", "auto");
+        RuntimeChoice choice;
+        if (runtime.equalsIgnoreCase("browser")) {
+            choice = RuntimeChoice.BROWSER;
+        } else if (runtime.equalsIgnoreCase("server")) {
+            choice = RuntimeChoice.SERVER;
+        } else {
+            if (!runtime.equalsIgnoreCase("auto") && !runtime.isEmpty()) {
+                warn.accept("data-runtime '" + runtime + "' is not browser, server or auto; "
                         + "using auto");
-                yield RuntimeChoice.AUTO;
             }
-        };
-        String bundle = attribute(root, "bundle", "");
+            choice = RuntimeChoice.AUTO;
+        }
+        String bundle = value(attribute, "bundle", "");
         if (!bundle.isEmpty()) {
-            bundle = Browser.absolute(bundle.endsWith("/") ? bundle : bundle + "/");
+            bundle = absolute.apply(bundle.endsWith("/") ? bundle : bundle + "/");
         }
         float threshold = 0;
-        String text = attribute(root, "threshold", "");
+        String text = value(attribute, "threshold", "");
         if (!text.isEmpty()) {
-            threshold = (float) Browser.parseNumber(text);
+            threshold = (float) number(text);
             if (!(threshold >= 0 && threshold <= 1)) {
-                Browser.warn("data-threshold '" + text + "' is not a probability from 0 to 1; "
+                warn.accept("data-threshold '" + text + "' is not a probability from 0 to 1; "
                         + "ignoring it");
                 threshold = 0;
             }
         }
-        double limit = number(attribute(root, "maxDownloadMb", ""), DEFAULT_AUTO_LIMIT_MB);
-        return new WidgetSettings(choice, bundle, attribute(root, "model", ""),
-                attribute(root, "endpoint", ""),
-                (int) Math.max(1, number(attribute(root, "topK", "3"), 3)), threshold,
-                attribute(root, "title", "What is it?"), attribute(root, "examples", ""),
+        double limit = positive(value(attribute, "maxDownloadMb", ""), DEFAULT_AUTO_LIMIT_MB);
+        return new WidgetSettings(choice, bundle, value(attribute, "model", ""),
+                value(attribute, "endpoint", ""),
+                (int) Math.max(1, positive(value(attribute, "topK", "3"), 3)), threshold,
+                value(attribute, "title", "What is it?"), value(attribute, "examples", ""),
                 limit * 1_000_000);
+    }
+
+    private static String value(java.util.function.Function<String, String> attribute,
+            String key, String fallback) {
+        String value = attribute.apply(key);
+        return value == null ? fallback : value.trim();
+    }
+
+    /**
+     * A decimal number as JavaScript's {@code Number} reads an attribute: the whole text,
+     * blanks around it allowed ({@code " 2.5e1 "} is 25); anything else, {@code "20MB"} or
+     * {@code ""} included, is NaN.
+     *
+     * @param text the text
+     * @return the number, or NaN
+     */
+    static double number(String text) {
+        String t = text.trim();
+        int end = 0;
+        int n = t.length();
+        if (end < n && (t.charAt(end) == '+' || t.charAt(end) == '-')) {
+            end++;
+        }
+        int digits = 0;
+        while (end < n && Character.isDigit(t.charAt(end))) {
+            end++;
+            digits++;
+        }
+        if (end < n && t.charAt(end) == '.') {
+            end++;
+            while (end < n && Character.isDigit(t.charAt(end))) {
+                end++;
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return Double.NaN;
+        }
+        int mantissa = end;
+        if (end < n && (t.charAt(end) == 'e' || t.charAt(end) == 'E')) {
+            int e = end + 1;
+            if (e < n && (t.charAt(e) == '+' || t.charAt(e) == '-')) {
+                e++;
+            }
+            int start = e;
+            while (e < n && Character.isDigit(t.charAt(e))) {
+                e++;
+            }
+            end = e > start ? e : mantissa;
+        }
+        return end == n ? Double.parseDouble(t) : Double.NaN;
+    }
+
+    private static double positive(String text, double fallback) {
+        double value = number(text);
+        return value > 0 ? value : fallback;
     }
 
     /** The runtime's part, for the engine module. */
@@ -107,15 +180,5 @@ record WidgetSettings(RuntimeChoice runtime, String bundle, String model, String
     /** Whether a server is configured for this widget, to ask or to fall back to. */
     boolean hasServer() {
         return !model.isEmpty();
-    }
-
-    private static String attribute(HTMLElement root, String key, String fallback) {
-        String value = Browser.data(root, key);
-        return value == null ? fallback : value.trim();
-    }
-
-    private static double number(String text, double fallback) {
-        double value = Browser.parseNumber(text);
-        return value > 0 ? value : fallback;
     }
 }

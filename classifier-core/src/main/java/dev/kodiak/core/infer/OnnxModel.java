@@ -27,7 +27,7 @@ import java.util.Map;
  * <p>One JVM-wide property remains: DJL starts a second engine (libtorch, when it is on the class
  * path) beside ONNX Runtime for NDArray operations ONNX Runtime lacks. Kodiak needs none of them,
  * so unless the application has set {@code ai.djl.onnx.disable_alternative} itself, loading the
- * first ONNX model sets it to {@code true} (and logs it): a JVM that only runs ONNX never
+ * first ONNX model sets it to {@code true} (and logs it at DEBUG): a JVM that only runs ONNX never
  * extracts or loads libtorch. Set it to {@code false} before the first model to keep DJL's
  * default.
  *
@@ -83,7 +83,7 @@ public final class OnnxModel implements InferenceModel {
     private static synchronized void keepLibtorchOut() {
         if (System.getProperty(NO_ALTERNATIVE) == null) {
             System.setProperty(NO_ALTERNATIVE, "true");
-            LOG.log(System.Logger.Level.INFO, "set -D{0}=true so that ONNX Runtime runs without "
+            LOG.log(System.Logger.Level.DEBUG, "set -D{0}=true so that ONNX Runtime runs without "
                     + "libtorch beside it; set it yourself to choose otherwise", NO_ALTERNATIVE);
         }
     }

@@ -1,12 +1,13 @@
 package dev.kodiak.server.json;
 
+import static dev.kodiak.server.json.JsonP.JSON;
+
 import dev.kodiak.core.Classification;
 import dev.kodiak.core.bundle.Accuracy;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelOutput;
 import dev.kodiak.core.preprocess.InputSpec;
 import dev.kodiak.core.topk.Prediction;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -25,7 +26,7 @@ public final class Responses {
      * @return {@code {"error": {"code": ..., "message": ...}}}
      */
     public static String errorText(String code, String message) {
-        return Json.createObjectBuilder().add("error", Json.createObjectBuilder()
+        return JSON.createObjectBuilder().add("error", JSON.createObjectBuilder()
                 .add("code", code).add("message", message)).build().toString();
     }
 
@@ -36,7 +37,7 @@ public final class Responses {
      * @return the identity object
      */
     public static JsonObjectBuilder identity(Manifest manifest) {
-        return Json.createObjectBuilder().add("name", manifest.name())
+        return JSON.createObjectBuilder().add("name", manifest.name())
                 .add("version", manifest.version()).add("sha256", manifest.modelSha256());
     }
 
@@ -52,7 +53,7 @@ public final class Responses {
      */
     public static JsonObject summary(String name, Manifest manifest, boolean ready,
             boolean isDefault, JsonArrayBuilder versions) {
-        JsonObjectBuilder b = manifest == null ? Json.createObjectBuilder()
+        JsonObjectBuilder b = manifest == null ? JSON.createObjectBuilder()
                 : identity(manifest).add("description", manifest.description())
                         .add("labels", manifest.labels().size());
         return b.add("name", name).add("ready", ready).add("default", isDefault)
@@ -66,9 +67,9 @@ public final class Responses {
      * @return the array
      */
     public static JsonArrayBuilder versions(java.util.Map<Integer, String[]> states) {
-        JsonArrayBuilder a = Json.createArrayBuilder();
+        JsonArrayBuilder a = JSON.createArrayBuilder();
         states.forEach((v, state) -> {
-            JsonObjectBuilder o = Json.createObjectBuilder().add("version", Integer.toString(v))
+            JsonObjectBuilder o = JSON.createObjectBuilder().add("version", Integer.toString(v))
                     .add("state", state[0]);
             if (!state[1].isEmpty()) {
                 o.add("reason", state[1]);
@@ -90,19 +91,19 @@ public final class Responses {
     public static JsonObject model(String name, Manifest manifest, boolean ready,
             JsonArrayBuilder versions) {
         if (manifest == null) {
-            return Json.createObjectBuilder().add("name", name).add("ready", ready)
+            return JSON.createObjectBuilder().add("name", name).add("ready", ready)
                     .add("versions", versions).build();
         }
-        JsonArrayBuilder labels = Json.createArrayBuilder();
+        JsonArrayBuilder labels = JSON.createArrayBuilder();
         manifest.labels().forEach(labels::add);
-        JsonObjectBuilder provenance = Json.createObjectBuilder()
+        JsonObjectBuilder provenance = JSON.createObjectBuilder()
                 .add("exporter", manifest.provenance().exporter())
                 .add("torch", manifest.provenance().torchVersion())
                 .add("created", manifest.provenance().created())
                 .add("dataset", manifest.provenance().dataset());
         Accuracy accuracy = manifest.provenance().accuracy();
         if (accuracy != null) {
-            provenance.add("accuracy", Json.createObjectBuilder()
+            provenance.add("accuracy", JSON.createObjectBuilder()
                     .add("metric", accuracy.metric()).add("split", accuracy.split())
                     .add("correct", accuracy.correct()).add("total", accuracy.total())
                     .add("value", accuracy.value()));
@@ -123,22 +124,22 @@ public final class Responses {
      * @return the object
      */
     public static JsonObjectBuilder inputSpec(InputSpec spec) {
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = JSON.createObjectBuilder()
                 .add("color", spec.color().name()).add("width", spec.width())
                 .add("height", spec.height()).add("resize", spec.resize().manifestName())
                 .add("interpolation", spec.interpolation().manifestName())
                 .add("invert", spec.invert()).add("rescale", spec.rescale());
         b.add("resize_shorter", spec.resizeShorter());
-        JsonArrayBuilder fill = Json.createArrayBuilder();
+        JsonArrayBuilder fill = JSON.createArrayBuilder();
         for (int v : spec.padFill()) {
             fill.add(v);
         }
         b.add("pad_fill", fill);
-        JsonArrayBuilder mean = Json.createArrayBuilder();
+        JsonArrayBuilder mean = JSON.createArrayBuilder();
         for (float v : spec.mean()) {
             mean.add(number(v));
         }
-        JsonArrayBuilder std = Json.createArrayBuilder();
+        JsonArrayBuilder std = JSON.createArrayBuilder();
         for (float v : spec.std()) {
             std.add(number(v));
         }
@@ -159,19 +160,19 @@ public final class Responses {
      */
     public static JsonObject classification(Manifest manifest, int servedVersion,
             Classification c, int width, int height, long queueWaitNanos, long totalNanos) {
-        JsonArrayBuilder predictions = Json.createArrayBuilder();
+        JsonArrayBuilder predictions = JSON.createArrayBuilder();
         for (Prediction p : c.predictions()) {
-            predictions.add(Json.createObjectBuilder().add("label", p.label())
+            predictions.add(JSON.createObjectBuilder().add("label", p.label())
                     .add("probability", number(p.probability())));
         }
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("model", identity(manifest).add("model_version",
                         Integer.toString(servedVersion)))
                 .add("predictions", predictions)
                 .add("unsure", c.unsure())
-                .add("image", Json.createObjectBuilder().add("width", width).add("height", height))
+                .add("image", JSON.createObjectBuilder().add("width", width).add("height", height))
                 .add("batch_size", c.timings().batchSize())
-                .add("timings_ms", Json.createObjectBuilder()
+                .add("timings_ms", JSON.createObjectBuilder()
                         .add("queue_wait", millis(queueWaitNanos))
                         .add("decode", millis(c.timings().decodeNanos()))
                         .add("preprocess", millis(c.timings().preprocessNanos()))
@@ -188,11 +189,11 @@ public final class Responses {
      * @return {@code {"predictions": {label: probability, ...}}}
      */
     public static JsonObject predict(List<String> labels, float[] probabilities) {
-        JsonObjectBuilder map = Json.createObjectBuilder();
+        JsonObjectBuilder map = JSON.createObjectBuilder();
         for (int i = 0; i < labels.size(); i++) {
             map.add(labels.get(i), number(probabilities[i]));
         }
-        return Json.createObjectBuilder().add("predictions", map).build();
+        return JSON.createObjectBuilder().add("predictions", map).build();
     }
 
     /**

@@ -97,6 +97,17 @@ class StaticSiteTest {
         Files.write(broken.resolve("model.onnx"), onnx);
         widgets.put("broken", Map.of("runtime", "browser", "bundle",
                 "/kodiak-test/bundles/broken/"));
+        // a probe the exporter found blind to mean and std (as for a model whose scores hardly
+        // move with them)
+        Path weak = test.resolve("bundles/weak-probe");
+        copyBundle(Fixtures.bundle("tiny-rgb"), weak);
+        String manifest = Files.readString(weak.resolve("kodiak.json"));
+        String blind = manifest.replaceFirst("\"probe\"\\s*:\\s*\\{",
+                "\"probe\": {\"misses\": [\"mean\", \"std\"], ");
+        assertThat("the test bundle got its misses", blind, not(is(manifest)));
+        Files.writeString(weak.resolve("kodiak.json"), blind);
+        widgets.put("weak-probe", Map.of("runtime", "browser", "bundle",
+                "/kodiak-test/bundles/weak-probe/"));
         Files.writeString(test.resolve("widgets.html"), WidgetPage.page(widgets));
         host = StaticFiles.start(Map.of("/", site, "/kodiak-test/", test,
                 "/kodiak-test/images/", Fixtures.testdata().resolve("images")), false, false);
@@ -290,6 +301,28 @@ class StaticSiteTest {
         assertThat("answers that differ from the JVM's", failures, is(empty()));
         assertThat(severeConsoleMessages(browser), is(empty()));
         assertThat("requests to other origins", otherOrigins(), is(empty()));
+    }
+
+    /**
+     * A bundle whose probe cannot see an edit of some input-spec fields (found by the exporter)
+     * says so in the console when the page opens it, in the words the JVM logs (issue 24).
+     */
+    @Test
+    void aProbeThatCannotSeeSomeEditsIsSaidInTheConsole() {
+        browser.get(host.url(WIDGETS)); // a new page: it opens its bundles again
+        WidgetPage.awaitBuilt(browser, "broken");
+        browser.manage().logs().get(LogType.BROWSER);
+        Path photo = Fixtures.image("png-rgb8.png").path();
+        for (String widget : List.of("weak-probe", "b-tiny-rgb")) {
+            answer(classify(browser, browser.findElement(By.id(widget)), photo), widget);
+        }
+        List<String> warnings = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().equals(java.util.logging.Level.WARNING))
+                .map(org.openqa.selenium.logging.LogEntry::getMessage).toList();
+        assertThat(warnings, hasItem(containsString("the probe of bundle 'tiny-rgb' cannot "
+                + "detect an edit of mean, std in kodiak.json")));
+        assertThat("one warning, for the bundle whose probe is blind", warnings.stream()
+                .filter(w -> w.contains("the probe of bundle")).count(), is(1L));
     }
 
     /** The {@code kodiak:answer} detail is the API's answer, shape and identity. */

@@ -39,8 +39,10 @@ import org.junit.jupiter.api.Test;
  * JSON bodies at a small heap (issue 21, item 9): a 10 MB JSON body used to cost about ten times
  * its size while it was parsed, but only its size was reserved, so a few at once could exhaust
  * the heap. The packaged server at {@code -Xmx512m} takes sixteen 10 MB JSON bodies at once:
- * every answer is a 200, or a 503 with Retry-After within a few seconds; the server does not run
- * out of memory and serves on.
+ * every answer is a 200, or a 503 {@code OVERLOADED} with Retry-After (refused by the memory
+ * budget, not left to wait out its deadline); the server does not run out of memory and serves
+ * on. How long the refusals took is written to target/json-load.txt, not asserted: on a shared
+ * machine it is a measurement, not a property.
  */
 class JsonLoadIT {
     private static final int CLIENTS = 16;
@@ -80,6 +82,8 @@ class JsonLoadIT {
                     if (r.statusCode() == 503) {
                         assertThat(r.body(), r.headers().firstValue("Retry-After").isPresent(),
                                 is(true));
+                        assertThat("refused by the budget, not by the deadline", r.body(),
+                                containsString("\"OVERLOADED\""));
                     }
                     return new long[] {r.statusCode(), millis};
                 }));
@@ -101,8 +105,6 @@ class JsonLoadIT {
             assertThat(report, statuses.keySet().stream().allMatch(s -> s == 200 || s == 503),
                     is(true));
             assertThat(report, statuses.getOrDefault(200L, 0), greaterThanOrEqualTo(1));
-            assertThat(report + ": refused quickly",
-                    refusedMillis.stream().allMatch(ms -> ms <= 5000), is(true));
             assertThat("still serving after: " + report, send(http, classify, body)
                     .statusCode(), is(200));
             assertThat(server.isAlive(), is(true));
