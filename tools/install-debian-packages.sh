@@ -7,7 +7,8 @@
 #   dataset-fashion-mnist         the Fashion-MNIST test set the core tests classify
 #   libturbojpeg0                 libjpeg-turbo's TurboJPEG library, which classifier-core calls
 #                                 to decode JPEGs on Java 22+ (a run-time need, not only tests')
-#   nodejs, npm                   fetch onnxruntime-web for the widget at build time (npm ci);
+#   nodejs, npm                   fetch onnxruntime-web for the widget at build time (npm ci),
+#                                 and run Lighthouse for the blog's audit (Node 18.16 or later);
 #                                 skipped when node and npm are already on the PATH
 #   libwebp7, libwebpdemux2       libwebp, which classifier-core calls to decode WebPs on Java 22+
 #                                 (PIL's own decoder; a run-time need, not only tests')

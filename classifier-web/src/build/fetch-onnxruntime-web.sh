@@ -31,3 +31,13 @@ rm -f "$dest"/*.mjs  # names of builds before the rename
 cp "$dist/ort.wasm.min.mjs" "$dest/ort.wasm.min.js"
 cp "$dist/ort-wasm-simd-threaded.mjs" "$dest/ort-wasm-simd-threaded.js"
 cp "$dist/ort-wasm-simd-threaded.wasm" "$dest/ort-wasm-simd-threaded.wasm"
+# The widget shows the binary's size before its first byte arrives (a static host compresses it,
+# so no Content-Length says it): OrtRuntime.WASM_BYTES must be this binary's size.
+shipped=$(wc -c < "$dest/ort-wasm-simd-threaded.wasm" | tr -d ' ')
+declared=$(sed -n 's/.*WASM_BYTES = \([0-9_]*\);.*/\1/p' src/main/java/dev/kodiak/web/OrtRuntime.java \
+  | tr -d _)
+if [ "$shipped" != "$declared" ]; then
+  echo "classifier-web: ort-wasm-simd-threaded.wasm is $shipped bytes but OrtRuntime.WASM_BYTES" \
+    "says $declared; set WASM_BYTES to $shipped (onnxruntime-web changed with package-lock.json)" >&2
+  exit 1
+fi

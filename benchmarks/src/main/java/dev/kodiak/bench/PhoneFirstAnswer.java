@@ -41,9 +41,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
 public final class PhoneFirstAnswer {
     static final int RUNS = 3;
     static final int LATER = 4;
-    /** 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up (Lighthouse's "slow 4G"). */
-    static final Map<String, Object> LINK = Map.of("offline", false, "latency", 150,
-            "downloadThroughput", 200_000, "uploadThroughput", 93_750);
     static final String INT8_PAGE = "/bench/fashion-mnist-int8.html";
 
     /** One fresh profile: the cold first answer, its bytes, and the revisit's first answer. */
@@ -139,13 +136,7 @@ public final class PhoneFirstAnswer {
 
     static ChromeDriver start(Path profile) throws IOException {
         WidgetCosts.deleteTree(profile);
-        ChromeDriver browser = Chromium.start(profile, 412, 823);
-        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 412,
-                "height", 823, "deviceScaleFactor", 1.75, "mobile", true));
-        browser.executeCdpCommand("Emulation.setCPUThrottlingRate", Map.of("rate", 4));
-        browser.executeCdpCommand("Network.enable", Map.of());
-        browser.executeCdpCommand("Network.emulateNetworkConditions", LINK);
-        return browser;
+        return Phone.start(profile, true);
     }
 
     static Run run(ChromeDriver browser, StaticFiles host, String page, Path photo) {

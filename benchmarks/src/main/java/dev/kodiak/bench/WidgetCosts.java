@@ -32,16 +32,25 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * <li>compressed bytes downloaded between the reader's first image and its answer;</li>
  * <li>time from choosing the first image to its answer with a cold cache (a fresh browser
  *     profile each run), on loopback and through a 10 Mbit/s, 40 ms link; after revisiting the
- *     page (the browser's cache warm); and for later images on the same page.</li>
+ *     page (the browser's cache warm); and for later images on the same page;</li>
+ * <li>the same first answers on a phone ({@link Phone}: Lighthouse's mobile profile, a 412×823
+ *     screen, 4× CPU, a 150 ms, 1.6 Mbit/s link), cold and on a revisit, with onnxruntime-web on
+ *     the page's main thread and in its worker ({@code proxy}), and the longest main-thread
+ *     task while the reader waits;</li>
+ * <li>Lighthouse's four scores for every page of the site ({@link Lighthouse}), the audits that
+ *     threw, and each page's layout shifts measured in the phone.</li>
  * </ul>
  * For the default model (the live post) and ResNet-18 (224 px, 45 MB of ONNX, random weights;
  * {@code tools/make_benchmark_models.py}). Not a JMH suite: a first load happens once per
  * profile, so each figure is the median of {@link #RUNS} fresh runs. Writes
  * {@code benchmarks/results/widget.md}, or {@code benchmarks/target/results/widget.md} with
- * {@code --smoke} (the default model, one run: checks that the measurement works).
+ * {@code --smoke} (the default model, one run, the phone without its slow link, no Lighthouse:
+ * checks that the measurement works). {@code --baseline DIR} measures an earlier build of the
+ * site next to this one (page weight, the phone, Lighthouse); {@code --site DIR} measures a
+ * copy of the built site instead of {@code site/target/_site}.
  *
  * <pre>
- * ./kodiak bench-widget [--smoke] [--baseline path/to/older/_site]
+ * ./kodiak bench-widget [--smoke] [--baseline path/to/older/_site] [--site path/to/_site]
  * ./kodiak bench-widget --phone [--baseline path/to/older/_site]   (PhoneFirstAnswer)
  * </pre>
  */
@@ -72,6 +81,35 @@ public final class WidgetCosts {
             double revisitMillis, long revisitTransferred) {
     }
 
+    /** Records the page's long main-thread tasks from its start. */
+    static final String LONG_TASKS = "window.benchLongTasks = [];"
+            + "try { new PerformanceObserver(function(list) { list.getEntries().forEach("
+            + "function(e) { window.benchLongTasks.push({at: e.startTime, millis: e.duration});"
+            + " }); }).observe({type: 'longtask', buffered: true}); } catch (e) { }";
+
+    /**
+     * One fresh phone: the first answer with a cold cache, then revisits with the cache warm,
+     * taking turns: onnxruntime-web on the page's main thread, then in its worker
+     * ({@code proxy}), {@link #PAIRS} times.
+     *
+     * @param firstMillis choosing the photo to the answer, cold cache
+     * @param firstTransferred bytes on the wire for it
+     * @param mainMillis the first answer after each revisit, runtime on the main thread
+     * @param mainLongest the longest main-thread task from choosing to that answer
+     * @param workerMillis the same with onnxruntime-web in a worker
+     * @param workerLongest its longest main-thread tasks
+     */
+    record PhoneRun(double firstMillis, long firstTransferred, List<Double> mainMillis,
+            List<Double> mainLongest, List<Double> workerMillis, List<Double> workerLongest) {
+    }
+
+    /** Revisits per phone and way of running onnxruntime-web (they take turns). */
+    static final int PAIRS = 3;
+
+    /** A site's Lighthouse audits and in-page layout shifts, by page. */
+    record Audit(String site, List<Lighthouse.Result> results, Map<String, Double> shifts) {
+    }
+
     private WidgetCosts() {
     }
 
@@ -90,13 +128,15 @@ public final class WidgetCosts {
         }
         boolean smoke = List.of(args).contains("--smoke");
         Path baseline = null;
+        Path root = Inputs.root();
+        Path site = root.resolve("site/target/_site");
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals("--baseline")) {
                 baseline = Path.of(args[i + 1]);
+            } else if (args[i].equals("--site")) {
+                site = Path.of(args[i + 1]);
             }
         }
-        Path root = Inputs.root();
-        Path site = root.resolve("site/target/_site");
         if (!Files.isRegularFile(site.resolve("assets/kodiak/kodiak-engine.js"))) {
             throw new IllegalStateException(site + " is missing or old; build it with "
                     + "./kodiak site");
@@ -149,13 +189,48 @@ public final class WidgetCosts {
                 }
             }
         }
+        Map<String, List<PhoneRun>> phone = new LinkedHashMap<>();
+        List<Audit> audits = new ArrayList<>();
+        Map<String, Path> sites = new LinkedHashMap<>();
         if (baseline != null) {
-            try (StaticFiles host = StaticFiles.start(Map.of("/", baseline), true, false)) {
-                baselineWeight = new ArrayList<>();
-                pageWeight(host, work.resolve("profile-baseline"), baselineWeight);
-            }
+            sites.put("before (" + baselineName(baseline) + ")", baseline);
         }
-        String report = report(pageWeight, baselineWeight, results, slow, chromium, smoke);
+        sites.put("now", site);
+        Lighthouse lighthouse = smoke ? null : Lighthouse.install(root, work.resolve(
+                "lighthouse"));
+        Map<String, StaticFiles> hosts = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Path> s : sites.entrySet()) {
+                hosts.put(s.getKey(), StaticFiles.start(Map.of("/", s.getValue()), true, false));
+                phone.put(s.getKey(), new ArrayList<>());
+            }
+            if (baseline != null) {
+                baselineWeight = new ArrayList<>();
+                pageWeight(hosts.values().iterator().next(), work.resolve("profile-baseline"),
+                        baselineWeight);
+            }
+            // the sites take turns, so that a busy spell of a shared machine hits both
+            for (int i = 0; i < runs; i++) {
+                for (Map.Entry<String, StaticFiles> h : hosts.entrySet()) {
+                    PhoneRun run = phoneRun(h.getValue(), photo, work.resolve("profile-phone"),
+                            !smoke);
+                    phone.get(h.getKey()).add(run);
+                    System.err.printf(Locale.ROOT, "phone, %s, run %d: %s%n", h.getKey(), i + 1,
+                            run);
+                }
+            }
+            if (lighthouse != null) {
+                for (Map.Entry<String, StaticFiles> h : hosts.entrySet()) {
+                    audits.add(audit(h.getKey(), h.getValue(), Lighthouse.pages(sites.get(
+                            h.getKey())), lighthouse, work.resolve("profile-shifts")));
+                }
+            }
+        } finally {
+            hosts.values().forEach(StaticFiles::close);
+        }
+        String report = report(pageWeight, baselineWeight, baseline == null ? null
+                : baselineName(baseline), results, slow, chromium, smoke)
+                + phoneReport(phone, audits, runs);
         Path out = smoke ? Files.createDirectories(root.resolve("benchmarks/target/results"))
                 : root.resolve("benchmarks/results");
         Files.writeString(out.resolve("widget.md"), report);
@@ -242,6 +317,182 @@ public final class WidgetCosts {
         });
     }
 
+    static String baselineName(Path site) {
+        return site.getFileName() == null ? site.toString() : site.getFileName().toString();
+    }
+
+    /**
+     * The live post on a phone ({@link Phone}: 412×823, 4× CPU; the 150 ms, 1.6 Mbit/s link
+     * unless {@code slowLink} is false): the first answer with a cold cache, then two revisits
+     * (the cache warm), onnxruntime-web on the main thread and then in its worker.
+     */
+    static PhoneRun phoneRun(StaticFiles host, Path photo, Path profile, boolean slowLink)
+            throws IOException {
+        deleteTree(profile);
+        ChromeDriver browser = Phone.start(profile, slowLink);
+        try {
+            browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+                    LONG_TASKS));
+            double[] first = phoneAnswer(browser, host, photo);
+            PhoneRun run = new PhoneRun(first[0], (long) first[2], new ArrayList<>(),
+                    new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            Object script = null;
+            for (int i = 0; i < PAIRS * 2; i++) {
+                boolean worker = i % 2 == 1;
+                if (script != null) {
+                    browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+                            Map.of("identifier", script));
+                }
+                script = browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument",
+                        Map.of("source", "window.KODIAK_ORT_PROXY = " + worker + ";"))
+                        .get("identifier");
+                double[] revisit = phoneAnswer(browser, host, photo);
+                (worker ? run.workerMillis() : run.mainMillis()).add(revisit[0]);
+                (worker ? run.workerLongest() : run.mainLongest()).add(revisit[1]);
+            }
+            return run;
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /**
+     * Opens the live post, chooses the photo: the time to the answer, the longest task, and the
+     * bytes transferred from choosing to the answer.
+     */
+    static double[] phoneAnswer(ChromeDriver browser, StaticFiles host, Path photo) {
+        browser.get(host.url(LIVE_POST));
+        WebElement widget = awaitWidget(browser);
+        awaitQuiet(browser);
+        int before = resources(browser, 0).size();
+        double millis = answer(browser, widget, photo, 0);
+        long transferred = resources(browser, before).stream().mapToLong(Resource::transferred)
+                .sum();
+        Number longest = (Number) browser.executeScript("var most = 0;"
+                + "window.benchLongTasks.forEach(function(t) { if (t.at + t.millis"
+                + " >= window.benchChosen) { most = Math.max(most, t.millis); } });"
+                + "return most;");
+        return new double[] {millis, longest.doubleValue(), transferred};
+    }
+
+    /** Lighthouse on every page, and each page's layout shifts on a phone. */
+    static Audit audit(String name, StaticFiles host, List<String> pages, Lighthouse lighthouse,
+            Path profile) throws IOException {
+        List<Lighthouse.Result> results = lighthouse.audit(pages.stream().map(host::url)
+                .toList(), Lighthouse.CATEGORIES);
+        Map<String, Double> shifts = new LinkedHashMap<>();
+        deleteTree(profile);
+        ChromeDriver browser = Phone.start(profile, true);
+        try {
+            for (String page : pages) {
+                browser.get(host.url(page));
+                Phone.awaitSettled(browser);
+                shifts.put(page, Phone.shifts(browser).sum());
+            }
+        } finally {
+            browser.quit();
+        }
+        return new Audit(name, results, shifts);
+    }
+
+    static List<Double> all(List<PhoneRun> runs,
+            java.util.function.Function<PhoneRun, List<Double>> values) {
+        return runs.stream().flatMap(r -> values.apply(r).stream()).toList();
+    }
+
+    static String phoneReport(Map<String, List<PhoneRun>> phone, List<Audit> audits,
+            int runs) {
+        StringBuilder md = new StringBuilder("\n## On a phone\n\n")
+                .append("The live post in Chromium as Lighthouse's mobile profile: a 412×823 ")
+                .append("screen at 1.75 device pixels, touch, 4× CPU slowdown, and a 150 ms, ")
+                .append("1.6 Mbit/s link (Chromium's own throttling, so the times are real ")
+                .append("waits). From choosing the photo to the answer; medians ")
+                .append("(fastest–slowest) of ").append(runs).append(" fresh profiles, and of ")
+                .append(PAIRS * runs).append(" revisits, ").append(PAIRS).append(" per ")
+                .append("profile. A revisit is a new page load with the files in the browser's ")
+                .append("cache (within `max-age`). ")
+                .append("The longest task is the longest main-thread task from choosing ")
+                .append("the photo to the answer: the page cannot respond during it.\n\n")
+                .append("Revisits use the site's own way of running onnxruntime-web: the ")
+                .append("earlier build's main thread, and now its worker (the table below has ")
+                .append("both for this build).\n\n")
+                .append("| site | first answer, cold | transferred for it | first answer, ")
+                .append("cached revisit | longest task, revisit |\n|---|---:|---:|---:|---:|\n")
+                .append("| issue 25 (\"now\", before this work) | 28.3 s | 5.48 MB | ")
+                .append("1.2–2.1 s | ~1 s |\n");
+        for (Map.Entry<String, List<PhoneRun>> e : phone.entrySet()) {
+            List<PhoneRun> list = e.getValue();
+            md.append("| ").append(e.getKey()).append(" | ")
+                    .append(spread(list.stream().map(PhoneRun::firstMillis).toList()))
+                    .append(" | ").append(kb((long) median(list.stream().map(r ->
+                            (double) r.firstTransferred()).toList())))
+                    .append(" | ").append(spread(all(list, e.getKey().startsWith("before")
+                            ? PhoneRun::mainMillis : PhoneRun::workerMillis)))
+                    .append(" | ").append(spread(all(list, e.getKey().startsWith("before")
+                            ? PhoneRun::mainLongest : PhoneRun::workerLongest)))
+                    .append(" |\n");
+        }
+        md.append("\n### onnxruntime-web in a worker (`proxy`)\n\n")
+                .append("Revisits in the same profiles, taking turns: onnxruntime-web on the ")
+                .append("page's main thread, then in its own worker (`env.wasm.proxy`, switched ")
+                .append("by `window.KODIAK_ORT_PROXY`), where compiling, creating the session, ")
+                .append("the probe and each run happen.\n\n")
+                .append("| site | first answer, revisit: main thread | in a worker | longest task:")
+                .append(" main thread | in a worker |\n|---|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, List<PhoneRun>> e : phone.entrySet()) {
+            if (e.getKey().startsWith("before")) {
+                continue; // an earlier build has no window.KODIAK_ORT_PROXY to switch
+            }
+            List<PhoneRun> list = e.getValue();
+            md.append("| ").append(e.getKey()).append(" | ")
+                    .append(spread(all(list, PhoneRun::mainMillis)))
+                    .append(" | ").append(spread(all(list, PhoneRun::workerMillis)))
+                    .append(" | ").append(spread(all(list, PhoneRun::mainLongest)))
+                    .append(" | ").append(spread(all(list, PhoneRun::workerLongest)))
+                    .append(" |\n");
+        }
+        if (audits.isEmpty()) {
+            return md.toString();
+        }
+        md.append("\n## Lighthouse\n\n")
+                .append("Lighthouse 12.2.3 (npm, pinned by `benchmarks/lighthouse/")
+                .append("package-lock.json`), its default mobile profile (412×823, 4× CPU, ")
+                .append("simulated 150 ms and 1.6 Mbit/s), each page a first visit, served as ")
+                .append("above. CLS in the page: the sum of `layout-shift` entries seen by a ")
+                .append("PerformanceObserver on the phone above, its slow link included. It ")
+                .append("is the weaker measure: in this harness the widget's script mostly runs ")
+                .append("before the page's first layout, so it can read 0 where Lighthouse's ")
+                .append("trace has the widget pushing the text down.\n\n| site | page | performance | accessibility | best practices | ")
+                .append("SEO | CLS | CLS in the page | LCP (simulated) |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+                .append("| issue 25 (\"now\") | post 1 | 87 | 89–91 | | 91–92 | 0.25 | | |\n");
+        Map<String, String> errored = new TreeMap<>();
+        for (Audit a : audits) {
+            for (Lighthouse.Result r : a.results()) {
+                String page = r.url().replaceFirst("^https?://[^/]+", "");
+                md.append("| ").append(a.site()).append(" | `").append(page).append("` | ");
+                for (String c : Lighthouse.CATEGORIES) {
+                    md.append(r.scores().getOrDefault(c, -1)).append(" | ");
+                }
+                md.append(String.format(Locale.ROOT, "%.3f", r.cls())).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.3f", a.shifts().getOrDefault(page,
+                                Double.NaN))).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.1f s", r.lcpMillis() / 1000))
+                        .append(" |\n");
+                r.errored().forEach((k, v) -> errored.putIfAbsent(k, v));
+            }
+        }
+        md.append("\nAudits that threw (Lighthouse 12.2.3 reads a trace field, `frame_sequence`, ")
+                .append("that this Chromium no longer sends; the categories still score without ")
+                .append("them):\n\n");
+        errored.forEach((k, v) -> md.append("- `").append(k).append("`: ").append(v
+                .replace('\n', ' ')).append('\n'));
+        if (errored.isEmpty()) {
+            md.append("- none\n");
+        }
+        return md.toString();
+    }
+
     /** Chooses the photo and waits for answer number {@code index} of this page. */
     static double answer(ChromeDriver browser, WebElement widget, Path photo, int index) {
         browser.executeScript(RECORDER);
@@ -280,7 +531,7 @@ public final class WidgetCosts {
         return list;
     }
 
-    static String report(List<Resource> weight, List<Resource> baseline,
+    static String report(List<Resource> weight, List<Resource> baseline, String baselineName,
             Map<String, List<Run>> results, Map<String, Double> slow, String chromium,
             boolean smoke) {
         StringBuilder md = new StringBuilder("# What the widget costs a reader\n\n");
@@ -304,13 +555,11 @@ public final class WidgetCosts {
                 .append("stylesheet) |\n")
                 .append("|---|---:|---:|---:|\n");
         if (baseline != null) {
-            md.append(weightRow("before the browser runtime (45fb61d)", baseline));
+            md.append(weightRow("before (" + baselineName + ")", baseline));
         }
         md.append(weightRow("now", weight)).append('\n');
         if (baseline != null) {
-            md.append("Before, the one widget script also asked the server for the model's ")
-                    .append("description as the page loaded (here a 404: no server runs); now ")
-                    .append("the page loads only the widget's first, small script.\n\n");
+            md.append("Before: the site given with `--baseline`, an earlier build.\n\n");
         }
 
         md.append("## Downloaded before the first answer (cold cache)\n\n")

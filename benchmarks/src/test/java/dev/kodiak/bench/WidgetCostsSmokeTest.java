@@ -21,5 +21,7 @@ class WidgetCostsSmokeTest {
         String text = Files.readString(report);
         assertThat(text, containsString("| fashion-mnist | `model.onnx` |"));
         assertThat(text.contains("| fashion-mnist | — |"), is(false));
+        assertThat(text, containsString("## On a phone"));
+        assertThat(text.contains("| now | — |"), is(false));
     }
 }

@@ -240,21 +240,16 @@ final class Browser {
     static native boolean canRunModels();
 
     /**
-     * Runs {@code action} once, when the element scrolls into view after the reader has
-     * scrolled the page: a page that merely opens with the widget in view loads nothing.
+     * Whether the reader asked the browser to save data ({@code navigator.connection.saveData},
+     * Chromium's Data Saver or Lite mode): then nothing loads before the reader chooses an image.
      */
-    @JSBody(params = {"element", "action"}, script = "if (typeof IntersectionObserver"
-            + " !== 'function') { return; }"
-            + "var kodiakDone = false;"
-            + "var kodiakOnScroll = function() {"
-            + " window.removeEventListener('scroll', kodiakOnScroll);"
-            + " var kodiakObserver = new IntersectionObserver(function(kodiakEntries) {"
-            + "  for (var kodiakI = 0; kodiakI < kodiakEntries.length; kodiakI++) {"
-            + "   if (kodiakEntries[kodiakI].isIntersecting && !kodiakDone) {"
-            + "    kodiakDone = true; kodiakObserver.disconnect(); action(); } } });"
-            + " kodiakObserver.observe(element); };"
-            + "window.addEventListener('scroll', kodiakOnScroll, {passive: true});")
-    static native void whenScrolledIntoView(HTMLElement element, Action action);
+    @JSBody(script = "return !!(navigator.connection && navigator.connection.saveData);")
+    static native boolean saveData();
+
+    /** Scrolls the least that brings the element into view (none when it already is). */
+    @JSBody(params = "element", script = "if (element.scrollIntoView) {"
+            + " element.scrollIntoView({block: 'nearest'}); }")
+    static native void reveal(HTMLElement element);
 
     /** Dispatches a bubbling CustomEvent with a detail object. */
     @JSBody(params = {"element", "type", "detail"}, script = "element.dispatchEvent("

@@ -87,7 +87,7 @@ final class BundleLoader {
         loading = true;
         failure = null;
         status("Loading the model…");
-        Download.start(folder + Manifest.FILE_NAME, 1 << 20, (bytes, total) -> { },
+        Download.start(folder + Manifest.FILE_NAME, 1 << 20, (bytes, total, wire) -> { },
                 (bytes, status, reason) -> {
                     if (bytes == null) {
                         fail(status == 0 ? network(reason) : new LoadFailure(
@@ -129,7 +129,9 @@ final class BundleLoader {
             return;
         }
         totals[0] = 0; // no onnxruntime-web to download unless the model needs it
-        Download.start(folder + file, limit, (bytes, total) -> {
+        Download.start(folder + file, limit, (bytes, total, wire) -> {
+            // static hosts send model.onnx as it is, with its length (when one compresses it,
+            // the total stays unknown: the manifest holds checksums, not sizes)
             loaded[1] = bytes;
             totals[1] = total;
             progressChanged();

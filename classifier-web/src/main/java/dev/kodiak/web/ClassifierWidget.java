@@ -16,7 +16,9 @@ import org.teavm.jso.file.Blob;
  * reader does anything: the view ({@link WidgetView}) and the reader's input
  * ({@link ImageInput}). The engine ({@link WidgetEngine}: decoding, the browser and server
  * runtimes, onnxruntime-web and the model) is imported on the first image, or earlier when the
- * reader shows interest (pointer or focus on the widget, or scrolls it into view).
+ * reader shows intent: the pointer on the widget (a mouse over it, a finger on it) or the
+ * keyboard focus in it; never on scrolling. When the reader's browser asks to save data
+ * ({@code navigator.connection.saveData}) nothing loads before the reader chooses an image.
  *
  * <p>Each answer is dispatched on the element as a bubbling {@code kodiak:answer} CustomEvent
  * whose detail has the API's JSON shape, in either runtime; errors as {@code kodiak:error} with
@@ -92,7 +94,7 @@ public final class ClassifierWidget {
 
             @Override
             public void interest() {
-                if (state.equals("idle")) {
+                if (state.equals("idle") && !Browser.saveData()) {
                     withHandle(() -> { });
                 }
             }
@@ -213,12 +215,15 @@ public final class ClassifierWidget {
                     view.showAnswer(detail, labels);
                     Browser.dispatch(root, "kodiak:answer", detail);
                 }, (message, retryAfter) -> {
-                    finish();
+                    // the error first, while the reader still waits: it is scrolled into view
                     if (retryAfter > 0) {
                         showError(message + " Trying again in " + retryAfter + " s…");
-                        Browser.later(retryAfter * 1000, () -> classify(image, name));
                     } else {
                         showError(message);
+                    }
+                    finish();
+                    if (retryAfter > 0) {
+                        Browser.later(retryAfter * 1000, () -> classify(image, name));
                     }
                 }, bytes -> root.setAttribute("data-kodiak-upload-bytes",
                         Integer.toString(bytes))));

@@ -17,10 +17,14 @@ final class Download {
     private Download() {
     }
 
-    /** Bytes so far, and the total when the server said it (-1 when unknown or compressed). */
+    /**
+     * Bytes so far (as decoded), the total when the server said it (-1 when unknown or
+     * compressed), and the compressed size on the wire when the server compressed the file and
+     * said that size (-1 otherwise).
+     */
     @JSFunctor
     interface Progress extends JSObject {
-        void update(double loaded, double total);
+        void update(double loaded, double total, double compressed);
     }
 
     /**
@@ -50,15 +54,16 @@ final class Download {
             + "  + kodiakResponse.status + ' for ' + url); return; }"
             + " var kodiakEncoding = kodiakResponse.headers.get('Content-Encoding');"
             + " var kodiakLength = Number(kodiakResponse.headers.get('Content-Length'));"
-            + " var kodiakTotal = kodiakEncoding && kodiakEncoding !== 'identity'"
-            + "  || !(kodiakLength > 0) ? -1 : kodiakLength;"
+            + " var kodiakPacked = kodiakEncoding && kodiakEncoding !== 'identity';"
+            + " var kodiakTotal = kodiakPacked || !(kodiakLength > 0) ? -1 : kodiakLength;"
+            + " var kodiakWire = kodiakPacked && kodiakLength > 0 ? kodiakLength : -1;"
             + " if (limit > 0 && kodiakTotal > limit) {"
             + "  if (kodiakController) { kodiakController.abort(); }"
             + "  done(null, -2, url + ' is ' + kodiakTotal + ' bytes'); return; }"
-            + " progress(0, kodiakTotal);"
+            + " progress(0, kodiakTotal, kodiakWire);"
             + " if (!kodiakResponse.body || !kodiakResponse.body.getReader) {"
             + "  return kodiakResponse.arrayBuffer().then(function(kodiakBuffer) {"
-            + "   progress(kodiakBuffer.byteLength, kodiakTotal);"
+            + "   progress(kodiakBuffer.byteLength, kodiakTotal, kodiakWire);"
             + "   done(new Uint8Array(kodiakBuffer), 200, null); }); }"
             + " var kodiakReader = kodiakResponse.body.getReader();"
             + " var kodiakChunks = []; var kodiakLoaded = 0;"
@@ -73,7 +78,7 @@ final class Download {
             + "   kodiakChunks.push(kodiakPart.value); kodiakLoaded += kodiakPart.value.length;"
             + "   if (limit > 0 && kodiakLoaded > limit) { kodiakReader.cancel();"
             + "    done(null, -2, url + ' is more than ' + limit + ' bytes'); return; }"
-            + "   progress(kodiakLoaded, kodiakTotal);"
+            + "   progress(kodiakLoaded, kodiakTotal, kodiakWire);"
             + "   return kodiakPump(); }); };"
             + " return kodiakPump();"
             + "}).catch(function(kodiakError) { done(null, 0, String(kodiakError)); });")

@@ -1,14 +1,14 @@
 package dev.kodiak.web;
 
-import org.teavm.jso.dom.events.KeyboardEvent;
 import org.teavm.jso.file.Blob;
 import org.teavm.jso.file.FileList;
 
 /**
  * The ways a reader gives a widget an image: choose a file, take a photo, drop, paste, or click
- * an example (fetched from the page's own site). It also reports the reader's interest before any
- * image, so the model can start loading early: the pointer over the widget, the keyboard focus
- * in it, or the widget scrolled into view by the reader.
+ * an example (fetched from the page's own site). It also reports the reader's intent before any
+ * image, so the model can start loading early: the pointer over the widget (a mouse entering it,
+ * or a finger touching it) or the keyboard focus in it. Scrolling never counts: a reader who only
+ * reads downloads nothing.
  */
 final class ImageInput {
     /** What the widget hears. */
@@ -19,7 +19,7 @@ final class ImageInput {
         /** An image to classify. */
         void image(Blob image, String name);
 
-        /** The reader is likely to use the widget soon. */
+        /** The reader is likely to use the widget soon (pointer or focus on it). */
         void interest();
 
         /** An example could not be fetched. */
@@ -46,7 +46,6 @@ final class ImageInput {
                 view.fileInput().click();
             }
         });
-        view.drop().onKeyDown(this::onKey);
         view.drop().addEventListener("dragover", e -> {
             e.preventDefault();
             view.drop().getClassList().add("kodiak-dragging");
@@ -72,17 +71,11 @@ final class ImageInput {
         for (WidgetView.Example example : view.examples()) {
             example.button().addEventListener("click", e -> fetchExample(example));
         }
+        // pointerenter: a mouse over the widget, or a finger touching it (before its click);
+        // pointerdown too, for a pen or finger that was already over it
         view.root().addEventListener("pointerenter", e -> listener.interest());
+        view.root().addEventListener("pointerdown", e -> listener.interest());
         view.root().addEventListener("focusin", e -> listener.interest());
-        Browser.whenScrolledIntoView(view.root(), listener::interest);
-    }
-
-    private void onKey(KeyboardEvent event) {
-        if ((event.getKey().equals("Enter") || event.getKey().equals(" "))
-                && listener.accepting()) {
-            event.preventDefault();
-            view.fileInput().click();
-        }
     }
 
     private void takeFirst(FileList files) {

@@ -11,13 +11,27 @@ import org.teavm.jso.JSObject;
  * ({@code ort.wasm.min.js}, its loader {@code ort-wasm-simd-threaded.js} and the {@code .wasm}
  * binary; the build renames the modules from {@code .mjs}) from the {@code ort/} folder next to
  * the widget's script, never from a CDN. It runs single-threaded on the {@code wasm} execution
- * provider, which needs no cross-origin isolation (GitHub Pages cannot set it). The binary is
- * fetched here rather than by onnxruntime-web so that its megabytes show in the progress bar.
+ * provider, which needs no cross-origin isolation (GitHub Pages cannot set it), in its own
+ * worker ({@link #PROXY}). The binary is fetched here rather than by onnxruntime-web so that its
+ * megabytes show in the progress bar.
  */
 final class OrtRuntime {
+    /**
+     * The size of {@code ort-wasm-simd-threaded.wasm} of the onnxruntime-web that
+     * package-lock.json pins, so that the progress bar has a total before the first byte (a
+     * static host compresses the binary and so sends no plain Content-Length). The build checks
+     * it against the file it ships (src/build/fetch-onnxruntime-web.sh) and stops when they
+     * differ.
+     */
+    static final double WASM_BYTES = 14_239_897;
+
     /** What a caller hears while and after the runtime loads. */
     interface Listener {
-        /** Bytes of the binary so far, and its size when known (-1 otherwise). */
+        /**
+         * Bytes of the binary so far and in all, counted as they travel: compressed when the
+         * server compressed it and said how big that is (decoded bytes scaled by the ratio),
+         * else as decoded.
+         */
         void progress(double loaded, double total);
 
         /** The runtime can create sessions. */
@@ -90,11 +104,16 @@ final class OrtRuntime {
             ort = module;
             finishIfLoaded();
         });
-        Download.start(folder + "ort-wasm-simd-threaded.wasm", 0, (bytes, size) -> {
-            loaded = bytes;
-            total = size;
+        Download.start(folder + "ort-wasm-simd-threaded.wasm", 0, (bytes, size, wire) -> {
+            if (wire > 0) {
+                total = wire;
+                loaded = Math.min(wire, Math.round(bytes * wire / WASM_BYTES));
+            } else {
+                total = size > 0 ? size : WASM_BYTES;
+                loaded = bytes;
+            }
             for (Listener l : List.copyOf(waiting)) {
-                l.progress(bytes, size);
+                l.progress(loaded, total);
             }
         }, (bytes, status, reason) -> {
             if (bytes == null) {
@@ -112,7 +131,7 @@ final class OrtRuntime {
         if (ort == null || wasm == null || failure != null) {
             return;
         }
-        configure(ort, wasm, folder + "ort-wasm-simd-threaded.js");
+        configure(ort, wasm, folder + "ort-wasm-simd-threaded.js", PROXY);
         loading = false;
         List<Listener> ready = List.copyOf(waiting);
         waiting.clear();
@@ -147,11 +166,24 @@ final class OrtRuntime {
             + " function(kodiakError) { callback(null, String(kodiakError)); });")
     private static native void importModule(String url, ModuleCallback callback);
 
-    /** One thread, no proxy worker, our binary and loader: nothing from elsewhere. */
-    @JSBody(params = {"ort", "wasm", "loader"}, script = "ort.env.wasm.numThreads = 1;"
-            + "ort.env.wasm.proxy = false; ort.env.wasm.wasmBinary = wasm;"
+    /**
+     * Whether onnxruntime-web runs in its own worker ({@code env.wasm.proxy}): compiling the
+     * binary, creating the session, the probe and every run then happen off the page's main
+     * thread, so the page keeps answering taps while the model gets ready. On a phone (4× CPU)
+     * the first answer of a revisit takes about as long either way, and the page's longest task
+     * is several times shorter in the worker ({@code ./kodiak bench-widget},
+     * benchmarks/results/widget.md). A page can override it for such a measurement with
+     * {@code window.KODIAK_ORT_PROXY = true|false} set before the engine loads.
+     */
+    static final boolean PROXY = true;
+
+    /** One thread, our binary and loader: nothing from elsewhere; in a worker or not. */
+    @JSBody(params = {"ort", "wasm", "loader", "proxy"}, script = "ort.env.wasm.numThreads = 1;"
+            + "ort.env.wasm.proxy = typeof KODIAK_ORT_PROXY === 'boolean' ? KODIAK_ORT_PROXY"
+            + " : proxy; ort.env.wasm.wasmBinary = wasm;"
             + "ort.env.wasm.wasmPaths = {mjs: loader}; ort.env.logLevel = 'error';")
-    private static native void configure(JSObject ort, JSObject wasm, String loader);
+    private static native void configure(JSObject ort, JSObject wasm, String loader,
+            boolean proxy);
 
     @JSBody(params = {"ort", "model", "callback"}, script = "try {"
             + " ort.InferenceSession.create(model, {executionProviders: ['wasm'],"

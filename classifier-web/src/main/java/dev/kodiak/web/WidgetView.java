@@ -13,8 +13,10 @@ import org.teavm.jso.file.Blob;
 /**
  * A widget's DOM and how it shows things: the drop zone and buttons, the example gallery, a
  * progress bar while the model loads, the answer as bars, the "not sure" note, the status line,
- * plain-words errors, and a polite live region for screen readers. It builds the elements inside
- * the widget's own root and keeps their handles, so a page can hold several widgets.
+ * plain-words errors, and a polite live region for screen readers (the download's size when it
+ * starts, then the answer). While the reader waits for an answer, the progress line and then the
+ * answer are scrolled into view, the least that shows them. It builds the elements inside the
+ * widget's own root and keeps their handles, so a page can hold several widgets.
  */
 final class WidgetView {
     /** An example image of the gallery. */
@@ -42,6 +44,9 @@ final class WidgetView {
     private final HTMLElement error;
     private final List<HTMLButtonElement> buttons = new ArrayList<>();
     private String previewUrl;
+    private boolean announcedTotal;
+    /** The reader chose an image and waits: what comes next is scrolled into view. */
+    private boolean waiting;
 
     /** Builds the widget inside {@code root}, replacing what it held. */
     WidgetView(HTMLElement root, WidgetSettings settings) {
@@ -59,11 +64,9 @@ final class WidgetView {
         head.appendChild(model);
         root.appendChild(head);
 
+        // a plain drop zone: its buttons are the controls (a control around controls is
+        // announced as one, and the keyboard reaches the buttons anyway)
         drop = element("div", "kodiak-drop");
-        drop.setAttribute("tabindex", "0");
-        drop.setAttribute("role", "button");
-        drop.setAttribute("aria-label", "Choose an image to classify. You can also drop or "
-                + "paste one here.");
         preview = (HTMLImageElement) element("img", "kodiak-preview");
         preview.setAttribute("alt", "");
         preview.setHidden(true);
@@ -169,20 +172,31 @@ final class WidgetView {
      * @param total bytes in all, or -1 when not known (the bar then moves without a end)
      */
     void showProgress(double loaded, double total) {
+        boolean appearing = progress.isHidden();
         progress.setHidden(false);
         String text = "Loading the model: " + megabytes(loaded);
         if (total > 0) {
             progressBar.setAttribute("value", Browser.fixed(Math.min(1, loaded / total), 3));
-            text += " of " + megabytes(total);
+            text = "Loading the model: " + Browser.fixed(loaded / 1_000_000, 1) + " of "
+                    + megabytes(total);
+            if (!announcedTotal) {
+                announcedTotal = true;
+                live.setInnerText("Loading the model: " + megabytes(total)
+                        + ", once; your browser keeps it.");
+            }
         } else {
             progressBar.removeAttribute("value");
         }
         progressText.setInnerText(text + " (once; your browser keeps it)");
+        if (appearing && waiting) {
+            Browser.reveal(progress);
+        }
     }
 
     /** Hides the progress bar. */
     void hideProgress() {
         progress.setHidden(true);
+        announcedTotal = false;
     }
 
     static String megabytes(double bytes) {
@@ -202,9 +216,12 @@ final class WidgetView {
         hint.setInnerText("Drop, paste or choose another image");
     }
 
-    /** Sets the status line (empty to clear it). */
+    /** Sets the status line (empty to clear it); in view while the reader waits. */
     void showStatus(String text) {
         status.setInnerText(text);
+        if (waiting && !text.isEmpty()) {
+            Browser.reveal(progress.isHidden() ? status : progress);
+        }
     }
 
     /** Removes the previous answer and error. */
@@ -264,6 +281,7 @@ final class WidgetView {
                 + (Double.isNaN(model) ? "" : " (" + (browser ? "on this device" : "server")
                 + " " + Math.round(model) + " ms)"));
         live.setInnerText(summary);
+        Browser.reveal(unsure.isHidden() ? results : unsure);
     }
 
     /** 97.5% or 98%: one decimal, none when it is zero. */
@@ -277,11 +295,17 @@ final class WidgetView {
         error.setInnerText(message);
         error.setHidden(false);
         live.setInnerText(message);
+        if (waiting) {
+            Browser.reveal(error);
+        }
     }
 
     /** Disables the buttons while an image is being answered. */
     void setBusy(boolean value) {
-        root.setAttribute("aria-busy", Boolean.toString(value));
+        waiting = value;
+        // on the answer's list, not the whole widget: a busy region holds back its live
+        // announcements, and the download's size is announced while the reader waits
+        results.setAttribute("aria-busy", Boolean.toString(value));
         for (HTMLButtonElement b : buttons) {
             b.setDisabled(value);
         }

@@ -264,6 +264,83 @@ class StaticSiteTest {
         assertThat("requests to other origins", otherOrigins(), is(empty()));
     }
 
+    /**
+     * A reader whose browser asks to save data ({@code navigator.connection.saveData}): the
+     * pointer over the widget loads nothing; choosing an image loads the model and answers.
+     */
+    @Test
+    void withSaveDataNothingLoadsBeforeAnImage() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> script = browser.executeCdpCommand(
+                "Page.addScriptToEvaluateOnNewDocument", Map.of("source", "Object.defineProperty("
+                + "navigator, 'connection', {value: {saveData: true}, configurable: true});"));
+        try {
+            WebElement widget = openLivePost();
+            new Actions(browser).moveToElement(widget).perform();
+            browser.executeScript("arguments[0].focus();", widget.findElement(
+                    By.cssSelector(".kodiak-choose")));
+            awaitFrames();
+            assertThat(widget.getAttribute("data-kodiak-state"), is("idle"));
+            assertThat("fetched with saveData before an image", fetched(browser), not(hasItem(
+                    containsString("kodiak-engine.js"))));
+            JsonObject detail = answer(classify(browser, widget, Fixtures.image(
+                    "png-rgb8.png").path()), "saveData");
+            assertThat(detail.getJsonArray("predictions").size(), is(3));
+        } finally {
+            browser.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument", Map.of(
+                    "identifier", script.get("identifier")));
+        }
+    }
+
+    /**
+     * While the model loads, the progress line counts bytes as they travel over a known total:
+     * here (no compression) the runtime's binary and the model file, whole.
+     */
+    @Test
+    void progressCountsTowardsAKnownTotal() throws Exception {
+        WebElement widget = openLivePost();
+        browser.executeScript("window.kodiakProgress = [];"
+                + "var root = arguments[0]; new MutationObserver(function() {"
+                + " var p = root.querySelector('.kodiak-progress');"
+                + " if (!p.hidden) { window.kodiakProgress.push({text: p.textContent,"
+                + "  value: p.querySelector('progress').getAttribute('value')}); }"
+                + "}).observe(root, {subtree: true, childList: true, characterData: true,"
+                + " attributes: true});", widget);
+        new Actions(browser).moveToElement(widget).perform();
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> "ready".equals(
+                widget.getAttribute("data-kodiak-state")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> seen = (List<Map<String, Object>>) browser.executeScript(
+                "return window.kodiakProgress;");
+        assertThat(seen.isEmpty(), is(false));
+        Path site = Fixtures.root().resolve("site/target/_site");
+        double total = (Files.size(site.resolve("assets/kodiak/ort/ort-wasm-simd-threaded.wasm"))
+                + Files.size(site.resolve("assets/models/fashion-mnist/model.onnx"))) / 1e6;
+        Map<String, Object> last = seen.get(seen.size() - 1);
+        assertThat(last.toString(), (String) last.get("text"), is("Loading the model: "
+                + String.format(java.util.Locale.ROOT, "%.1f of %.1f MB", total, total)
+                + " (once; your browser keeps it)"));
+        assertThat(last.toString(), last.get("value"), is("1.000"));
+    }
+
+    /** Opens the live post and names its widget "live". */
+    static WebElement openLivePost() {
+        browser.get(host.url(LIVE_POST));
+        WebElement widget = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+            List<WebElement> built = d.findElements(By.cssSelector(
+                    ".kodiak-classifier[data-kodiak-ready='ready']"));
+            return built.isEmpty() ? null : built.get(0);
+        });
+        browser.executeScript("arguments[0].id = 'live';", widget);
+        return widget;
+    }
+
+    /** Two animation frames: whatever an event started synchronously has happened. */
+    static void awaitFrames() {
+        browser.executeAsyncScript("var done = arguments[0]; requestAnimationFrame(function() {"
+                + " requestAnimationFrame(function() { done(); }); });");
+    }
+
     static dev.kodiak.core.Classification jvmAnswer(String bundle, Path file,
             TopKOptions options) {
         try {
@@ -460,8 +537,8 @@ class StaticSiteTest {
     }
 
     /**
-     * Two widgets on one bundle: one download, one session, two answers. The reader scrolling
-     * them into view is enough to load the model.
+     * Two widgets on one bundle: one download, one session, two answers. Scrolling them into
+     * view loads nothing; the keyboard's focus in one is enough to load the model.
      */
     @Test
     void widgetsOnOneBundleShareOneDownload() throws Exception {
@@ -475,6 +552,12 @@ class StaticSiteTest {
                 widgets.get(0), widgets.get(1));
         assertThat(widgets.get(1).getAttribute("data-kodiak-state"), is("idle"));
         browser.executeScript("arguments[0].scrollIntoView();", widgets.get(1));
+        awaitFrames();
+        assertThat(widgets.get(1).getAttribute("data-kodiak-state"), is("idle"));
+        assertThat("fetched on scrolling", fetched(browser), not(hasItem(containsString(
+                "model.onnx"))));
+        browser.executeScript("arguments[0].focus();", widgets.get(1).findElement(
+                By.cssSelector(".kodiak-choose")));
         new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> "ready".equals(
                 widgets.get(1).getAttribute("data-kodiak-state")));
         Path photo = Fixtures.image("png-rgb8.png").path();
