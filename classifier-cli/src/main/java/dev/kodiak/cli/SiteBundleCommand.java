@@ -6,6 +6,7 @@ import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
 import dev.kodiak.core.bundle.ModelFormat;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.infer.InferenceEngine;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -90,17 +91,25 @@ final class SiteBundleCommand implements Callable<Integer> {
                     .resolve(target));
             write(folder.resolve(Manifest.FILE_NAME), Files.readAllBytes(
                     opened.directory().resolve(Manifest.FILE_NAME)));
-            write(folder.resolve("model.onnx"), onnx);
-            String expected = manifest.files().get(file);
-            if (!Sha256.of(folder.resolve("model.onnx")).equals(expected)) {
-                throw new CommandException(Exit.FAILURE, folder.resolve("model.onnx")
-                        + " does not have the sha256 kodiak.json lists after copying; check the "
-                        + "disk and run again");
+            copyChecked(onnx, folder.resolve(file), manifest.files().get(file));
+            String wrote = siteFolder.relativize(folder.resolve(file)) + " ("
+                    + megabytes(onnx.length) + ")";
+            String int8File = manifest.int8().map(m -> m.file()).orElse(null);
+            if (int8File != null) {
+                // the int8 model is what data-precision int8 or auto downloads: checked too
+                try (Classifier checked = Classifier.open(ClassifierConfig.builder(source)
+                        .engine(InferenceEngine.ONNXRUNTIME).precision(Precision.INT8)
+                        .build())) {
+                    checked.manifest();
+                }
+                byte[] int8 = Files.readAllBytes(opened.directory().resolve(int8File));
+                copyChecked(int8, folder.resolve(int8File), manifest.files().get(int8File));
+                wrote += ", " + siteFolder.relativize(folder.resolve(int8File)) + " ("
+                        + megabytes(int8.length) + ")";
             }
             String url = "/assets/models/" + target + "/";
             stdout.println("Wrote " + siteFolder.relativize(folder.resolve(Manifest.FILE_NAME))
-                    + " and " + siteFolder.relativize(folder.resolve("model.onnx")) + " ("
-                    + megabytes(onnx.length) + "): bundle '" + manifest.name() + "' "
+                    + ", " + wrote + ": bundle '" + manifest.name() + "' "
                     + manifest.version() + ", " + manifest.labels().size() + " labels; ONNX "
                     + "Runtime matches its probe");
             stdout.println("Put it in a post:");
@@ -116,6 +125,15 @@ final class SiteBundleCommand implements Callable<Integer> {
             throw new CommandException(Exit.BUNDLE, e.getMessage());
         }
         return Exit.OK;
+    }
+
+    /** Writes a model file and checks that the copy has the sha256 the manifest lists. */
+    private static void copyChecked(byte[] bytes, Path target, String sha256) throws Exception {
+        write(target, bytes);
+        if (!Sha256.of(target).equals(sha256)) {
+            throw new CommandException(Exit.FAILURE, target + " does not have the sha256 "
+                    + "kodiak.json lists after copying; check the disk and run again");
+        }
     }
 
     /** Writes through a temporary file, so a widget never reads half a file. */

@@ -51,6 +51,22 @@ class SiteBundleTest {
                 site.toString()).exit(), is(0));
         assertThat(Files.isRegularFile(site.resolve("assets/models/tiny-rgb/model.onnx")),
                 is(true));
+        assertThat("a bundle without an int8 model gets none", Files.exists(site.resolve(
+                "assets/models/tiny-rgb/model.int8.onnx")), is(false));
+    }
+
+    @Test
+    void anInt8ModelComesAlongCheckedForDataPrecision() throws Exception {
+        Path site = site();
+        CliTest.Run run = CliTest.run("site-bundle", Fixtures.defaultBundle().toString(),
+                "--site", site.toString());
+        assertThat(run.err(), run.exit(), is(0));
+        Path folder = site.resolve("assets/models/fashion-mnist");
+        for (String file : List.of("kodiak.json", "model.onnx", "model.int8.onnx")) {
+            assertThat(file, Files.readAllBytes(folder.resolve(file)), is(Files.readAllBytes(
+                    Fixtures.defaultBundle().resolve(file))));
+        }
+        assertThat(run.out(), containsString("model.int8.onnx (0.4 MB)"));
     }
 
     @Test

@@ -199,8 +199,10 @@ public final class Classifier implements AutoCloseable {
             why = "it agrees with fp32 on " + a.agree() + " of " + a.total() + " images and "
                     + cpu.reason();
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: precision {1} ({2}: {3})", manifest.name(),
-                chosen, wanted, why);
+        // a choice the caller left to Kodiak (auto) is said at INFO, with its reason; what the
+        // caller asked for is theirs to know, and a library stays quiet about it
+        LOG.log(wanted == Precision.AUTO ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                "{0}: precision {1} ({2}: {3})", manifest.name(), chosen, wanted, why);
         return chosen;
     }
 
