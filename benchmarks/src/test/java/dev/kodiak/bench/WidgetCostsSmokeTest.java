@@ -19,7 +19,8 @@ class WidgetCostsSmokeTest {
         Files.deleteIfExists(report);
         WidgetCosts.main(new String[] {"--smoke"});
         String text = Files.readString(report);
-        assertThat(text, containsString("| fashion-mnist | `model.onnx` |"));
+        // the blog's precision auto: the default model's int8 file
+        assertThat(text, containsString("| fashion-mnist | `model.int8.onnx` |"));
         assertThat(text.contains("| fashion-mnist | — |"), is(false));
         assertThat(text, containsString("## On a phone"));
         assertThat(text.contains("| now | — |"), is(false));
