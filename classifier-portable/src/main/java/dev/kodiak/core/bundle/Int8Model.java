@@ -1,6 +1,8 @@
 package dev.kodiak.core.bundle;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -61,8 +63,51 @@ public record Int8Model(String file, int opset, double threshold, double step, i
                     + steps + ", threshold " + threshold + " (step > 0, steps >= 1, "
                     + "0 < threshold <= 1)");
         }
+        float[][] copy = new float[outputs.length][];
+        for (int i = 0; i < outputs.length; i++) {
+            copy[i] = outputs[i].clone();
+        }
+        outputs = copy;
         misses = List.copyOf(misses);
         agreement = agreement == null ? Optional.empty() : agreement;
+    }
+
+    /**
+     * Returns PyTorch's int8 scores on the probe's noise images (a copy).
+     *
+     * @return one row per image
+     */
+    @Override
+    public float[][] outputs() {
+        float[][] copy = new float[outputs.length][];
+        for (int i = 0; i < outputs.length; i++) {
+            copy[i] = outputs[i].clone();
+        }
+        return copy;
+    }
+
+    /** Two int8 models are equal when every field is, the probe scores compared by value. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Int8Model m && file.equals(m.file) && opset == m.opset
+                && Double.compare(threshold, m.threshold) == 0
+                && Double.compare(step, m.step) == 0 && steps == m.steps
+                && Arrays.deepEquals(outputs, m.outputs) && misses.equals(m.misses)
+                && agreement.equals(m.agreement);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(file, opset, threshold, step, steps, misses, agreement) * 31
+                + Arrays.deepHashCode(outputs);
+    }
+
+    @Override
+    public String toString() {
+        return "Int8Model[file=" + file + ", opset=" + opset + ", threshold=" + threshold
+                + ", step=" + step + ", steps=" + steps + ", outputs=" + outputs.length + "x"
+                + (outputs.length == 0 ? 0 : outputs[0].length) + ", misses=" + misses
+                + ", agreement=" + agreement + "]";
     }
 
     /**
