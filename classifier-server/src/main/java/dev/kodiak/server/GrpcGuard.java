@@ -2,6 +2,7 @@ package dev.kodiak.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import io.grpc.BindableService;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.KnownLength;
@@ -9,6 +10,8 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.FilterInputStream;
@@ -80,6 +83,23 @@ final class GrpcGuard implements ServerInterceptor {
      */
     static int helidonLimit(long maxMessageBytes) {
         return (int) Math.min(BodyReader.backstop(maxMessageBytes), Integer.MAX_VALUE - 64);
+    }
+
+    /**
+     * A service as the server registers it: its messages parsed inside a guard (see above why),
+     * with the caller's metadata ({@link GrpcCaller}) in each call's context.
+     *
+     * @param service the service
+     * @param maxMessageBytes the largest message ({@code kodiak.limits.max-body-bytes})
+     * @param metrics where calls are counted
+     * @return the service's definition
+     */
+    static ServerServiceDefinition guarded(BindableService service, long maxMessageBytes,
+            ServerMetrics metrics) {
+        // the last interceptor is the outermost: the guard sees every failure
+        return ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(
+                service.bindService()), GrpcCaller.INTERCEPTOR,
+                new GrpcGuard(maxMessageBytes, metrics));
     }
 
     /** {@inheritDoc} */

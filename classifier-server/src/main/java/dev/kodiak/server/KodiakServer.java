@@ -164,7 +164,8 @@ public final class KodiakServer {
                         .build())
                 .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort))
                 .addRouting(GrpcRouting.builder().service(grpc.definition(maxMessage,
-                        metrics)));
+                        metrics)).service(GrpcGuard.guarded(new GrpcHealth(models::ready),
+                        maxMessage, metrics)));
         if (admin && adminPort != -1) {
             OipGrpcService adminGrpc = OipGrpcService.admin(models, token);
             builder.putSocket(ADMIN_SOCKET, socket -> socket.host("127.0.0.1").port(adminPort)
@@ -188,7 +189,8 @@ public final class KodiakServer {
         }
         models.startLoading();
         LOG.log(System.Logger.Level.INFO, "Kodiak listening on http://localhost:{0}/ (and gRPC, "
-                + "inference.GRPCInferenceService, on the same port) with models "
+                + "inference.GRPCInferenceService and grpc.health.v1.Health, on the same port) "
+                + "with models "
                 + "{1}{2}; the default model (/api/v1/classify, /predict) is {3}: {4}",
                 Integer.toString(server.port()), settings.models().keySet(),
                 settings.modelRepository().map(r -> " and the repository " + r).orElse(""),

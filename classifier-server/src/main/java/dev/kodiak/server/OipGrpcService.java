@@ -24,7 +24,6 @@ import dev.kodiak.server.grpc.ServerMetadataRequest;
 import dev.kodiak.server.grpc.ServerMetadataResponse;
 import dev.kodiak.server.grpc.ServerReadyRequest;
 import dev.kodiak.server.grpc.ServerReadyResponse;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -126,9 +125,7 @@ final class OipGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
      * @return the service's definition
      */
     ServerServiceDefinition definition(long maxMessageBytes, ServerMetrics metrics) {
-        // the last interceptor is the outermost: the guard sees every failure
-        return ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(
-                bindService()), GrpcCaller.INTERCEPTOR, new GrpcGuard(maxMessageBytes, metrics));
+        return GrpcGuard.guarded(this, maxMessageBytes, metrics);
     }
 
     /** Runs a handler's work and sends its answer, or its failure as a status. */
