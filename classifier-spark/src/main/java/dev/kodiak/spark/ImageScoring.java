@@ -7,6 +7,7 @@ import dev.kodiak.core.Stages;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Manifest;
+import dev.kodiak.core.bundle.Precision;
 import dev.kodiak.core.decode.DecodeException;
 import dev.kodiak.core.decode.ImageDecoder;
 import dev.kodiak.core.preprocess.ColorMode;
@@ -49,8 +50,9 @@ import org.apache.spark.util.TaskCompletionListener;
  *
  * <p>Files are read with Spark's {@code binaryFile} source; each partition classifies its files
  * with the executor's shared {@link Classifier}, in batched forward passes. Rows hold the path,
- * the top-k labels and probabilities, the unsure flag, the model's identity, and an error for
- * files that are not images: a bad file never fails the job.
+ * the top-k labels and probabilities, the unsure flag, the model's identity, the precision that
+ * scored the row ({@code fp32} or {@code int8}: with {@code auto} each executor decides by its
+ * own CPU), and an error for files that are not images: a bad file never fails the job.
  */
 public final class ImageScoring {
     private ImageScoring() {
@@ -61,7 +63,7 @@ public final class ImageScoring {
      *
      * @param topK labels per row
      * @return path, label_1, probability_1, ..., unsure, model_name, model_version,
-     *     model_sha256, error
+     *     model_sha256, model_precision, error
      */
     public static StructType schema(int topK) {
         List<StructField> fields = new ArrayList<>();
@@ -75,6 +77,7 @@ public final class ImageScoring {
         fields.add(DataTypes.createStructField("model_name", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("model_version", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("model_sha256", DataTypes.StringType, false));
+        fields.add(DataTypes.createStructField("model_precision", DataTypes.StringType, true));
         fields.add(DataTypes.createStructField("error", DataTypes.StringType, true));
         return DataTypes.createStructType(fields);
     }
@@ -117,7 +120,8 @@ public final class ImageScoring {
         if (!emptyFiles.isEmpty()) {
             String error = emptyFileError();
             for (String path : emptyFiles) {
-                empty.add(scorer.row(path, null, error));
+                empty.add(scorer.row(path, options.precision() == Precision.AUTO ? null
+                        : options.precision().id(), null, error));
             }
         }
         return empty.isEmpty() ? scored
@@ -350,7 +354,7 @@ public final class ImageScoring {
                     images.add(classifier.stages().prepare(content));
                     paths.add(path);
                 } catch (DecodeException e) {
-                    out.add(row(path, null, error(e)));
+                    out.add(row(path, classifier.precision().id(), null, error(e)));
                 }
             }
             if (images.isEmpty()) {
@@ -362,21 +366,29 @@ public final class ImageScoring {
                         java.util.Collections.nCopies(images.size(), topK));
             } catch (dev.kodiak.core.infer.InferenceException e) {
                 for (String path : paths) {
-                    out.add(row(path, null, "INFERENCE_FAILED: " + e.getMessage()));
+                    out.add(row(path, classifier.precision().id(), null, "INFERENCE_FAILED: "
+                            + e.getMessage()));
                 }
                 return;
             }
+            String precision = classifier.precision().id();
             for (int i = 0; i < answers.size(); i++) {
                 Stages.Outcome outcome = answers.get(i);
                 out.add(outcome.failure() == null
-                        ? row(paths.get(i), outcome.classification(), null)
-                        : row(paths.get(i), null, "INFERENCE_FAILED: "
+                        ? row(paths.get(i), precision, outcome.classification(), null)
+                        : row(paths.get(i), precision, null, "INFERENCE_FAILED: "
                                 + outcome.failure().getMessage())); // this image alone
             }
         }
 
-        Row row(String path, Classification c, String error) {
-            Object[] values = new Object[1 + 2 * options.topK() + 5];
+        /**
+         * One output row.
+         *
+         * @param precision the precision that scored it, or null when not known (a row the
+         *     driver writes for an empty file under {@code auto})
+         */
+        Row row(String path, String precision, Classification c, String error) {
+            Object[] values = new Object[1 + 2 * options.topK() + 6];
             values[0] = path;
             if (c != null) {
                 List<Prediction> predictions = c.predictions();
@@ -389,7 +401,8 @@ public final class ImageScoring {
             values[2 + 2 * options.topK()] = identity.name();
             values[3 + 2 * options.topK()] = identity.version();
             values[4 + 2 * options.topK()] = identity.sha256();
-            values[5 + 2 * options.topK()] = error;
+            values[5 + 2 * options.topK()] = precision;
+            values[6 + 2 * options.topK()] = error;
             return RowFactory.create(values);
         }
     }

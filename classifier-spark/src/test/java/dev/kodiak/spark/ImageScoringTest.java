@@ -116,6 +116,7 @@ class ImageScoringTest {
                 continue;
             }
             assertThat(row.<String>getAs("model_sha256"), is(tinySha));
+            assertThat(row.<String>getAs("model_precision"), is("fp32"));
             assertThat("scored by the new model, not the cached old one",
                     tinyLabels.contains(row.<String>getAs("label_1")), is(true));
         }
@@ -298,7 +299,11 @@ class ImageScoringTest {
         assertThat(new CommandLine(new ScoreImages()).execute(input.resolve("fashion")
                 .toString(), int8.toString(), "--bundle", bundle, "--precision", "int8",
                 "--format", "csv"), is(0));
-        assertThat(read(int8, "csv").size(), is(300));
+        List<Row> int8Rows = read(int8, "csv");
+        assertThat(int8Rows.size(), is(300));
+        assertThat("every row says the int8 model scored it", int8Rows.stream()
+                .map(r -> r.<String>getAs("model_precision")).distinct().toList(),
+                is(List.of("int8")));
 
         // INPUT as a pattern, as Spark's load() takes it; --no-ship: executors read the bundle
         Path output = tmp.resolve("pattern");
