@@ -4,6 +4,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
+import io.helidon.webserver.ProtocolConfigs;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
@@ -12,6 +13,7 @@ import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -125,6 +127,9 @@ public final class KodiakServer {
         // the same protocol over gRPC, on the same port: HTTP/2 streams whose content type is
         // application/grpc go to it (h2c, as gRPC clients connect in plain text)
         long maxMessage = settings.maxBodyBytes();
+        Http1Config http1 = Http1Config.builder().addReceiveListener(headerWatch).build();
+        Http2Config http2 = Http2Config.create();
+        GrpcConfig grpcProtocol = grpcConfig(maxMessage);
         OipGrpcService grpc = OipGrpcService.main(models, inference, bodies, extensions,
                 settings.requestTimeout(), closed, token);
         WebServerConfig.Builder builder = WebServer.builder()
@@ -141,9 +146,14 @@ public final class KodiakServer {
                 .maxTcpConnections(settings.get(ServerSettings.MAX_TCP_CONNECTIONS))
                 .idleConnectionTimeout(settings.get(ServerSettings.IDLE_TIMEOUT))
                 .idleConnectionPeriod(checkPeriod(settings.get(ServerSettings.IDLE_TIMEOUT)))
-                .addProtocol(Http1Config.builder().addReceiveListener(headerWatch).build())
+                .addProtocol(http1)
+                .addProtocol(http2)
                 // Helidon's own gRPC message limit, above Kodiak's (GrpcGuard says why)
-                .addProtocol(grpcConfig(maxMessage))
+                .addProtocol(grpcProtocol)
+                // and so is one whose HTTP/2 header block takes too long, by prior knowledge or
+                // after an h2c upgrade: Helidon's selectors, wrapped, before its own
+                .addConnectionSelectors(Http2Watch.selectors(headerWatch, http1, http2,
+                        ProtocolConfigs.create(List.of(http1, http2, grpcProtocol))))
                 .shutdownGracePeriod(settings.shutdownGrace())
                 // TCP_NODELAY, and a read timeout Helidon does not set itself; reads honour it
                 // through the socket's stream, not through an NIO channel read
