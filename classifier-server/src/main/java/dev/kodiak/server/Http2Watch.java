@@ -19,10 +19,17 @@ import io.helidon.webserver.http2.Http2ConnectionProvider;
 import io.helidon.webserver.http2.Http2UpgradeProvider;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.common.task.InterruptableTask;
+import io.helidon.webserver.http.ServerRequest;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,38 +44,125 @@ import java.util.function.Supplier;
  *
  * <p>The two ways in: prior knowledge (the client preface on a new connection) and
  * {@code Upgrade: h2c} from HTTP/1.1. Registered before Helidon's own selectors, which stay
- * as they are and go unused. Thread-safe.
+ * as they are and go unused. The open HTTP/2 connections are known by their socket ids, so that
+ * a request whose body is abandoned (408, 413) can end its connection
+ * ({@link #endConnection}), as HTTP/1's {@code Connection: close} does.
+ *
+ * <p>Helidon's own HTTP/2 limits stay on at their defaults ({@code Http2Config.create()}):
+ * 50 rapid resets in 10 s, 10 empty frames in a row, 8192 bytes of header list, 8192
+ * concurrent streams, each answered with GOAWAY. Thread-safe.
  */
 final class Http2Watch {
     /** Helidon's name of the server's default socket. */
     private static final String SOCKET = "@default";
 
-    private Http2Watch() {
+    private final HeaderWatch watch;
+    /** The open HTTP/2 connections, by {@link #key}. */
+    private final Map<String, ConnectionContext> open = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the watch.
+     *
+     * @param watch the clock of header blocks
+     */
+    Http2Watch(HeaderWatch watch) {
+        this.watch = watch;
     }
 
     /**
      * The connection selectors of a socket whose HTTP/2 header blocks are watched: one for
      * prior knowledge, one for HTTP/1.1 whose {@code h2c} upgrade is watched.
      *
-     * @param watch the clock
      * @param http1 HTTP/1.1's configuration (with the watch as a receive listener)
      * @param http2 HTTP/2's configuration
      * @param protocols every protocol of the socket (gRPC's sub-protocol among them)
      * @return the selectors, to be used before Helidon's own
      */
-    static List<ServerConnectionSelector> selectors(HeaderWatch watch, Http1Config http1,
-            Http2Config http2, ProtocolConfigs protocols) {
+    List<ServerConnectionSelector> selectors(Http1Config http1, Http2Config http2,
+            ProtocolConfigs protocols) {
         ServerConnectionSelector priorKnowledge = new Http2ConnectionProvider()
                 .create(SOCKET, http2, protocols);
         Http1Upgrader h2c = Http2UpgradeProvider.builder().http2Config(http2).build()
                 .create(http2, protocols);
-        return List.of(new WatchedSelector(priorKnowledge, watch),
+        return List.of(new WatchedSelector(priorKnowledge, this),
                 Http1ConnectionSelector.builder().config(http1)
-                        .addUpgrader(new WatchedUpgrader(h2c, watch)).build());
+                        .addUpgrader(new WatchedUpgrader(h2c, this)).build());
+    }
+
+    /**
+     * Ends the HTTP/2 connection of a request whose body the client still owes: HTTP/2's
+     * {@code Connection: close}. Helidon reads a request's unread body to its end after the
+     * answer, and each DATA frame counts as activity, so a client that dribbles one byte a
+     * frame after its 408 would hold the connection for ever. The socket closes, as
+     * {@link HeaderWatch} closes it; other streams of the connection end with it. Does nothing
+     * for HTTP/1 (whose answer says {@code Connection: close}) or a connection already gone.
+     *
+     * @param request the request answered
+     */
+    void endConnection(ServerRequest request) {
+        ConnectionContext ctx = open.get(key(request.serverSocketId(), request.socketId()));
+        if (ctx != null) {
+            try {
+                ctx.serverSocket().close();
+            } catch (RuntimeException e) {
+                System.getLogger(Http2Watch.class.getName()).log(System.Logger.Level.DEBUG,
+                        "could not close an HTTP/2 connection", e);
+            }
+        }
+    }
+
+    /** A connection's key: the request's ids are the connection's socket ids. */
+    private static String key(String socketId, String childSocketId) {
+        return socketId + " " + childSocketId;
+    }
+
+    /** Watches a new HTTP/2 connection and forgets it when it ends. */
+    private ServerConnection watched(ConnectionContext ctx,
+            Function<ConnectionContext, ServerConnection> create) {
+        String key = key(ctx.socketId(), ctx.childSocketId());
+        open.put(key, ctx);
+        try {
+            return new WatchedConnection(create.apply(new WatchedContext(ctx, watch)),
+                    () -> open.remove(key, ctx));
+        } catch (RuntimeException e) {
+            open.remove(key, ctx);
+            throw e;
+        }
+    }
+
+    /**
+     * Helidon's HTTP/2 connection, forgotten by the watch once it ends. Interruptible as the
+     * connection is (Helidon's idle check interrupts only a connection between streams).
+     */
+    private record WatchedConnection(ServerConnection delegate, Runnable ended)
+            implements ServerConnection, InterruptableTask<Void> {
+        @Override
+        public void handle(Limit limit) throws InterruptedException {
+            try {
+                delegate.handle(limit);
+            } finally {
+                ended.run();
+            }
+        }
+
+        @Override
+        public Duration idleTime() {
+            return delegate.idleTime();
+        }
+
+        @Override
+        public void close(boolean interrupt) {
+            delegate.close(interrupt);
+        }
+
+        @Override
+        public boolean canInterrupt() {
+            return delegate instanceof InterruptableTask<?> task && task.canInterrupt();
+        }
     }
 
     /** Helidon's prior-knowledge selector, whose connections read through a tap. */
-    private record WatchedSelector(ServerConnectionSelector delegate, HeaderWatch watch)
+    private record WatchedSelector(ServerConnectionSelector delegate, Http2Watch watch)
             implements ServerConnectionSelector {
         @Override
         public int bytesToIdentifyConnection() {
@@ -87,12 +181,12 @@ final class Http2Watch {
 
         @Override
         public ServerConnection connection(ConnectionContext ctx) {
-            return delegate.connection(new WatchedContext(ctx, watch));
+            return watch.watched(ctx, delegate::connection);
         }
     }
 
     /** Helidon's {@code h2c} upgrader, whose connections read through a tap. */
-    private record WatchedUpgrader(Http1Upgrader delegate, HeaderWatch watch)
+    private record WatchedUpgrader(Http1Upgrader delegate, Http2Watch watch)
             implements Http1Upgrader {
         @Override
         public String supportedProtocol() {
@@ -102,7 +196,7 @@ final class Http2Watch {
         @Override
         public ServerConnection upgrade(ConnectionContext ctx, HttpPrologue prologue,
                 WritableHeaders<?> headers) {
-            return delegate.upgrade(new WatchedContext(ctx, watch), prologue, headers);
+            return watch.watched(ctx, watched -> delegate.upgrade(watched, prologue, headers));
         }
     }
 

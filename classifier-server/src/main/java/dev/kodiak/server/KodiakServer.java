@@ -12,6 +12,7 @@ import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -129,6 +130,7 @@ public final class KodiakServer {
         long maxMessage = settings.maxBodyBytes();
         Http1Config http1 = Http1Config.builder().addReceiveListener(headerWatch).build();
         Http2Config http2 = Http2Config.create();
+        Http2Watch http2Watch = new Http2Watch(headerWatch);
         GrpcConfig grpcProtocol = grpcConfig(maxMessage);
         OipGrpcService grpc = OipGrpcService.main(models, inference, bodies, extensions,
                 settings.requestTimeout(), closed, token);
@@ -152,7 +154,7 @@ public final class KodiakServer {
                 .addProtocol(grpcProtocol)
                 // and so is one whose HTTP/2 header block takes too long, by prior knowledge or
                 // after an h2c upgrade: Helidon's selectors, wrapped, before its own
-                .addConnectionSelectors(Http2Watch.selectors(headerWatch, http1, http2,
+                .addConnectionSelectors(http2Watch.selectors(http1, http2,
                         ProtocolConfigs.create(List.of(http1, http2, grpcProtocol))))
                 .shutdownGracePeriod(settings.shutdownGrace())
                 // TCP_NODELAY, and a read timeout Helidon does not set itself; reads honour it
@@ -172,14 +174,16 @@ public final class KodiakServer {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build())
-                .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort))
+                .routing(routing -> routing(routing, metrics, http2Watch::endConnection,
+                        MAIN_PATHS, api, oip, onMainPort))
                 .addRouting(GrpcRouting.builder().service(grpc.definition(maxMessage,
                         metrics)));
         if (admin && adminPort != -1) {
             OipGrpcService adminGrpc = OipGrpcService.admin(models, token);
             builder.putSocket(ADMIN_SOCKET, socket -> socket.host("127.0.0.1").port(adminPort)
                     .addProtocol(grpcConfig(maxMessage))
-                    .routing(routing -> routing(routing, metrics, ADMIN_PATHS, adminRoutes))
+                    .routing(routing -> routing(routing, metrics, request -> { }, ADMIN_PATHS,
+                            adminRoutes))
                     .addRouting(GrpcRouting.builder().service(adminGrpc.definition(maxMessage,
                             metrics))));
         }
@@ -216,9 +220,12 @@ public final class KodiakServer {
                 .build();
     }
 
-    /** The API routes, their error handling and the request metrics. */
-    static void routing(HttpRouting.Builder routing, ServerMetrics metrics, List<String> paths,
-            HttpService... services) {
+    /**
+     * The API routes, their error handling and the request metrics; {@code endConnection} ends
+     * the HTTP/2 connection of a request whose body is abandoned (408, 413).
+     */
+    static void routing(HttpRouting.Builder routing, ServerMetrics metrics,
+            Consumer<ServerRequest> endConnection, List<String> paths, HttpService... services) {
         routing.addFilter((chain, req, res) -> {
             long start = System.nanoTime();
             try {
@@ -235,7 +242,7 @@ public final class KodiakServer {
             routing.route(method -> !method.equals(Method.OPTIONS), PathMatchers.create(path),
                     ErrorHandlers::methodNotAllowed);
         }
-        ErrorHandlers.register(routing);
+        ErrorHandlers.register(routing, endConnection);
     }
 
     private static String route(String path) {

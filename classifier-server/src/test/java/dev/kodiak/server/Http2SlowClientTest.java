@@ -367,6 +367,46 @@ class Http2SlowClientTest {
         }
     }
 
+    /**
+     * An upload that dribbles one byte a frame: answered 408 after the upload timeout, then the
+     * connection ends. Before, the 408 was a stream reset (its {@code Connection: close} is
+     * malformed in HTTP/2), and Helidon read the rest of the body for as long as the client
+     * dribbled, each DATA frame counting as activity.
+     */
+    @Test
+    void anUploadDribbledPastItsTimeoutIsAnsweredAndClosed() throws Exception {
+        try (Client client = new Client().priorKnowledge()) {
+            client.send(frame(HEADERS, END_HEADERS, 1, post("/api/v1/classify", "image/png")));
+            client.dribbleUntilClosed(frame(DATA, 0, 1, new byte[] {0}));
+            assertThat(client.toString(), client.bodies.toString(),
+                    containsString("UPLOAD_TIMEOUT"));
+            // the connection ends with the 408, as HTTP/1's does (Connection: close)
+            assertThat(client.toString(), client.closed.get(), lessThan(
+                    UPLOAD_TIMEOUT.toMillis() + 2000));
+        }
+    }
+
+    /**
+     * A body announced over the limit is answered 413 with Kodiak's JSON over HTTP/2 too (its
+     * {@code Connection: close}, which HTTP/2 forbids, made Helidon reset the stream instead).
+     */
+    @Test
+    void anUploadOverTheLimitIsA413() throws Exception {
+        try (Client client = new Client().priorKnowledge()) {
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            block.writeBytes(post("/api/v1/classify", "image/png"));
+            literal(block, 28, Integer.toString(2 * MAX_BODY)); // content-length
+            client.send(frame(HEADERS, END_HEADERS, 1, block.toByteArray()));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (client.bodies.isEmpty() && !client.closed.isDone()
+                    && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertThat(client.toString(), client.bodies.toString(),
+                    containsString("PAYLOAD_TOO_LARGE"));
+        }
+    }
+
     /** Case c: the same after {@code Upgrade: h2c} from HTTP/1.1. */
     @Test
     void afterAnUpgradeAHeaderBlockDribbledIsClosed() throws Exception {
