@@ -40,7 +40,9 @@ import java.util.function.Supplier;
  * opens a header block and sends a one-byte CONTINUATION every few seconds held its connection
  * for ever. Helidon's own selectors and upgrader still make the connections; these wrap them
  * to hand each HTTP/2 connection a reader that sees the bytes it reads, and reports where each
- * header block begins and ends. Frames are not parsed beyond their 9-byte header.
+ * header block begins and ends, and ends a connection whose header block runs over
+ * {@value FrameTap#MAX_BLOCK_FRAMES} frames (a CONTINUATION flood). Frames are not parsed
+ * beyond their 9-byte header.
  *
  * <p>The two ways in: prior knowledge (the client preface on a new connection) and
  * {@code Upgrade: h2c} from HTTP/1.1. Registered before Helidon's own selectors, which stay
@@ -53,6 +55,7 @@ import java.util.function.Supplier;
  * concurrent streams, each answered with GOAWAY. Thread-safe.
  */
 final class Http2Watch {
+    private static final System.Logger LOG = System.getLogger(Http2Watch.class.getName());
     /** Helidon's name of the server's default socket. */
     private static final String SOCKET = "@default";
 
@@ -105,8 +108,7 @@ final class Http2Watch {
             try {
                 ctx.serverSocket().close();
             } catch (RuntimeException e) {
-                System.getLogger(Http2Watch.class.getName()).log(System.Logger.Level.DEBUG,
-                        "could not close an HTTP/2 connection", e);
+                LOG.log(System.Logger.Level.DEBUG, "could not close an HTTP/2 connection", e);
             }
         }
     }
@@ -223,7 +225,9 @@ final class Http2Watch {
                     return null; // the client closed: this reader says so as the source did
                 }
                 byte[] bytes = source.readBytes(source.available());
-                tap.read(bytes);
+                if (!tap.read(bytes)) {
+                    return null; // refused: the connection ends as if the client had closed
+                }
                 return bytes;
             };
         }
@@ -302,6 +306,13 @@ final class Http2Watch {
         private static final int HEADERS = 0x1;
         private static final int CONTINUATION = 0x9;
         private static final int END_HEADERS = 0x4;
+        /**
+         * The most frames a header block may take. A block fits Helidon's 8 KiB header list
+         * and a frame carries at least 16 KiB, so a client needs one; empty CONTINUATION frames
+         * add nothing to the list's size, and Helidon keeps each until the block ends (3.8
+         * million of them in a second took 210 MB of heap).
+         */
+        static final int MAX_BLOCK_FRAMES = 64;
 
         private final ConnectionContext ctx;
         private final HeaderWatch watch;
@@ -310,6 +321,8 @@ final class Http2Watch {
         private int headerRead;
         private int payloadLeft;
         private boolean endsBlock;
+        /** Frames of the header block under way (0 between blocks). */
+        private int blockFrames;
 
         FrameTap(ConnectionContext ctx, HeaderWatch watch) {
             this.ctx = ctx;
@@ -320,10 +333,18 @@ final class Http2Watch {
          * Follows the next bytes of the connection.
          *
          * @param bytes the bytes, in the order read
+         * @return false if a header block runs over {@link #MAX_BLOCK_FRAMES}: the connection
+         *     must end
          */
-        void read(byte[] bytes) {
+        boolean read(byte[] bytes) {
             int at = 0;
             while (at < bytes.length) {
+                if (blockFrames > MAX_BLOCK_FRAMES) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing a connection whose header "
+                            + "block ran over {0} frames", MAX_BLOCK_FRAMES);
+                    watch.finished(ctx);
+                    return false;
+                }
                 int left = bytes.length - at;
                 if (prefaceLeft > 0) {
                     int n = Math.min(prefaceLeft, left);
@@ -347,6 +368,7 @@ final class Http2Watch {
                     }
                 }
             }
+            return true;
         }
 
         private void frameHeaderRead() {
@@ -354,6 +376,9 @@ final class Http2Watch {
             int type = header[3] & 0xFF;
             if (type == HEADERS) {
                 watch.started(ctx);
+                blockFrames = 1;
+            } else if (type == CONTINUATION) {
+                blockFrames++;
             }
             endsBlock = (type == HEADERS || type == CONTINUATION)
                     && (header[4] & END_HEADERS) != 0;
@@ -365,6 +390,7 @@ final class Http2Watch {
         private void frameRead() {
             if (endsBlock) {
                 watch.finished(ctx);
+                blockFrames = 0;
             }
         }
     }

@@ -407,6 +407,34 @@ class Http2SlowClientTest {
         }
     }
 
+    /**
+     * A flood of empty CONTINUATION frames (which add nothing to Helidon's header list size, and
+     * each of which Helidon keeps until the block ends) is refused at once, not after the header
+     * timeout.
+     */
+    @Test
+    void aContinuationFloodIsClosedAtOnce() throws Exception {
+        try (Client client = new Client().priorKnowledge()) {
+            byte[] one = frame(CONTINUATION, 0, 1, new byte[0]);
+            ByteArrayOutputStream flood = new ByteArrayOutputStream();
+            flood.writeBytes(frame(HEADERS, 0, 1, get("/v2/health/live")));
+            for (int i = 0; i < 10_000; i++) {
+                flood.writeBytes(one);
+            }
+            long start = System.nanoTime();
+            try {
+                client.send(flood.toByteArray());
+            } catch (IOException e) {
+                // closed under the write
+            }
+            client.closed.get(10, TimeUnit.SECONDS);
+            assertThat("closed before the header timeout; " + client,
+                    (System.nanoTime() - start) / 1_000_000, lessThan(
+                    HEADER_TIMEOUT.toMillis() / 2));
+        }
+        ApiTestSupport.assertServing(server);
+    }
+
     /** Case c: the same after {@code Upgrade: h2c} from HTTP/1.1. */
     @Test
     void afterAnUpgradeAHeaderBlockDribbledIsClosed() throws Exception {
