@@ -3,14 +3,17 @@ package dev.kodiak.server;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.buffers.DataWriter;
+import io.helidon.common.concurrency.limits.Limit;
 import io.helidon.common.socket.HelidonSocket;
 import io.helidon.common.socket.PeerInfo;
+import io.helidon.common.task.InterruptableTask;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.WritableHeaders;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProtocolConfigs;
 import io.helidon.webserver.Router;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
 import io.helidon.webserver.http1.spi.Http1Upgrader;
@@ -19,15 +22,12 @@ import io.helidon.webserver.http2.Http2ConnectionProvider;
 import io.helidon.webserver.http2.Http2UpgradeProvider;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
-import io.helidon.common.concurrency.limits.Limit;
-import io.helidon.common.task.InterruptableTask;
-import io.helidon.webserver.http.ServerRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -51,8 +51,8 @@ import java.util.function.Supplier;
  * ({@link #endConnection}), as HTTP/1's {@code Connection: close} does.
  *
  * <p>Helidon's own HTTP/2 limits stay on at their defaults ({@code Http2Config.create()}):
- * 50 rapid resets in 10 s, 10 empty frames in a row, 8192 bytes of header list, 8192
- * concurrent streams, each answered with GOAWAY. Thread-safe.
+ * 50 rapid resets in 10 s, more than 11 empty DATA frames in a row, 8192 bytes of header
+ * list, 8192 concurrent streams, each answered with GOAWAY. Thread-safe.
  */
 final class Http2Watch {
     private static final System.Logger LOG = System.getLogger(Http2Watch.class.getName());

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Slow HTTP/2 clients over raw sockets, with prior knowledge and after {@code Upgrade: h2c}: a
  * header block that dribbles in CONTINUATION frames is closed after the header timeout, as
- * HTTP/1's dribbled headers are, and a connection that only pings is closed after the idle
- * timeout. Each sends a frame every 300 ms, well under the socket's read timeout (the idle
+ * HTTP/1's dribbled headers are, a flood of them at once; a connection that only pings is
+ * closed after the idle timeout; an upload that dribbles gets its 408 and its connection ends.
+ * Each client sends a frame every 300 ms, well under the socket's read timeout (the idle
  * timeout), so only the guards under test can close it.
  */
 class Http2SlowClientTest {
