@@ -21,6 +21,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * How the server answers what goes wrong: an {@link ApiException} as its status and
@@ -39,13 +40,15 @@ final class ErrorHandlers {
      * Registers the handlers on a routing.
      *
      * @param routing the server's HTTP routing
+     * @param endConnection ends the HTTP/2 connection of a request whose body is abandoned
+     *     ({@link Http2Watch#endConnection}); HTTP/1's answer says {@code Connection: close}
      */
-    static void register(HttpRouting.Builder routing) {
-        routing.error(ApiException.class, ErrorHandlers::apiError)
+    static void register(HttpRouting.Builder routing, Consumer<ServerRequest> endConnection) {
+        routing.error(ApiException.class, (req, res, e) -> apiError(req, res, e, endConnection))
                 .error(NotFoundException.class, ErrorHandlers::notFound)
                 .error(HttpException.class, ErrorHandlers::httpError)
                 .error(RequestException.class, (req, res, e) ->
-                        apiError(req, res, BodyReader.fromHelidon(e)))
+                        apiError(req, res, BodyReader.fromHelidon(e), endConnection))
                 .error(ServerConnectionException.class, ErrorHandlers::clientGone)
                 .error(DataReader.InsufficientDataAvailableException.class,
                         ErrorHandlers::clientGone)
@@ -64,26 +67,45 @@ final class ErrorHandlers {
                 + "; see /openapi.yaml");
     }
 
-    private static void apiError(ServerRequest req, ServerResponse res, ApiException e) {
+    private static void apiError(ServerRequest req, ServerResponse res, ApiException e,
+            Consumer<ServerRequest> endConnection) {
         if (e.retryAfterSeconds() != null) {
             res.header(HeaderNames.RETRY_AFTER, e.retryAfterSeconds());
         }
+        boolean http2 = "2.0".equals(req.prologue().protocolVersion());
         if (e instanceof BodyReader.PayloadTooLargeException tooLarge) {
-            res.header(HeaderNames.CONNECTION, "close");
+            closeAfter(http2, res);
             sendJson(req, res, e.status(), e.code(), e.getMessage());
             tooLarge.drain();
+            if (http2 && !req.content().consumed()) {
+                endConnection.accept(req); // the rest of the body is still owed
+            }
             return;
         }
         if (e instanceof BodyReader.UploadTimeoutException timeout) {
-            res.header(HeaderNames.CONNECTION, "close");
+            closeAfter(http2, res);
             try {
                 sendJson(req, res, e.status(), e.code(), e.getMessage());
             } finally {
                 timeout.abort();
+                if (http2) {
+                    endConnection.accept(req);
+                }
             }
             return;
         }
         sendJson(req, res, e.status(), e.code(), e.getMessage());
+    }
+
+    /**
+     * Asks HTTP/1 to close the connection after this answer. HTTP/2 has no such header (a
+     * response with {@code Connection} is malformed there: Helidon resets the stream instead of
+     * answering), so the caller ends the connection itself when the body is still owed.
+     */
+    private static void closeAfter(boolean http2, ServerResponse res) {
+        if (!http2) {
+            res.header(HeaderNames.CONNECTION, "close");
+        }
     }
 
     private static void notFound(ServerRequest req, ServerResponse res, NotFoundException e) {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * nothing bounds the headers in between: a thread per connection would wait as long as the
  * client dribbles. This listener notes when each connection's request line is read and forgets
  * it when its headers are; a watchdog closes the socket of any connection still reading headers
- * after {@code timeout}, which ends its read.
+ * after {@code timeout}, which ends its read. HTTP/2's header blocks (a HEADERS frame and its
+ * CONTINUATION frames) run on the same clock, reported by {@link Http2Watch}.
  *
  * <p>Thread-safe.
  */
@@ -45,12 +46,31 @@ final class HeaderWatch implements Http1ConnectionListener, AutoCloseable {
     /** {@inheritDoc} */
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-        reading.put(ctx, System.nanoTime());
+        started(ctx);
     }
 
     /** {@inheritDoc} */
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
+        finished(ctx);
+    }
+
+    /**
+     * Starts the clock of a connection's headers: HTTP/1's request line was read, or an HTTP/2
+     * HEADERS frame began ({@link Http2Watch}).
+     *
+     * @param ctx the connection
+     */
+    void started(ConnectionContext ctx) {
+        reading.put(ctx, System.nanoTime());
+    }
+
+    /**
+     * Stops the clock: the headers arrived in time.
+     *
+     * @param ctx the connection
+     */
+    void finished(ConnectionContext ctx) {
         reading.remove(ctx);
     }
 

@@ -4,6 +4,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
+import io.helidon.webserver.ProtocolConfigs;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsFeature;
@@ -11,7 +12,9 @@ import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -125,6 +128,10 @@ public final class KodiakServer {
         // the same protocol over gRPC, on the same port: HTTP/2 streams whose content type is
         // application/grpc go to it (h2c, as gRPC clients connect in plain text)
         long maxMessage = settings.maxBodyBytes();
+        Http1Config http1 = Http1Config.builder().addReceiveListener(headerWatch).build();
+        Http2Config http2 = Http2Config.create();
+        Http2Watch http2Watch = new Http2Watch(headerWatch);
+        GrpcConfig grpcProtocol = grpcConfig(maxMessage);
         OipGrpcService grpc = OipGrpcService.main(models, inference, bodies, extensions,
                 settings.requestTimeout(), closed, token);
         WebServerConfig.Builder builder = WebServer.builder()
@@ -141,9 +148,14 @@ public final class KodiakServer {
                 .maxTcpConnections(settings.get(ServerSettings.MAX_TCP_CONNECTIONS))
                 .idleConnectionTimeout(settings.get(ServerSettings.IDLE_TIMEOUT))
                 .idleConnectionPeriod(checkPeriod(settings.get(ServerSettings.IDLE_TIMEOUT)))
-                .addProtocol(Http1Config.builder().addReceiveListener(headerWatch).build())
+                .addProtocol(http1)
+                .addProtocol(http2)
                 // Helidon's own gRPC message limit, above Kodiak's (GrpcGuard says why)
-                .addProtocol(grpcConfig(maxMessage))
+                .addProtocol(grpcProtocol)
+                // and so is one whose HTTP/2 header block takes too long, by prior knowledge or
+                // after an h2c upgrade: Helidon's selectors, wrapped, before its own
+                .addConnectionSelectors(http2Watch.selectors(http1, http2,
+                        ProtocolConfigs.create(List.of(http1, http2, grpcProtocol))))
                 .shutdownGracePeriod(settings.shutdownGrace())
                 // TCP_NODELAY, and a read timeout Helidon does not set itself; reads honour it
                 // through the socket's stream, not through an NIO channel read
@@ -162,7 +174,8 @@ public final class KodiakServer {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build())
-                .routing(routing -> routing(routing, metrics, MAIN_PATHS, api, oip, onMainPort))
+                .routing(routing -> routing(routing, metrics, http2Watch::endConnection,
+                        MAIN_PATHS, api, oip, onMainPort))
                 .addRouting(GrpcRouting.builder().service(grpc.definition(maxMessage,
                         metrics)).service(GrpcGuard.guarded(new GrpcHealth(models::ready),
                         maxMessage, metrics)));
@@ -170,7 +183,8 @@ public final class KodiakServer {
             OipGrpcService adminGrpc = OipGrpcService.admin(models, token);
             builder.putSocket(ADMIN_SOCKET, socket -> socket.host("127.0.0.1").port(adminPort)
                     .addProtocol(grpcConfig(maxMessage))
-                    .routing(routing -> routing(routing, metrics, ADMIN_PATHS, adminRoutes))
+                    .routing(routing -> routing(routing, metrics, request -> { }, ADMIN_PATHS,
+                            adminRoutes))
                     .addRouting(GrpcRouting.builder().service(adminGrpc.definition(maxMessage,
                             metrics))));
         }
@@ -208,9 +222,12 @@ public final class KodiakServer {
                 .build();
     }
 
-    /** The API routes, their error handling and the request metrics. */
-    static void routing(HttpRouting.Builder routing, ServerMetrics metrics, List<String> paths,
-            HttpService... services) {
+    /**
+     * The API routes, their error handling and the request metrics; {@code endConnection} ends
+     * the HTTP/2 connection of a request whose body is abandoned (408, 413).
+     */
+    static void routing(HttpRouting.Builder routing, ServerMetrics metrics,
+            Consumer<ServerRequest> endConnection, List<String> paths, HttpService... services) {
         routing.addFilter((chain, req, res) -> {
             long start = System.nanoTime();
             try {
@@ -227,7 +244,7 @@ public final class KodiakServer {
             routing.route(method -> !method.equals(Method.OPTIONS), PathMatchers.create(path),
                     ErrorHandlers::methodNotAllowed);
         }
-        ErrorHandlers.register(routing);
+        ErrorHandlers.register(routing, endConnection);
     }
 
     private static String route(String path) {
