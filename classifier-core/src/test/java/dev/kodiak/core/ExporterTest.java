@@ -13,6 +13,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.core.PythonTool.Run;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.ManifestParser;
 import dev.kodiak.core.bundle.ModelCheck;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -47,7 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  * are tiny, says so when it cannot, and the command line answers in one line or a summary.
  */
 class ExporterTest {
-    private static final String PYTHON = "/usr/bin/python3";
 
     @TempDir
     static Path tmp;
@@ -55,25 +54,8 @@ class ExporterTest {
     /** The models and probe tensors {@code exporter_fixtures.py} wrote. */
     private static Path fixtures;
 
-    /** What a command printed, and how it ended. */
-    private record Run(int exit, String out, String err) {
-    }
-
     private static Run python(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(PYTHON));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Fixtures.root().toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in tools/
-        builder.environment().put("KODIAK_ROOT", Fixtures.root().toString());
-        Process process = builder.start();
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new AssertionError(command + " did not finish in 5 minutes");
-        }
-        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+        return PythonTool.run(tmp, args);
     }
 
     private static Run export(String... args) throws Exception {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kodiak.core.PythonTool.Run;
 import dev.kodiak.core.bundle.Bundle;
 import dev.kodiak.core.bundle.BundleException;
 import dev.kodiak.core.bundle.Int8Model;
@@ -26,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * model or probe; and the choice of precision ({@code auto}, {@code fp32}, {@code int8}).
  */
 class Int8Test {
-    private static final String PYTHON = "/usr/bin/python3";
     private static final Int8Support FAST = new Int8Support(true, "test CPU has avx512_vnni");
     private static final Int8Support SLOW = new Int8Support(false, "test CPU has no VNNI");
 
@@ -52,24 +51,8 @@ class Int8Test {
     private static Path bundle;
     private static String summary;
 
-    private record Run(int exit, String out, String err) {
-    }
-
     private static Run python(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(PYTHON));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Fixtures.root().toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-        builder.environment().put("KODIAK_ROOT", Fixtures.root().toString());
-        Process process = builder.start();
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new AssertionError(command + " did not finish in 5 minutes");
-        }
-        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+        return PythonTool.run(tmp, args);
     }
 
     /** export_bundle.py for the FashionNet module {@code module}, with these extra arguments. */
