@@ -8,10 +8,15 @@ import dev.kodiak.server.grpc.ModelInferResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +57,26 @@ final class OipGrpcClient implements AutoCloseable {
                 Metadata.ASCII_STRING_MARSHALLER), v));
         return stub().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
+
+    /**
+     * Messages as their raw bytes on the wire, for calls whose messages a test writes byte by
+     * byte from a specification, or that are not the method's protobuf at all.
+     */
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
 
     /** The failure a call ends with. */
     static StatusRuntimeException failure(Supplier<?> call) {

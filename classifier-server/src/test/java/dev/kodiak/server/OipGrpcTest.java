@@ -28,8 +28,8 @@ import dev.kodiak.server.grpc.RepositoryIndexResponse;
 import dev.kodiak.server.grpc.RepositoryModelLoadRequest;
 import dev.kodiak.server.grpc.RepositoryModelUnloadRequest;
 import dev.kodiak.server.grpc.ServerLiveRequest;
-import dev.kodiak.server.grpc.ServerMetadataResponse;
 import dev.kodiak.server.grpc.ServerMetadataRequest;
+import dev.kodiak.server.grpc.ServerMetadataResponse;
 import dev.kodiak.server.grpc.ServerReadyRequest;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
@@ -37,10 +37,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -364,25 +360,11 @@ class OipGrpcTest {
 
     @Test
     void aMessageThatIsNotTheMethodsProtobufIsInvalidArgument() {
-        MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-                return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        };
         MethodDescriptor<byte[], byte[]> infer = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName("inference.GRPCInferenceService/ModelInfer")
-                .setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
+                .setRequestMarshaller(OipGrpcClient.BYTES)
+                .setResponseMarshaller(OipGrpcClient.BYTES).build();
         // field 1 (model_name) says 5 bytes follow, and one does
         StatusRuntimeException e = failure(() -> ClientCalls.blockingUnaryCall(
                 client.channel(), infer, CallOptions.DEFAULT.withDeadlineAfter(30,
