@@ -176,9 +176,6 @@ public final class ModelCheck {
     /** The int8 rule: the same top-1 on every probe image, every score within the steps. */
     private Verdict judgeInt8(String runtime, String modelFile, float[][] scores) {
         float[][] expected = int8.outputs();
-        double largest = 0;
-        int atImage = 0;
-        int atIndex = 0;
         for (int i = 0; i < scores.length; i++) {
             int top = argmax(scores[i]);
             int wanted = argmax(expected[i]);
@@ -191,22 +188,14 @@ public final class ModelCheck {
                         + "bundle with tools/export_bundle.py --quantize int8, or choose "
                         + "precision fp32", null);
             }
-            for (int j = 0; j < scores[i].length; j++) {
-                double d = Math.abs((double) scores[i][j] - expected[i][j]);
-                if (!(d <= largest)) { // NaN counts as the largest
-                    largest = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
-                    atImage = i;
-                    atIndex = j;
-                }
-            }
         }
-        Probe.Difference d = new Probe.Difference(largest, int8.allowed(), atImage, atIndex);
-        String steps = format(largest / int8.step()) + " output steps of " + format(int8.step())
+        Probe.Difference d = Probe.largest(scores, expected, int8.allowed());
+        String steps = format(d.largest() / int8.step()) + " output steps of " + format(int8.step())
                 + " (allowed " + int8.steps() + ")";
         if (!d.within()) {
             return new Verdict(Failure.PROBE, runtime + " disagrees with PyTorch's int8 model "
-                    + "on the bundle's probe: score " + atIndex + " of probe image "
-                    + (atImage + 1) + " differs by " + steps + ". " + modelFile + " does not "
+                    + "on the bundle's probe: score " + d.index() + " of probe image "
+                    + (d.image() + 1) + " differs by " + steps + ". " + modelFile + " does not "
                     + "compute what was exported, or the input spec in " + Manifest.FILE_NAME
                     + " was changed since; re-export the bundle with tools/export_bundle.py "
                     + "--quantize int8, or choose precision fp32", d);

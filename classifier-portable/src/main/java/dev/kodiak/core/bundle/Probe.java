@@ -278,16 +278,30 @@ public final class Probe {
                 scale = Math.max(scale, Math.abs(v));
             }
         }
+        return largest(actual, outputs, tolerance * scale);
+    }
+
+    /**
+     * The largest difference between a runtime's scores and the expected ones, and where it
+     * is: the fp32 rule's and the int8 rule's ({@link ModelCheck}) one measure.
+     *
+     * @param actual one row per probe image
+     * @param expected as many rows, each as long
+     * @param allowed the largest difference the rule allows
+     * @return the difference
+     * @throws IllegalArgumentException if a row's length differs from the expected row's
+     */
+    static Difference largest(float[][] actual, float[][] expected, double allowed) {
         double largest = 0;
         int at = 0;
         int image = 0;
-        for (int i = 0; i < outputs.length; i++) {
-            if (actual[i].length != outputs[i].length) {
+        for (int i = 0; i < expected.length; i++) {
+            if (actual[i].length != expected[i].length) {
                 throw new IllegalArgumentException("Invalid scores: " + actual[i].length
-                        + " per image but the probe has " + outputs[i].length);
+                        + " per image but the probe has " + expected[i].length);
             }
-            for (int j = 0; j < outputs[i].length; j++) {
-                double d = Math.abs((double) actual[i][j] - outputs[i][j]);
+            for (int j = 0; j < expected[i].length; j++) {
+                double d = Math.abs((double) actual[i][j] - expected[i][j]);
                 if (!(d <= largest)) { // NaN counts as the largest
                     largest = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
                     at = j;
@@ -295,7 +309,7 @@ public final class Probe {
                 }
             }
         }
-        return new Difference(largest, tolerance * scale, image, at);
+        return new Difference(largest, allowed, image, at);
     }
 
     /**
