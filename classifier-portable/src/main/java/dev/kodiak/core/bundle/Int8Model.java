@@ -63,11 +63,7 @@ public record Int8Model(String file, int opset, double threshold, double step, i
                     + steps + ", threshold " + threshold + " (step > 0, steps >= 1, "
                     + "0 < threshold <= 1)");
         }
-        float[][] copy = new float[outputs.length][];
-        for (int i = 0; i < outputs.length; i++) {
-            copy[i] = outputs[i].clone();
-        }
-        outputs = copy;
+        outputs = copy(outputs);
         misses = List.copyOf(misses);
         agreement = agreement == null ? Optional.empty() : agreement;
     }
@@ -79,9 +75,13 @@ public record Int8Model(String file, int opset, double threshold, double step, i
      */
     @Override
     public float[][] outputs() {
-        float[][] copy = new float[outputs.length][];
-        for (int i = 0; i < outputs.length; i++) {
-            copy[i] = outputs[i].clone();
+        return copy(outputs);
+    }
+
+    private static float[][] copy(float[][] rows) {
+        float[][] copy = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            copy[i] = rows[i].clone();
         }
         return copy;
     }
